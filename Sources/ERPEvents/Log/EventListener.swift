@@ -1,0 +1,82 @@
+// The one LISTEN connection: turns NOTIFY wake-ups into catch-ups.
+public import ERPStore
+public import Logging
+import PostgresNIO
+import Synchronization
+
+/// Owns one dedicated connection that LISTENs on ``channel`` and wakes every subscriber
+/// on each notification and after every (re)connect.
+///
+/// Notifications carry no data: the `events` table is the truth, and a subscriber
+/// woken for any reason reads it from its checkpoint. The connection never opens a
+/// transaction. A lost connection is retried with capped exponential backoff; a
+/// safety poll elsewhere covers wake-ups lost in between.
+public final class EventListener: Sendable {
+    /// The channel the `record_event()` trigger notifies.
+    public static let channel = "erp_events"
+
+    private let database: Database
+    private let logger: Logger
+    private let subscribers = Mutex<[WakeUp]>([])
+    private let connected = Atomic<Bool>(false)
+    private let connectionCount = Atomic<Int>(0)
+
+    /// Creates a listener for `database`; nothing connects until ``run()``.
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Adds a signal to wake on every notification.
+    public func subscribe(_ wakeUp: WakeUp) {
+        subscribers.withLock { $0.append(wakeUp) }
+    }
+
+    /// Whether the LISTEN connection is up.
+    public var isConnected: Bool { connected.load(ordering: .relaxed) }
+
+    /// How many times the listener has connected; more than one means it reconnected.
+    public var connections: Int { connectionCount.load(ordering: .relaxed) }
+
+    /// Listens until the task is cancelled, reconnecting whenever the connection fails.
+    public func run() async {
+        var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(5))
+        while !Task.isCancelled {
+            var failure = "the server ended the LISTEN session"
+            do {
+                let connection = try await database.connect(as: "erp-listener")
+                do {
+                    try await connection.listen(on: Self.channel) { notifications in
+                        connected.store(true, ordering: .relaxed)
+                        let count = connectionCount.add(1, ordering: .relaxed).newValue
+                        if count > 1 {
+                            logger.info("event listener reconnected", metadata: ["attempts": "\(backoff.attempts)"])
+                        }
+                        backoff.reset()
+                        // Whatever was written while we were away: catch up before waiting.
+                        wakeAll()
+                        for try await _ in notifications {
+                            wakeAll()
+                        }
+                    }
+                } catch {
+                    failure = databaseErrorMessage(error, configuration: database.configuration)
+                }
+                try? await connection.close()
+            } catch {
+                failure = databaseErrorMessage(error, configuration: database.configuration)
+            }
+            connected.store(false, ordering: .relaxed)
+            if Task.isCancelled { break }
+            let delay = backoff.next()
+            logger.warning("event listener disconnected; retrying", metadata: ["error": "\(failure)", "retryIn": "\(delay)"])
+            try? await Task.sleep(for: delay)
+        }
+        connected.store(false, ordering: .relaxed)
+    }
+
+    /// Wakes every subscriber.
+    public func wakeAll() {
+        for wakeUp in subscribers.withLock({ $0 }) { wakeUp.signal() }
+    }
+}

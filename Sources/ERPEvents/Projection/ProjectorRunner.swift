@@ -1,0 +1,244 @@
+// Keeps one projector caught up: exactly once, in order, one active instance cluster-wide.
+public import ERPStore
+public import Logging
+public import PostgresNIO
+
+/// Runs one ``Projector`` on its own connection.
+///
+/// - One active instance across all processes: the runner holds a session advisory
+///   lock on its connection; a runner that cannot take it stands by and retries on
+///   every wake-up, so it takes over when the holder's connection dies.
+/// - Exactly once: each batch and its checkpoint move commit in one transaction, the
+///   checkpoint by compare-and-set on the old pair.
+/// - Failures: a batch that throws is retried event by event; an event that keeps
+///   failing ``Configuration/maximumFailures`` times stalls this projector (state,
+///   error and position in `projector_checkpoints`) while the others keep running.
+public final class ProjectorRunner: Sendable {
+    /// Tuning for a runner.
+    public struct Configuration: Sendable {
+        /// Events scanned per transaction.
+        public var batchSize: Int
+        /// Consecutive failures of one event before the projector is stalled.
+        public var maximumFailures: Int
+        /// First delay between retries of a failing event; it doubles up to `maximumRetryDelay`.
+        public var retryDelay: Duration
+        /// Longest delay between retries of a failing event.
+        public var maximumRetryDelay: Duration
+
+        /// Creates a configuration; the defaults suit production.
+        public init(
+            batchSize: Int = 1000,
+            maximumFailures: Int = 5,
+            retryDelay: Duration = .milliseconds(200),
+            maximumRetryDelay: Duration = .seconds(10)
+        ) {
+            self.batchSize = batchSize
+            self.maximumFailures = maximumFailures
+            self.retryDelay = retryDelay
+            self.maximumRetryDelay = maximumRetryDelay
+        }
+    }
+
+    /// What one catch-up achieved.
+    public enum Outcome: Sendable, Equatable {
+        /// Read everything below the horizon; `applied` events of its types were applied.
+        case caughtUp(applied: Int)
+        /// Another instance holds the lock; this one stands by.
+        case standingBy
+        /// The projector is stalled and waits for `erp projections resume`.
+        case stalled
+        /// Asked to stop between batches.
+        case stopped
+    }
+
+    /// The checkpoint moved under us: another instance applied this range.
+    struct CheckpointConflict: Error, CustomStringConvertible {
+        var projector: String
+        var description: String { "the checkpoint of \(projector) was moved by another instance" }
+    }
+
+    /// The projector this runner keeps up to date.
+    public let projector: any Projector
+    /// Signalled by the listener and the safety poll; finished to stop the runner.
+    public let wakeUp = WakeUp()
+    let database: Database
+    let configuration: Configuration
+    let reader: EventReader
+    let logger: Logger
+
+    /// Creates a runner; nothing connects until ``run()``.
+    public init(projector: any Projector, database: Database, configuration: Configuration = .init(), logger: Logger) {
+        self.projector = projector
+        self.database = database
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "projector"] = "\(projector.name)"
+        self.logger = logger
+        self.reader = EventReader(logger: logger)
+    }
+
+    /// Advisory lock key space of projectors (the two-key form, so it never meets the migration lock).
+    static let lockSpace: Int32 = 0x4550_524A
+
+    /// Catches up on every wake-up until ``wakeUp`` is finished or the task is cancelled.
+    ///
+    /// Reconnects with backoff when its connection fails; the batch in flight then
+    /// rolls back with the connection and is applied again after reconnecting.
+    public func run() async {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        var wakeUps = wakeUp.wakeUps.makeAsyncIterator()
+        while !wakeUp.isFinished, !Task.isCancelled {
+            var connection: PostgresConnection?
+            do {
+                let opened = try await database.connect(as: "erp-projector:\(projector.name)")
+                connection = opened
+                backoff.reset()
+                var active = false
+                while await wakeUps.next() != nil {
+                    if !active {
+                        active = try await tryToBecomeActive(on: opened)
+                        guard active else { continue }
+                        logger.info("projector active")
+                    }
+                    _ = try await catchUp(on: opened)
+                }
+                try? await opened.close()
+                return
+            } catch {
+                try? await connection?.close()
+                if wakeUp.isFinished || Task.isCancelled { return }
+                let delay = backoff.next()
+                logger.warning(
+                    "projector lost its connection; reconnecting",
+                    metadata: [
+                        "error": "\(databaseErrorMessage(error, configuration: database.configuration))",
+                        "retryIn": "\(delay)",
+                    ]
+                )
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Takes this projector's advisory lock on `connection` if no other session holds it.
+    ///
+    /// - Returns: Whether this session now holds the lock (and so may apply events).
+    public func tryToBecomeActive(on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query(
+            "INSERT INTO projector_checkpoints (name) VALUES (\(projector.name)) ON CONFLICT (name) DO NOTHING",
+            logger: logger
+        )
+        let rows = try await connection.query(
+            "SELECT pg_try_advisory_lock(\(Self.lockSpace), hashtext(\(projector.name)))",
+            logger: logger
+        )
+        for try await locked in rows.decode(Bool.self) { return locked }
+        return false
+    }
+
+    /// Applies batches until nothing is left below the horizon, the projector stalls,
+    /// or the runner is asked to stop.
+    ///
+    /// Call it only on a connection for which ``tryToBecomeActive(on:)`` returned `true`.
+    ///
+    /// - Throws: Connection failures; projector errors are retried and end in ``Outcome/stalled``.
+    public func catchUp(on connection: PostgresConnection) async throws -> Outcome {
+        guard var checkpoint = try await loadCheckpoint(on: connection) else { return .stalled }
+        var applied = 0
+        // After a batch fails, events are applied one per transaction up to the end
+        // of that batch, so a failure names its event and the good ones still land.
+        var isolateUntil: EventCheckpoint?
+        var failures = 0
+        var retry = Backoff(initial: configuration.retryDelay, maximum: configuration.maximumRetryDelay)
+        while true {
+            if wakeUp.isFinished || Task.isCancelled { return .stopped }
+            let batch = try await reader.read(
+                after: checkpoint, types: projector.eventTypes,
+                limit: isolateUntil == nil ? configuration.batchSize : 1, on: connection
+            )
+            guard let end = batch.end else { return .caughtUp(applied: applied) }
+            do {
+                try await connection.withTransaction(logger: logger) { transaction in
+                    if !batch.events.isEmpty {
+                        try await projector.apply(batch.events, in: transaction, logger: logger)
+                    }
+                    try await moveCheckpoint(from: checkpoint, to: end, on: transaction)
+                }
+            } catch {
+                let cause = rootCause(of: error)
+                if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
+                if cause is CheckpointConflict {
+                    logger.warning("checkpoint moved by another instance; reloading it")
+                    guard let reloaded = try await loadCheckpoint(on: connection) else { return .stalled }
+                    checkpoint = reloaded
+                    continue
+                }
+                if batch.scanned > 1 {
+                    isolateUntil = end
+                    continue
+                }
+                failures += 1
+                let position = batch.events.first?.position ?? end.position
+                let message = (cause as? PSQLError).map { databaseErrorMessage($0) } ?? "\(cause)"
+                if failures >= configuration.maximumFailures {
+                    try await stall(at: position, error: message, on: connection)
+                    return .stalled
+                }
+                let delay = retry.next()
+                logger.warning(
+                    "projector failed on an event; retrying",
+                    metadata: ["position": "\(position)", "failures": "\(failures)", "error": "\(message)", "retryIn": "\(delay)"]
+                )
+                try await Task.sleep(for: delay)
+                continue
+            }
+            checkpoint = end
+            applied += batch.events.count
+            if let target = isolateUntil, end >= target { isolateUntil = nil }
+            failures = 0
+            retry.reset()
+        }
+    }
+
+    /// The stored checkpoint, or `nil` when the projector is stalled.
+    private func loadCheckpoint(on connection: PostgresConnection) async throws -> EventCheckpoint? {
+        let rows = try await connection.query(
+            "SELECT tx::text, position, state FROM projector_checkpoints WHERE name = \(projector.name)",
+            logger: logger
+        )
+        for try await (tx, position, state) in rows.decode((String, Int64, String).self) {
+            guard state == "running" else { return nil }
+            return EventCheckpoint(tx: try parseTransactionID(tx), position: position)
+        }
+        return .start
+    }
+
+    private func moveCheckpoint(
+        from old: EventCheckpoint, to new: EventCheckpoint, on transaction: PostgresConnection
+    ) async throws {
+        let rows = try await transaction.query(
+            """
+            UPDATE projector_checkpoints
+               SET tx = \(String(new.tx))::xid8, position = \(new.position), updated_at = now()
+             WHERE name = \(projector.name) AND tx = \(String(old.tx))::xid8 AND position = \(old.position)
+            RETURNING 1
+            """,
+            logger: logger
+        )
+        var updated = 0
+        for try await _ in rows { updated += 1 }
+        guard updated == 1 else { throw CheckpointConflict(projector: projector.name) }
+    }
+
+    private func stall(at position: Int64, error message: String, on connection: PostgresConnection) async throws {
+        logger.error("projector stalled", metadata: ["position": "\(position)", "error": "\(message)"])
+        try await connection.query(
+            """
+            UPDATE projector_checkpoints
+               SET state = 'stalled', failed_position = \(position), last_error = \(message), updated_at = now()
+             WHERE name = \(projector.name)
+            """,
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,150 @@
+// Applies schema migrations, refusing edited history and serializing concurrent starts.
+public import Logging
+public import PostgresNIO
+
+/// Brings a database's schema up to the migrations this binary carries.
+public struct Migrator: Sendable {
+    /// A reason the schema cannot be brought up to date.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Advisory lock key shared by every process that migrates ("ERPMIGR" in ASCII).
+    static let lockKey: Int64 = 0x45_52_50_4D_49_47_52
+
+    /// The migrations to apply, in version order.
+    public let migrations: [Migration]
+    let logger: Logger
+
+    /// Creates a migrator for `migrations` (the embedded ones by default).
+    public init(migrations: [Migration] = Migration.embedded, logger: Logger) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+        self.logger = logger
+    }
+
+    /// Applies every migration the database has not seen, each in its own transaction.
+    ///
+    /// Holds a session advisory lock for the whole run, so two processes starting at
+    /// once apply each file once: the second waits, then finds nothing to do.
+    ///
+    /// - Parameter connection: A connection that is not inside a transaction.
+    /// - Returns: The migrations applied by this call, empty when the schema was current.
+    /// - Throws: ``Failure`` when an applied file was edited or the database is newer
+    ///   than this binary; a database error when a migration fails (it is rolled back).
+    @discardableResult
+    public func migrate(on connection: PostgresConnection) async throws -> [Migration] {
+        try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+        do {
+            let applied = try await applyPending(on: connection)
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            return applied
+        } catch {
+            // A failed statement leaves no transaction open (withTransaction rolled it back).
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            throw error
+        }
+    }
+
+    /// The migrations this binary carries that the database has not applied.
+    ///
+    /// - Throws: ``Failure`` when an applied file was edited or is unknown to this binary.
+    public func pending(on connection: PostgresConnection) async throws -> [Migration] {
+        let history = try await appliedHistory(on: connection)
+        try await verify(history, on: connection)
+        let appliedVersions = Set(history.map(\.version))
+        return migrations.filter { !appliedVersions.contains($0.version) }
+    }
+
+    private func applyPending(on connection: PostgresConnection) async throws -> [Migration] {
+        try await createHistoryTable(on: connection)
+        let pending = try await pending(on: connection)
+        for migration in pending {
+            logger.info("applying migration", metadata: ["migration": "\(migration.path)"])
+            let statements = SQLScript.statements(in: migration.sql)
+            do {
+                try await connection.withTransaction(logger: logger) { transaction in
+                    for statement in statements {
+                        try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await transaction.query(
+                        """
+                        INSERT INTO schema_migrations (version, path, checksum)
+                        VALUES (\(migration.version), \(migration.path), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
+                        """,
+                        logger: logger
+                    )
+                }
+            } catch {
+                let cause = rootCause(of: error)
+                if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
+                throw Failure(
+                    description: "migration \(migration.path) failed and was rolled back: \(databaseErrorMessage(cause))"
+                )
+            }
+        }
+        return pending
+    }
+
+    private struct AppliedMigration {
+        var version: Int
+        var path: String
+        var checksum: String
+    }
+
+    private func createHistoryTable(on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version     integer     PRIMARY KEY,
+                path        text        NOT NULL,
+                checksum    text        NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            logger: logger
+        )
+    }
+
+    private func appliedHistory(on connection: PostgresConnection) async throws -> [AppliedMigration] {
+        let exists = try await connection.query(
+            "SELECT to_regclass('schema_migrations') IS NOT NULL",
+            logger: logger
+        )
+        for try await tableExists in exists.decode(Bool.self) where !tableExists { return [] }
+        let rows = try await connection.query(
+            "SELECT version, path, checksum FROM schema_migrations ORDER BY version",
+            logger: logger
+        )
+        var history: [AppliedMigration] = []
+        for try await (version, path, checksum) in rows.decode((Int, String, String).self) {
+            history.append(AppliedMigration(version: version, path: path, checksum: checksum))
+        }
+        return history
+    }
+
+    /// Refuses a history that this binary's files do not reproduce.
+    private func verify(_ history: [AppliedMigration], on connection: PostgresConnection) async throws {
+        let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
+        for applied in history {
+            guard let migration = byVersion[applied.version] else {
+                throw Failure(
+                    description: "the database has migration \(applied.path) (version \(applied.version)), "
+                        + "which this binary does not carry: it was migrated by a newer build"
+                )
+            }
+            // SHA-256 of the text, computed by the server so the binary needs no crypto library.
+            let rows = try await connection.query(
+                "SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex')",
+                logger: logger
+            )
+            var checksum = ""
+            for try await value in rows.decode(String.self) { checksum = value }
+            guard checksum == applied.checksum else {
+                throw Failure(
+                    description: "\(migration.path) was edited after it was applied (checksum differs); "
+                        + "applied migrations are history: add a new numbered file instead"
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+# ERPCore developer commands. `make run` and `make test` work on a fresh machine with
+# only the Swift toolchain and Debian's package registry: when DATABASE_URL is unset
+# they provision a private PostgreSQL cluster (installing Debian's postgresql first
+# when it is missing and we are root).
+
+SHELL       := /bin/bash
+SWIFT       ?= swift
+CLUSTER     := ./.make/pg-cluster
+RUN_DATA    := $(CURDIR)/.erp-data/run
+HOST        ?= 127.0.0.1
+PORT        ?= 8080
+BIN_DIR      = $(shell $(SWIFT) build --show-bin-path)
+RELEASE_DIR  = $(shell $(SWIFT) build -c release --show-bin-path)
+
+.PHONY: build run test bench db-start db-stop clean help
+
+help:
+	@echo "make run      build, provision PostgreSQL when DATABASE_URL is unset, migrate, start erp serve"
+	@echo "make test     the whole test suite against a throwaway PostgreSQL"
+	@echo "make bench    benchmarks against their own PostgreSQL (release build)"
+	@echo "make db-start start the persistent cluster of make run (prints its DATABASE_URL)"
+	@echo "make db-stop  stop it"
+
+build:
+	$(SWIFT) build
+
+run: build
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ]; then \
+	    export DATABASE_URL=$$($(CLUSTER) start $(RUN_DATA)); \
+	    echo "PostgreSQL: $$DATABASE_URL (data in $(RUN_DATA); make db-stop stops it)"; \
+	fi; \
+	"$(BIN_DIR)/erp" migrate; \
+	echo "Starting ERPCore on http://$(HOST):$(PORT)  (Ctrl-C stops it)"; \
+	exec "$(BIN_DIR)/erp" serve --host $(HOST) --port $(PORT)
+
+# The cluster lives in a temporary folder that is removed however the tests end.
+test:
+	@set -e; \
+	$(SWIFT) build --build-tests; \
+	if [ -n "$$DATABASE_URL" ]; then \
+	    ERP_BINARY="$(BIN_DIR)/erp" $(SWIFT) test --skip-build; exit $$?; \
+	fi; \
+	data=$$(mktemp -d /tmp/erp-test-pg.XXXXXX); \
+	trap '$(CLUSTER) stop "$$data"; rm -rf "$$data"' EXIT; \
+	export DATABASE_URL=$$($(CLUSTER) start "$$data"); \
+	echo "Test PostgreSQL: $$DATABASE_URL"; \
+	ERP_BINARY="$(BIN_DIR)/erp" $(SWIFT) test --skip-build
+
+bench:
+	@set -e; \
+	$(SWIFT) build -c release --product erp-bench; \
+	data=$$(mktemp -d /tmp/erp-bench-pg.XXXXXX); \
+	trap '$(CLUSTER) stop "$$data"; rm -rf "$$data"' EXIT; \
+	export DATABASE_URL=$$($(CLUSTER) start "$$data"); \
+	"$(RELEASE_DIR)/erp-bench"
+
+db-start:
+	@$(CLUSTER) start $(RUN_DATA)
+
+db-stop:
+	@$(CLUSTER) stop $(RUN_DATA)
+
+clean:
+	$(SWIFT) package clean

@@ -1,0 +1,40 @@
+// Options every command that talks to the database shares.
+import ArgumentParser
+import ERPStore
+import Foundation
+import Logging
+
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp("PostgreSQL URL; defaults to $DATABASE_URL.", valueName: "url")
+    )
+    var databaseURL: String?
+
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    /// The database named by --database-url or DATABASE_URL.
+    func database(label: String) throws -> Database {
+        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+            throw CommandFailure("DATABASE_URL is not set (or pass --database-url postgres://user@host/database)")
+        }
+        do {
+            return Database(configuration: try DatabaseConfiguration(url: url), logger: logger(label: label))
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    func logger(label: String) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        return logger
+    }
+}

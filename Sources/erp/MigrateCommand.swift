@@ -1,0 +1,36 @@
+// `erp migrate`: apply the schema files this binary carries.
+import ArgumentParser
+import ERPStore
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply pending schema migrations (sql/ and triggers/, embedded in this binary).",
+        discussion: """
+            Each file runs in its own transaction and is recorded with its checksum. A file \
+            that was edited after it was applied is refused. Concurrent runs wait for each other.
+            """
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Flag(help: "List pending migrations without applying them.")
+    var dryRun = false
+
+    func run() async throws {
+        let database = try options.database(label: "erp.migrate")
+        try await reportingFailure(database) {
+            let migrator = Migrator(logger: database.logger)
+            try await database.withConnection(as: "erp-migrate") { connection in
+                if dryRun {
+                    let pending = try await migrator.pending(on: connection)
+                    print(pending.isEmpty ? "schema is current" : pending.map(\.path).joined(separator: "\n"))
+                    return
+                }
+                let applied = try await migrator.migrate(on: connection)
+                for migration in applied { print("applied \(migration.path)") }
+                print(applied.isEmpty ? "schema is current" : "\(applied.count) migration(s) applied")
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import ERPEvents
+import ERPStore
+import Foundation
+import PostgresNIO
+import Testing
+
+@Suite struct ProjectorRuntimeTests {
+    static func insertEvent(_ test: TestDatabase, payload: String = "{}", on connection: PostgresConnection? = nil) async throws {
+        let query: PostgresQuery = "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.happened', 't', '1', \(payload)::jsonb)"
+        if let connection {
+            try await connection.query(query, logger: test.logger)
+        } else {
+            try await test.withConnection { try await $0.query(query, logger: test.logger) }
+        }
+    }
+
+    static func applied(_ test: TestDatabase, by projector: String) async throws -> (total: Int, distinct: Int) {
+        try await test.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT count(*), count(DISTINCT position) FROM projection_log WHERE projector = \(projector)",
+                logger: test.logger
+            )
+            for try await (total, distinct) in rows.decode((Int, Int).self) { return (total, distinct) }
+            return (0, 0)
+        }
+    }
+
+    static func eventCount(_ test: TestDatabase) async throws -> Int {
+        try await test.scalar("SELECT count(*) FROM events", as: Int.self)
+    }
+
+    @Test func aLateCommitIsAppliedOnceAndTheCheckpointWaitsForIt() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.projectionLog)
+            let runner = ProjectorRunner(projector: RecordingProjector(name: "recorder"), database: test.database, logger: test.logger)
+            let connection = try await test.database.connect(as: "runner")
+            #expect(try await runner.tryToBecomeActive(on: connection))
+
+            let t1 = try await test.database.connect(as: "t1")
+            try await t1.query("BEGIN", logger: test.logger)
+            try await Self.insertEvent(test, payload: #"{"by":"t1"}"#, on: t1)
+            try await Self.insertEvent(test, payload: #"{"by":"t2"}"#)
+
+            #expect(try await runner.catchUp(on: connection) == .caughtUp(applied: 0))
+            let whileOpen = try await test.scalar("SELECT position FROM projector_checkpoints WHERE name = 'recorder'", as: Int64.self)
+            #expect(whileOpen == 0)
+
+            try await t1.query("COMMIT", logger: test.logger)
+            #expect(try await runner.catchUp(on: connection) == .caughtUp(applied: 2))
+            #expect(try await runner.catchUp(on: connection) == .caughtUp(applied: 0))
+
+            let order = try await test.withConnection { connection in
+                let rows = try await connection.query(
+                    "SELECT e.payload ->> 'by' FROM projection_log l JOIN events e USING (position) ORDER BY l.tx, l.position",
+                    logger: test.logger
+                )
+                return try await rows.decode(String.self).reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(order == ["t1", "t2"])
+            #expect(try await Self.applied(test, by: "recorder") == (2, 2))
+            try await t1.close()
+            try await connection.close()
+        }
+    }
+
+    @Test func aRolledBackWriteLeavesAHoleThatNothingWaitsFor() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.projectionLog)
+            try await Self.insertEvent(test)
+            try await test.withConnection { connection in
+                try await connection.query("BEGIN", logger: test.logger)
+                for _ in 0..<3 { try await Self.insertEvent(test, on: connection) }
+                try await connection.query("ROLLBACK", logger: test.logger)
+            }
+            try await Self.insertEvent(test)
+            let positions = try await test.scalar("SELECT array_agg(position ORDER BY position) FROM events", as: [Int64].self)
+            #expect(positions == [1, 5])
+
+            let runner = ProjectorRunner(projector: RecordingProjector(name: "recorder"), database: test.database, logger: test.logger)
+            let outcome = try await test.withConnection { connection in
+                #expect(try await runner.tryToBecomeActive(on: connection))
+                return try await runner.catchUp(on: connection)
+            }
+            #expect(outcome == .caughtUp(applied: 2))
+            let status = try await test.withConnection {
+                try await ProjectionControl(known: ["recorder"], logger: test.logger).status(on: $0)
+            }
+            #expect(status.first?.checkpoint.position == 5)
+            #expect(status.first?.lagEvents == 0)
+            #expect(status.first?.state == "running")
+        }
+    }
+
+    @Test func theListenerReconnectsAfterItsBackendIsTerminatedAndMissesNothing() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.projectionLog)
+            // A long safety poll: catching up must come from the listener's wake-ups.
+            let pipeline = EventPipeline(
+                projectors: [RecordingProjector(name: "recorder")], database: test.database,
+                configuration: .init(pollInterval: .seconds(3600), runner: .init(batchSize: 50)), logger: test.logger
+            )
+            let transactions = 200
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await pipeline.run() }
+                try await eventually("listener connected") { pipeline.listener.isConnected }
+                try await test.withConnection { writer in
+                    for index in 0..<transactions {
+                        try await writer.withTransaction(logger: test.logger) { tx in
+                            for _ in 0..<5 { try await Self.insertEvent(test, on: tx) }
+                        }
+                        if index == transactions / 2 {
+                            let terminated = try await test.scalar(
+                                """
+                                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                                 WHERE application_name = 'erp-listener' AND datname = current_database()
+                                """,
+                                as: Int.self
+                            )
+                            #expect(terminated == 1)
+                        }
+                    }
+                }
+                try await eventually("every event applied") {
+                    try await Self.applied(test, by: "recorder").distinct == transactions * 5
+                }
+                #expect(pipeline.listener.connections >= 2)
+                group.cancelAll()
+            }
+            #expect(try await Self.applied(test, by: "recorder") == (transactions * 5, transactions * 5))
+        }
+    }
+
+    @Test func twoRunnersOfOneProjectorApplyEachEventOnceAndTheStandbyTakesOver() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.projectionLog)
+            let configuration = EventPipeline.Configuration(pollInterval: .milliseconds(20), runner: .init(batchSize: 7))
+            let first = EventPipeline(projectors: [RecordingProjector(name: "recorder")], database: test.database, configuration: configuration, logger: test.logger)
+            let second = EventPipeline(projectors: [RecordingProjector(name: "recorder")], database: test.database, configuration: configuration, logger: test.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await first.run() }
+                group.addTask { try await second.run() }
+                for round in 0..<2 {
+                    try await test.withConnection { writer in
+                        for _ in 0..<300 { try await Self.insertEvent(test, on: writer) }
+                    }
+                    if round == 0 {
+                        // Kill whichever runner is active: the other must take over.
+                        try await eventually("the active runner holds its lock") {
+                            try await test.scalar(
+                                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                                as: Int.self
+                            ) == 1
+                        }
+                        let terminated = try await test.scalar(
+                            """
+                            SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l
+                             WHERE l.locktype = 'advisory' AND l.granted
+                               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                            """,
+                            as: Int.self
+                        )
+                        #expect(terminated == 1)
+                    }
+                }
+                try await eventually("every event applied") {
+                    try await Self.applied(test, by: "recorder").distinct == 600
+                }
+                group.cancelAll()
+            }
+            #expect(try await Self.applied(test, by: "recorder") == (600, 600))
+        }
+    }
+
+    @Test func aFailingProjectorStallsWhileTheOthersKeepUp() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.projectionLog)
+            for index in 1...6 {
+                try await Self.insertEvent(test, payload: index == 3 ? #"{"note":"POISON"}"# : "{}")
+            }
+            let pipeline = EventPipeline(
+                projectors: [RecordingProjector(name: "fragile", poison: "POISON"), RecordingProjector(name: "steady")],
+                database: test.database,
+                configuration: .init(pollInterval: .milliseconds(20), runner: .init(maximumFailures: 3, retryDelay: .milliseconds(5))),
+                logger: test.logger
+            )
+            let control = ProjectionControl(known: ["fragile", "steady"], logger: test.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await pipeline.run() }
+                try await eventually("fragile stalls") {
+                    try await test.withConnection { try await control.status(on: $0) }.first { $0.name == "fragile" }?.state == "stalled"
+                }
+                try await eventually("steady keeps up") { try await Self.applied(test, by: "steady").distinct == 6 }
+                // Events after the stall still reach the healthy projector.
+                try await Self.insertEvent(test)
+                try await eventually("steady keeps up after the stall") { try await Self.applied(test, by: "steady").distinct == 7 }
+
+                let statuses = try await test.withConnection { try await control.status(on: $0) }
+                let fragile = try #require(statuses.first { $0.name == "fragile" })
+                #expect(fragile.failedPosition == 3)
+                #expect(fragile.lastError?.contains("poisoned event at 3") == true)
+                #expect(fragile.checkpoint.position == 2)
+                #expect(fragile.lagEvents == 5)
+                #expect(try await Self.applied(test, by: "fragile") == (2, 2))
+
+                // Resume clears the stall; the event still fails, so it stalls again.
+                #expect(try await test.withConnection { try await control.resume("fragile", on: $0) })
+                try await eventually("fragile retried and stalled again") {
+                    let state = try await test.scalar("SELECT state FROM projector_checkpoints WHERE name = 'fragile'", as: String.self)
+                    return state == "stalled"
+                }
+                await #expect(throws: ProjectionControl.UnknownProjector.self) {
+                    try await test.withConnection { try await control.resume("nonexistent", on: $0) }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+// Runs the real `erp` binary as a child process.
+import Foundation
+
+struct ERPProcess {
+    let process: Process
+    let output: Pipe
+    let errors: Pipe
+
+    /// The `erp` binary `make test` built (ERP_BINARY), else the one beside the test bundle.
+    static var binary: URL {
+        get throws {
+            if let path = ProcessInfo.processInfo.environment["ERP_BINARY"] {
+                return URL(fileURLWithPath: path)
+            }
+            let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "erp")
+            guard FileManager.default.isExecutableFile(atPath: beside.path) else {
+                throw SetupError("the erp binary was not found: run `make test` (or set ERP_BINARY)")
+            }
+            return beside
+        }
+    }
+
+    /// Starts `erp ARGUMENTS` with `environment` added to this process's environment.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> ERPProcess {
+        let process = Process()
+        process.executableURL = try binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        return ERPProcess(process: process, output: output, errors: errors)
+    }
+
+    /// Runs `erp ARGUMENTS` to completion.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String, errors: String) {
+        let child = try start(arguments, environment: environment)
+        let (output, errors) = await (child.readOutput(), child.readErrors())
+        try await child.waitForExit(timeout: .seconds(60))
+        return (child.process.terminationStatus, output, errors)
+    }
+
+    func readOutput() async -> String {
+        String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    func readErrors() async -> String {
+        String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to end; kills it and throws when `timeout` passes first.
+    func waitForExit(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
+                throw SetupError("erp did not exit within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}

@@ -1,0 +1,125 @@
+// One database per test, cloned from a template migrated once per test run.
+import ERPStore
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// A database of its own for one test, dropped when the test ends.
+struct TestDatabase {
+    let database: Database
+    var configuration: DatabaseConfiguration { database.configuration }
+    var logger: Logger { database.logger }
+
+    /// The server `make test` started, from DATABASE_URL.
+    static func serverConfiguration() throws -> DatabaseConfiguration {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+            throw SetupError("DATABASE_URL is not set: run the tests with `make test`, which provisions PostgreSQL")
+        }
+        return try DatabaseConfiguration(url: url)
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "erp.tests") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        return logger
+    }()
+
+    /// Runs `body` with a fresh database: migrated (the default) or empty.
+    static func withDatabase<Result: Sendable>(
+        migrated: Bool = true,
+        _ body: (TestDatabase) async throws -> Result
+    ) async throws -> Result {
+        let server = try serverConfiguration()
+        let template = migrated ? try await TemplateDatabase.shared.name() : "template0"
+        let name = "erp_test_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        try await admin(server) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+        }
+        let test = TestDatabase(database: Database(configuration: server.with(database: name), logger: logger))
+        do {
+            let result = try await body(test)
+            try await drop(name, server: server)
+            return result
+        } catch {
+            try? await drop(name, server: server)
+            throw error
+        }
+    }
+
+    private static func drop(_ name: String, server: DatabaseConfiguration) async throws {
+        try await admin(server) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        }
+    }
+
+    static func admin(_ server: DatabaseConfiguration, _ body: (PostgresConnection) async throws -> Void) async throws {
+        try await Database(configuration: server, logger: logger).withConnection(as: "erp-tests-admin", body)
+    }
+
+    /// Runs `body` on a new connection to this test's database.
+    func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await database.withConnection(as: "erp-tests", body)
+    }
+
+    /// Runs each statement of `script` in order.
+    func execute(_ script: String) async throws {
+        try await withConnection { connection in
+            for statement in SQLScript.statements(in: script) {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+    }
+
+    /// The single value of the first column of the first row.
+    func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type = Value.self) async throws -> Value {
+        try await withConnection { connection in
+            let rows = try await connection.query(query, logger: logger)
+            for try await value in rows.decode(Value.self) { return value }
+            throw SetupError("no rows for \(query.sql)")
+        }
+    }
+}
+
+/// The migrated database every test database is cloned from; created once per run.
+actor TemplateDatabase {
+    static let shared = TemplateDatabase()
+    private var creation: Task<String, any Error>?
+
+    func name() async throws -> String {
+        if let creation { return try await creation.value }
+        let task = Task<String, any Error> {
+            let server = try TestDatabase.serverConfiguration()
+            let name = "erp_template_\(ProcessInfo.processInfo.processIdentifier)"
+            try await TestDatabase.admin(server) { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestDatabase.logger)
+                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"), logger: TestDatabase.logger)
+            }
+            let database = Database(configuration: server.with(database: name), logger: TestDatabase.logger)
+            try await database.withConnection(as: "erp-tests-template") { connection in
+                try await Migrator(logger: TestDatabase.logger).migrate(on: connection)
+            }
+            return name
+        }
+        creation = task
+        return try await task.value
+    }
+}
+
+struct SetupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(
+    timeout: Duration = .seconds(20), _ what: String,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    throw SetupError("timed out waiting for: \(what)")
+}

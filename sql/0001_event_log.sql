@@ -40,3 +40,18 @@ CREATE TRIGGER events_immutable
 CREATE TRIGGER events_no_truncate
     BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_change();
+
+-- Every statement that appends events wakes the listeners. NOTIFY is a wake-up,
+-- never data: the constant payload lets PostgreSQL fold all notifications of one
+-- transaction into one, however many rows or statements it wrote.
+CREATE FUNCTION events_wake_listeners() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('erp_events', '');
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER events_notify
+    AFTER INSERT ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION events_wake_listeners();

@@ -40,9 +40,7 @@ BEGIN
     INSERT INTO events (type, aggregate_type, aggregate_id, payload, metadata)
     VALUES (event_type, aggregate_type, row_json ->> 'id', event_payload, event_metadata());
 
-    -- A wake-up, never data: the constant payload lets PostgreSQL fold every
-    -- notification of one transaction into one.
-    PERFORM pg_notify('erp_events', '');
+    -- The insert wakes listeners through the events_notify trigger (sql/0001).
     RETURN NULL;
 END
 $$;

@@ -29,6 +29,17 @@ import Testing
         try await test.scalar("SELECT count(*) FROM events", as: Int.self)
     }
 
+    /// Catches up until `expected` events were applied in all. Other tests share the
+    /// cluster, and their open transactions hold the horizon back for a moment.
+    static func catchUp(_ runner: ProjectorRunner, on connection: PostgresConnection, until expected: Int) async throws -> Int {
+        var applied = 0
+        try await eventually("\(expected) events applied") {
+            if case .caughtUp(let count) = try await runner.catchUp(on: connection) { applied += count }
+            return applied >= expected
+        }
+        return applied
+    }
+
     @Test func aLateCommitIsAppliedOnceAndTheCheckpointWaitsForIt() async throws {
         try await TestDatabase.withDatabase { test in
             try await test.execute(TestSchema.projectionLog)
@@ -46,7 +57,7 @@ import Testing
             #expect(whileOpen == 0)
 
             try await t1.query("COMMIT", logger: test.logger)
-            #expect(try await runner.catchUp(on: connection) == .caughtUp(applied: 2))
+            #expect(try await Self.catchUp(runner, on: connection, until: 2) == 2)
             #expect(try await runner.catchUp(on: connection) == .caughtUp(applied: 0))
 
             let order = try await test.withConnection { connection in
@@ -77,11 +88,11 @@ import Testing
             #expect(positions == [1, 5])
 
             let runner = ProjectorRunner(projector: RecordingProjector(name: "recorder"), database: test.database, logger: test.logger)
-            let outcome = try await test.withConnection { connection in
+            let applied = try await test.withConnection { connection in
                 #expect(try await runner.tryToBecomeActive(on: connection))
-                return try await runner.catchUp(on: connection)
+                return try await Self.catchUp(runner, on: connection, until: 2)
             }
-            #expect(outcome == .caughtUp(applied: 2))
+            #expect(applied == 2)
             let status = try await test.withConnection {
                 try await ProjectionControl(known: ["recorder"], logger: test.logger).status(on: $0)
             }
@@ -123,7 +134,7 @@ import Testing
                 try await eventually("every event applied") {
                     try await Self.applied(test, by: "recorder").distinct == transactions * 5
                 }
-                #expect(pipeline.listener.connections >= 2)
+                #expect(pipeline.listener.connections == 2)
                 group.cancelAll()
             }
             #expect(try await Self.applied(test, by: "recorder") == (transactions * 5, transactions * 5))
@@ -167,7 +178,8 @@ import Testing
                 }
                 group.cancelAll()
             }
-            #expect(try await Self.applied(test, by: "recorder") == (600, 600))
+            let applied = try await Self.applied(test, by: "recorder")
+            #expect(applied.total == 600 && applied.distinct == 600, "\(applied)")
         }
     }
 

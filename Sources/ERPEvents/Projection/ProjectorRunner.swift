@@ -95,6 +95,7 @@ public final class ProjectorRunner: Sendable {
                 backoff.reset()
                 var active = false
                 while await wakeUps.next() != nil {
+                    try opened.ensureOpen()
                     if !active {
                         active = try await tryToBecomeActive(on: opened)
                         guard active else { continue }
@@ -152,11 +153,15 @@ public final class ProjectorRunner: Sendable {
         var retry = Backoff(initial: configuration.retryDelay, maximum: configuration.maximumRetryDelay)
         while true {
             if wakeUp.isFinished || Task.isCancelled { return .stopped }
+            try connection.ensureOpen()
             let batch = try await reader.read(
                 after: checkpoint, types: projector.eventTypes,
                 limit: isolateUntil == nil ? configuration.batchSize : 1, on: connection
             )
-            guard let end = batch.end else { return .caughtUp(applied: applied) }
+            guard let end = batch.end else {
+                logger.trace("projector caught up", metadata: ["applied": "\(applied)", "checkpoint": "\(checkpoint)"])
+                return .caughtUp(applied: applied)
+            }
             do {
                 try await connection.withTransaction(logger: logger) { transaction in
                     if !batch.events.isEmpty {
@@ -167,6 +172,7 @@ public final class ProjectorRunner: Sendable {
             } catch {
                 let cause = rootCause(of: error)
                 if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
+                if cause is ConnectionClosed { throw cause }
                 if cause is CheckpointConflict {
                     logger.warning("checkpoint moved by another instance; reloading it")
                     guard let reloaded = try await loadCheckpoint(on: connection) else { return .stalled }

@@ -23,7 +23,7 @@ func reportingFailure<Result>(
     } catch let error as CommandFailure {
         printError(error.description)
     } catch {
-        printError(databaseErrorMessage(rootCause(of: error), configuration: database?.configuration))
+        printError(databaseErrorMessage(error, configuration: database?.configuration))
     }
     throw ExitCode.failure
 }

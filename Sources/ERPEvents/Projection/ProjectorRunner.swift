@@ -2,6 +2,7 @@
 public import ERPStore
 public import Logging
 public import PostgresNIO
+import Synchronization
 
 /// Runs one ``Projector`` on its own connection.
 ///
@@ -65,6 +66,10 @@ public final class ProjectorRunner: Sendable {
     let configuration: Configuration
     let reader: EventReader
     let logger: Logger
+    private let active = Atomic<Bool>(false)
+
+    /// Whether this instance holds the projector's lock and applies events.
+    public var isActive: Bool { active.load(ordering: .relaxed) }
 
     /// Creates a runner; nothing connects until ``run()``.
     public init(projector: any Projector, database: Database, configuration: Configuration = .init(), logger: Logger) {
@@ -93,19 +98,22 @@ public final class ProjectorRunner: Sendable {
                 let opened = try await database.connect(as: "erp-projector:\(projector.name)")
                 connection = opened
                 backoff.reset()
-                var active = false
+                var holdsLock = false
                 while await wakeUps.next() != nil {
                     try opened.ensureOpen()
-                    if !active {
-                        active = try await tryToBecomeActive(on: opened)
-                        guard active else { continue }
+                    if !holdsLock {
+                        holdsLock = try await tryToBecomeActive(on: opened)
+                        guard holdsLock else { continue }
+                        active.store(true, ordering: .relaxed)
                         logger.info("projector active")
                     }
                     _ = try await catchUp(on: opened)
                 }
+                active.store(false, ordering: .relaxed)
                 try? await opened.close()
                 return
             } catch {
+                active.store(false, ordering: .relaxed)
                 try? await connection?.close()
                 if wakeUp.isFinished || Task.isCancelled { return }
                 let delay = backoff.next()
@@ -163,14 +171,14 @@ public final class ProjectorRunner: Sendable {
                 return .caughtUp(applied: applied)
             }
             do {
-                try await connection.withTransaction(logger: logger) { transaction in
+                try await connection.inTransaction(logger: logger) { transaction in
                     if !batch.events.isEmpty {
                         try await projector.apply(batch.events, in: transaction, logger: logger)
                     }
                     try await moveCheckpoint(from: checkpoint, to: end, on: transaction)
                 }
             } catch {
-                let cause = rootCause(of: error)
+                let cause = error
                 if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
                 if cause is ConnectionClosed { throw cause }
                 if cause is CheckpointConflict {
@@ -222,6 +230,7 @@ public final class ProjectorRunner: Sendable {
     private func moveCheckpoint(
         from old: EventCheckpoint, to new: EventCheckpoint, on transaction: PostgresConnection
     ) async throws {
+        try transaction.ensureOpen()
         let rows = try await transaction.query(
             """
             UPDATE projector_checkpoints

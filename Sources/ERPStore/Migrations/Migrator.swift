@@ -39,7 +39,7 @@ public struct Migrator: Sendable {
             try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
             return applied
         } catch {
-            // A failed statement leaves no transaction open (withTransaction rolled it back).
+            // A failed statement leaves no transaction open (inTransaction rolled it back).
             _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
             throw error
         }
@@ -62,7 +62,7 @@ public struct Migrator: Sendable {
             logger.info("applying migration", metadata: ["migration": "\(migration.path)"])
             let statements = SQLScript.statements(in: migration.sql)
             do {
-                try await connection.withTransaction(logger: logger) { transaction in
+                try await connection.inTransaction(logger: logger) { transaction in
                     for statement in statements {
                         try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
@@ -75,7 +75,7 @@ public struct Migrator: Sendable {
                     )
                 }
             } catch {
-                let cause = rootCause(of: error)
+                let cause = error
                 if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
                 throw Failure(
                     description: "migration \(migration.path) failed and was rolled back: \(databaseErrorMessage(cause))"

@@ -10,14 +10,12 @@ RUN_DATA    := $(CURDIR)/.erp-data/run
 HOST        ?= 127.0.0.1
 PORT        ?= 8080
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path)
-RELEASE_DIR  = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: build run test bench db-start db-stop clean help
+.PHONY: build run test db-start db-stop clean help
 
 help:
 	@echo "make run      build, provision PostgreSQL when DATABASE_URL is unset, migrate, start erp serve"
 	@echo "make test     the whole test suite against a throwaway PostgreSQL"
-	@echo "make bench    benchmarks against their own PostgreSQL (release build)"
 	@echo "make db-start start the persistent cluster of make run (prints its DATABASE_URL)"
 	@echo "make db-stop  stop it"
 
@@ -46,14 +44,6 @@ test:
 	export DATABASE_URL=$$($(CLUSTER) start "$$data"); \
 	echo "Test PostgreSQL: $$DATABASE_URL"; \
 	ERP_BINARY="$(BIN_DIR)/erp" $(SWIFT) test --skip-build
-
-bench:
-	@set -e; \
-	$(SWIFT) build -c release --product erp-bench; \
-	data=$$(mktemp -d /tmp/erp-bench-pg.XXXXXX); \
-	trap '$(CLUSTER) stop "$$data"; rm -rf "$$data"' EXIT; \
-	export DATABASE_URL=$$($(CLUSTER) start "$$data"); \
-	"$(RELEASE_DIR)/erp-bench"
 
 db-start:
 	@$(CLUSTER) start $(RUN_DATA)

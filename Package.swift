@@ -34,7 +34,8 @@ let package = Package(
         .plugin(
             name: "EmbedSQLPlugin",
             capability: .buildTool(),
-            dependencies: ["EmbedSQL"]
+            dependencies: ["EmbedSQL"],
+            path: "Sources/EmbedSQLPlugin"
         ),
         // PostgreSQL access: configuration, connection, migrations, command transactions.
         .target(

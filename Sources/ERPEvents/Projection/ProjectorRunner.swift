@@ -44,8 +44,6 @@ public final class ProjectorRunner: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// Read everything below the horizon; `applied` events of its types were applied.
         case caughtUp(applied: Int)
-        /// Another instance holds the lock; this one stands by.
-        case standingBy
         /// The projector is stalled and waits for `erp projections resume`.
         case stalled
         /// Asked to stop between batches.

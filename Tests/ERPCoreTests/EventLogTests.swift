@@ -113,6 +113,37 @@ import Testing
         }
     }
 
+    /// Transaction ids of every digit count sort as numbers: 9 before 10 before 100, in reads,
+    /// one at a time, and at the head. (Sorting them as text skipped events on fresh
+    /// clusters, whose ids cross from three digits to four.)
+    @Test func theReaderOrdersTransactionIDsAsNumbers() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(
+                """
+                INSERT INTO events (tx, type, aggregate_type, aggregate_id, payload) VALUES
+                    ('10', 'test.second', 't', '1', '{}'),
+                    ('9', 'test.first', 't', '1', '{}'),
+                    ('100', 'test.third', 't', '1', '{}')
+                """
+            )
+            let reader = EventReader(logger: test.logger)
+            try await test.withConnection { connection in
+                let all = try await reader.read(after: .start, types: nil, limit: 10, on: connection)
+                #expect(all.events.map(\.type) == ["test.first", "test.second", "test.third"])
+                #expect(all.end == EventCheckpoint(tx: 100, position: 3))
+
+                var checkpoint = EventCheckpoint.start
+                var oneByOne: [String] = []
+                while let next = try await reader.read(after: checkpoint, types: nil, limit: 1, on: connection).events.first {
+                    oneByOne.append(next.type)
+                    checkpoint = EventCheckpoint(tx: next.tx, position: next.position)
+                }
+                #expect(oneByOne == ["test.first", "test.second", "test.third"])
+                #expect(try await reader.head(on: connection) == EventCheckpoint(tx: 100, position: 3))
+            }
+        }
+    }
+
     /// Every event below the horizon, once `count` are. Other tests share the cluster,
     /// and their open transactions hold the horizon back for a moment.
     private func readAll(_ test: TestDatabase, expecting count: Int) async throws -> [RecordedEvent] {

@@ -44,11 +44,13 @@ public struct EventReader: Sendable {
         limit: Int,
         on connection: PostgresConnection
     ) async throws -> Batch {
+        // The text form of tx is named tx_text: an output column called tx would win
+        // over the table's column in ORDER BY and sort "1092" before "821".
         let wanted = types.map { Array($0) } ?? []
         let all = types == nil
         let rows = try await connection.query(
             """
-            SELECT position, tx::text, type, aggregate_type, aggregate_id,
+            SELECT position, tx::text AS tx_text, type, aggregate_type, aggregate_id,
                    CASE WHEN \(all) OR type = ANY(\(wanted)) THEN payload::text END,
                    CASE WHEN \(all) OR type = ANY(\(wanted)) THEN metadata::text END,
                    recorded_at
@@ -83,7 +85,7 @@ public struct EventReader: Sendable {
     public func head(on connection: PostgresConnection) async throws -> EventCheckpoint {
         let rows = try await connection.query(
             """
-            SELECT tx::text, position FROM events
+            SELECT tx::text AS tx_text, position FROM events
              WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
              ORDER BY tx DESC, position DESC
              LIMIT 1

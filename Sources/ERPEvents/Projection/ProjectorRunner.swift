@@ -168,6 +168,10 @@ public final class ProjectorRunner: Sendable {
                 logger.trace("projector caught up", metadata: ["applied": "\(applied)", "checkpoint": "\(checkpoint)"])
                 return .caughtUp(applied: applied)
             }
+            logger.trace(
+                "applying a batch",
+                metadata: ["after": "\(checkpoint)", "end": "\(end)", "scanned": "\(batch.scanned)", "events": "\(batch.events.count)"]
+            )
             do {
                 try await connection.inTransaction(logger: logger) { transaction in
                     if !batch.events.isEmpty {

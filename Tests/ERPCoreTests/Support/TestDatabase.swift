@@ -36,13 +36,20 @@ struct TestDatabase {
         try await admin(server) { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
         }
-        let test = TestDatabase(database: Database(configuration: server.with(database: name), logger: logger))
+        var testLogger = logger
+        testLogger[metadataKey: "database"] = "\(name)"
+        let test = TestDatabase(database: Database(configuration: server.with(database: name), logger: testLogger))
         do {
             let result = try await body(test)
             try await drop(name, server: server)
             return result
         } catch {
-            try? await drop(name, server: server)
+            // ERP_TEST_KEEP_FAILED=1 keeps a failed test's database for a look with psql.
+            if ProcessInfo.processInfo.environment["ERP_TEST_KEEP_FAILED"] == "1" {
+                logger.error("kept the database of a failed test", metadata: ["database": "\(name)"])
+            } else {
+                try? await drop(name, server: server)
+            }
             throw error
         }
     }

@@ -11,11 +11,12 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8080
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: build run test db-start db-stop clean help
+.PHONY: build run test bench db-start db-stop clean help
 
 help:
 	@echo "make run      build, provision PostgreSQL when DATABASE_URL is unset, migrate, start erp serve"
 	@echo "make test     the whole test suite against a throwaway PostgreSQL"
+	@echo "make bench    the event pipeline benchmark (release build, throwaway PostgreSQL)"
 	@echo "make db-start start the persistent cluster of make run (prints its DATABASE_URL)"
 	@echo "make db-stop  stop it"
 
@@ -44,6 +45,19 @@ test:
 	export DATABASE_URL=$$($(CLUSTER) start "$$data"); \
 	echo "Test PostgreSQL: $$DATABASE_URL"; \
 	ERP_BINARY="$(BIN_DIR)/erp" $(SWIFT) test --skip-build
+
+# Release build; a throwaway cluster unless DATABASE_URL names a server. BENCH_ARGS
+# passes options to erp-bench (see erp-bench --help), e.g. BENCH_ARGS="--runs 5".
+bench:
+	@set -e; \
+	$(SWIFT) build -c release --product erp-bench; \
+	bench="$$($(SWIFT) build -c release --show-bin-path)/erp-bench"; \
+	if [ -n "$$DATABASE_URL" ]; then "$$bench" $(BENCH_ARGS); exit $$?; fi; \
+	data=$$(mktemp -d /tmp/erp-bench-pg.XXXXXX); \
+	trap '$(CLUSTER) stop "$$data"; rm -rf "$$data"' EXIT; \
+	export DATABASE_URL=$$($(CLUSTER) start "$$data"); \
+	echo "Benchmark PostgreSQL: $$DATABASE_URL"; \
+	"$$bench" $(BENCH_ARGS)
 
 db-start:
 	@$(CLUSTER) start $(RUN_DATA)

@@ -13,7 +13,8 @@ let package = Package(
     name: "erpcore",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "erp", targets: ["erp"])
+        .executable(name: "erp", targets: ["erp"]),
+        .executable(name: "erp-bench", targets: ["erp-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -84,10 +85,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Terminal output shared by the command-line tools.
+        .target(
+            name: "CommandSupport",
+            swiftSettings: swiftSettings
+        ),
         // The `erp` command line: wires the targets together, nothing else.
         .executableTarget(
             name: "erp",
             dependencies: [
+                "CommandSupport",
                 "ERPStore",
                 "ERPEvents",
                 "ERPProjections",
@@ -96,6 +103,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `make bench`: end-to-end latency and catch-up throughput of the event pipeline.
+        .executableTarget(
+            name: "erp-bench",
+            dependencies: [
+                "CommandSupport",
+                "ERPStore",
+                "ERPEvents",
+                "ERPProjections",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 // `erp projections …`: see and steer the projectors.
 import ArgumentParser
+import CommandSupport
 import ERPEvents
 import ERPProjections
 import ERPStore

@@ -34,7 +34,7 @@ import Testing
     static func catchUp(_ runner: ProjectorRunner, on connection: PostgresConnection, until expected: Int) async throws -> Int {
         var applied = 0
         try await eventually("\(expected) events applied") {
-            if case .caughtUp(let count) = try await runner.catchUp(on: connection) { applied += count }
+            applied += try await runner.catchUp(on: connection).applied
             return applied >= expected
         }
         return applied
@@ -52,7 +52,7 @@ import Testing
             try await Self.insertEvent(test, payload: #"{"by":"t1"}"#, on: t1)
             try await Self.insertEvent(test, payload: #"{"by":"t2"}"#)
 
-            #expect(try await runner.catchUp(on: connection) == .caughtUp(applied: 0))
+            #expect(try await runner.catchUp(on: connection) == .heldBack(applied: 0))
             let whileOpen = try await test.scalar("SELECT position FROM projector_checkpoints WHERE name = 'recorder'", as: Int64.self)
             #expect(whileOpen == 0)
 
@@ -71,6 +71,35 @@ import Testing
             #expect(try await Self.applied(test, by: "recorder") == (2, 2))
             try await t1.close()
             try await connection.close()
+        }
+    }
+
+    /// An open transaction that writes no event holds a committed event back; when it
+    /// ends there is no notification, yet the runner applies the event long before its
+    /// next safety poll.
+    @Test func anEventHeldBackByATransactionWithoutEventsIsAppliedSoonAfterItEnds() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.projectionLog)
+            let pipeline = EventPipeline(
+                projectors: [RecordingProjector(name: "recorder")], database: test.database,
+                configuration: .init(pollInterval: .seconds(3600)), logger: test.logger
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await pipeline.run() }
+                try await eventually("the runner is active") { pipeline.runners[0].isActive }
+                try await test.database.withConnection(as: "holder") { holder in
+                    try await holder.query("BEGIN", logger: test.logger)
+                    try await holder.query("SELECT pg_current_xact_id()", logger: test.logger)
+                    try await Self.insertEvent(test)
+                    try await Task.sleep(for: .milliseconds(200))
+                    #expect(try await Self.applied(test, by: "recorder").total == 0)
+                    try await holder.query("COMMIT", logger: test.logger)
+                }
+                try await eventually(timeout: .seconds(10), "the held-back event applied") {
+                    try await Self.applied(test, by: "recorder").total == 1
+                }
+                group.cancelAll()
+            }
         }
     }
 

@@ -81,6 +81,26 @@ public struct EventReader: Sendable {
         return batch
     }
 
+    /// Whether committed events after `checkpoint` wait above the horizon, held back by
+    /// an older transaction that is still open.
+    ///
+    /// That transaction may end without writing an event, and so without a notification:
+    /// a reader that sees `true` should look again soon rather than wait for one.
+    public func isHeldBack(after checkpoint: EventCheckpoint, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM events
+                 WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
+                   AND tx >= pg_snapshot_xmin(pg_current_snapshot())
+            )
+            """,
+            logger: logger
+        )
+        for try await heldBack in rows.decode(Bool.self) { return heldBack }
+        return false
+    }
+
     /// The last event below the horizon: where a reader that has read everything stands.
     public func head(on connection: PostgresConnection) async throws -> EventCheckpoint {
         let rows = try await connection.query(

@@ -23,4 +23,15 @@ public protocol Projector: Sendable {
     ///   - logger: For diagnostics.
     /// - Throws: Anything; the transaction is rolled back and the batch retried.
     func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws
+
+    /// Called after the transaction that applied `events` committed.
+    ///
+    /// For measurements and in-process signals only: it runs at most once per batch and
+    /// not at all when the process dies right after the commit, so a read model must
+    /// never depend on it. The default does nothing.
+    func didCommit(_ events: [RecordedEvent], logger: Logger) async
+}
+
+extension Projector {
+    public func didCommit(_ events: [RecordedEvent], logger: Logger) async {}
 }

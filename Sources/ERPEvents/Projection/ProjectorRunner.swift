@@ -44,10 +44,22 @@ public final class ProjectorRunner: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// Read everything below the horizon; `applied` events of its types were applied.
         case caughtUp(applied: Int)
+        /// Like ``caughtUp(applied:)``, but committed events wait above the horizon for an
+        /// older open transaction; the runner looks again soon instead of waiting for a
+        /// notification, since that transaction may end without one.
+        case heldBack(applied: Int)
         /// The projector is stalled and waits for `erp projections resume`.
         case stalled
         /// Asked to stop between batches.
         case stopped
+
+        /// Events applied before the catch-up ended.
+        public var applied: Int {
+            switch self {
+            case .caughtUp(let applied), .heldBack(let applied): applied
+            case .stalled, .stopped: 0
+            }
+        }
     }
 
     /// The checkpoint moved under us: another instance applied this range.
@@ -105,7 +117,12 @@ public final class ProjectorRunner: Sendable {
                         active.store(true, ordering: .relaxed)
                         logger.info("projector active")
                     }
-                    _ = try await catchUp(on: opened)
+                    var outcome = try await catchUp(on: opened)
+                    var patience = Backoff(initial: .milliseconds(1), maximum: .milliseconds(100))
+                    while case .heldBack = outcome, !wakeUp.isFinished {
+                        try await Task.sleep(for: patience.next())
+                        outcome = try await catchUp(on: opened)
+                    }
                 }
                 active.store(false, ordering: .relaxed)
                 try? await opened.close()
@@ -165,8 +182,12 @@ public final class ProjectorRunner: Sendable {
                 limit: isolateUntil == nil ? configuration.batchSize : 1, on: connection
             )
             guard let end = batch.end else {
-                logger.trace("projector caught up", metadata: ["applied": "\(applied)", "checkpoint": "\(checkpoint)"])
-                return .caughtUp(applied: applied)
+                let heldBack = try await reader.isHeldBack(after: checkpoint, on: connection)
+                logger.trace(
+                    "projector caught up",
+                    metadata: ["applied": "\(applied)", "checkpoint": "\(checkpoint)", "heldBack": "\(heldBack)"]
+                )
+                return heldBack ? .heldBack(applied: applied) : .caughtUp(applied: applied)
             }
             logger.trace(
                 "applying a batch",
@@ -208,6 +229,7 @@ public final class ProjectorRunner: Sendable {
                 try await Task.sleep(for: delay)
                 continue
             }
+            if !batch.events.isEmpty { await projector.didCommit(batch.events, logger: logger) }
             checkpoint = end
             applied += batch.events.count
             if let target = isolateUntil, end >= target { isolateUntil = nil }

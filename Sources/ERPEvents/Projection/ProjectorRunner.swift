@@ -107,6 +107,10 @@ public final class ProjectorRunner: Sendable {
             do {
                 let opened = try await database.connect(as: "erp-projector:\(projector.name)")
                 connection = opened
+                if backoff.attempts > 0 {
+                    // Events may have arrived while disconnected: catch up without waiting.
+                    wakeUp.signal()
+                }
                 backoff.reset()
                 var holdsLock = false
                 while await wakeUps.next() != nil {

@@ -38,10 +38,16 @@ let package = Package(
             dependencies: ["EmbedSQL"],
             path: "Sources/EmbedSQLPlugin"
         ),
-        // PostgreSQL access: configuration, connection, migrations, command transactions.
+        // The business rules without I/O: money, GSTIN, GST, master data and document rules.
+        .target(
+            name: "ERPDomain",
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL access: configuration, connection, migrations, command handlers.
         .target(
             name: "ERPStore",
             dependencies: [
+                "ERPDomain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

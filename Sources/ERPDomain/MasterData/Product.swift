@@ -1,0 +1,110 @@
+// Products: what is bought, stocked and sold.
+
+/// A GST rate and the date it applies from.
+public struct GSTRate: Sendable, Hashable, Codable {
+    /// The first day the rate applies.
+    public var effectiveFrom: CalendarDate
+    /// Hundredths of a percent: 1200 is 12 %.
+    public var rate: Int
+
+    public init(effectiveFrom: CalendarDate, rate: Int) {
+        self.effectiveFrom = effectiveFrom
+        self.rate = rate
+    }
+}
+
+/// The body of `POST /products`.
+public struct NewProduct: Sendable, Codable {
+    public var sku: String
+    public var name: String
+    public var brand: String?
+    public var potency: String?
+    public var form: String
+    public var packSize: Int
+    public var packUnit: String
+    public var hsnCode: String
+    /// Maximum retail price per pack, in paise.
+    public var mrp: Int64
+    public var reorderLevel: Int64?
+    public var reorderQuantity: Int64?
+    public var batchTracked: Bool?
+    public var shelfLifeDays: Int?
+    public var gstRates: [GSTRate]
+
+    /// Checks every field against the product rules.
+    ///
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        check.require(ProductRules.isSKU(sku), "sku", "must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        check.text(name, "name", maximum: 200)
+        check.text(brand, "brand", maximum: 100, required: false)
+        check.text(potency, "potency", maximum: 20, required: false)
+        check.text(form, "form", maximum: 60)
+        check.require(packSize > 0, "packSize", "must be greater than zero")
+        check.text(packUnit, "packUnit", maximum: 20)
+        check.require((try? HSNCode(hsnCode)) != nil, "hsnCode", "must be 4, 6 or 8 digits")
+        check.require(mrp >= 0, "mrp", "must not be negative")
+        check.require((reorderLevel ?? 0) >= 0, "reorderLevel", "must not be negative")
+        check.require((reorderQuantity ?? 0) >= 0, "reorderQuantity", "must not be negative")
+        check.require((shelfLifeDays ?? 1) > 0, "shelfLifeDays", "must be greater than zero")
+        check.require(!gstRates.isEmpty, "gstRates", "needs at least one rate")
+        ProductRules.checkRates(gstRates, into: &check)
+        try check.check()
+    }
+}
+
+/// The body of `PATCH /products/{id}`: only the fields present change.
+public struct ProductChanges: Sendable, Codable {
+    public var name: String?
+    /// An empty text clears it.
+    public var brand: String?
+    /// An empty text clears it.
+    public var potency: String?
+    public var form: String?
+    public var packSize: Int?
+    public var packUnit: String?
+    public var hsnCode: String?
+    public var mrp: Int64?
+    public var reorderLevel: Int64?
+    public var reorderQuantity: Int64?
+    public var shelfLifeDays: Int?
+    /// `false` deactivates the product; `true` reactivates it.
+    public var active: Bool?
+    /// Rates to add, or to replace when a rate with the same date exists.
+    public var gstRates: [GSTRate]?
+
+    /// Checks the fields that are present.
+    ///
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        if let name { check.text(name, "name", maximum: 200) }
+        check.text(brand, "brand", maximum: 100, required: false)
+        check.text(potency, "potency", maximum: 20, required: false)
+        if let form { check.text(form, "form", maximum: 60) }
+        if let packSize { check.require(packSize > 0, "packSize", "must be greater than zero") }
+        if let packUnit { check.text(packUnit, "packUnit", maximum: 20) }
+        if let hsnCode { check.require((try? HSNCode(hsnCode)) != nil, "hsnCode", "must be 4, 6 or 8 digits") }
+        if let mrp { check.require(mrp >= 0, "mrp", "must not be negative") }
+        if let reorderLevel { check.require(reorderLevel >= 0, "reorderLevel", "must not be negative") }
+        if let reorderQuantity { check.require(reorderQuantity >= 0, "reorderQuantity", "must not be negative") }
+        if let shelfLifeDays { check.require(shelfLifeDays > 0, "shelfLifeDays", "must be greater than zero") }
+        ProductRules.checkRates(gstRates ?? [], into: &check)
+        try check.check()
+    }
+}
+
+enum ProductRules {
+    static func isSKU(_ text: String) -> Bool {
+        guard let first = text.first, (1...40).contains(text.count), first.isASCII, first.isLetter || first.isNumber else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
+    }
+
+    static func checkRates(_ rates: [GSTRate], into check: inout Validation) {
+        for (index, rate) in rates.enumerated() {
+            check.require((0...10_000).contains(rate.rate), "gstRates[\(index)].rate", "must be between 0 and 10000 (hundredths of a percent)")
+        }
+        check.require(Set(rates.map(\.effectiveFrom)).count == rates.count, "gstRates", "has two rates for one date")
+    }
+}

@@ -1,0 +1,40 @@
+// Amounts of rupees, kept as whole paise.
+
+/// An amount in paise (1 rupee = 100 paise). Never a floating-point number: JSON and
+/// SQL carry the same integer (`bigint`).
+public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// The amount in paise; negative for credits and reversals.
+    public var paise: Int64
+
+    /// Creates an amount of `paise`.
+    public init(paise: Int64) {
+        self.paise = paise
+    }
+
+    /// No money.
+    public static let zero = Money(paise: 0)
+
+    public init(from decoder: any Decoder) throws {
+        paise = try decoder.singleValueContainer().decode(Int64.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(paise)
+    }
+
+    public static func < (lhs: Money, rhs: Money) -> Bool { lhs.paise < rhs.paise }
+    public static func + (lhs: Money, rhs: Money) -> Money { Money(paise: lhs.paise + rhs.paise) }
+    public static func - (lhs: Money, rhs: Money) -> Money { Money(paise: lhs.paise - rhs.paise) }
+
+    /// The amount for `quantity` units at this unit price.
+    public func times(_ quantity: Int64) -> Money { Money(paise: paise * quantity) }
+
+    /// `₹1234.50` style, for messages.
+    public var description: String {
+        let sign = paise < 0 ? "-" : ""
+        let magnitude = paise.magnitude
+        let fraction = magnitude % 100
+        return "\(sign)₹\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}

@@ -1,0 +1,27 @@
+// Who runs a command, and the transaction-local settings that put it in event metadata.
+public import Logging
+public import PostgresNIO
+
+/// The actor and request id of one command; set as transaction-local settings so the
+/// event triggers copy them into each event's metadata.
+public struct CommandContext: Sendable {
+    /// Who asked, e.g. `user:asha` or `api`.
+    public var actor: String
+    /// The request id, echoed in responses and logs.
+    public var requestID: String
+    public var logger: Logger
+
+    public init(actor: String, requestID: String, logger: Logger) {
+        self.actor = actor
+        self.requestID = requestID
+        self.logger = logger
+    }
+
+    /// Sets `erp.actor` and `erp.request_id` for the rest of the transaction (SET LOCAL).
+    public func apply(to transaction: PostgresConnection) async throws {
+        try await transaction.query(
+            "SELECT set_config('erp.actor', \(actor), true), set_config('erp.request_id', \(requestID), true)",
+            logger: logger
+        )
+    }
+}

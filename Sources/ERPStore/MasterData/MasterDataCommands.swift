@@ -1,0 +1,195 @@
+// Create and update products, warehouses and vendors. Each runs inside the caller's
+// transaction; the deferred triggers record the events at commit.
+public import ERPDomain
+import Foundation
+public import PostgresNIO
+
+/// The write side of master data.
+public enum MasterDataCommands {
+    /// Creates a product and its GST rates.
+    ///
+    /// - Returns: The new product's id.
+    /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (SKU taken).
+    public static func createProduct(_ product: NewProduct, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+        do { try product.validate() } catch { throw CommandError(error) }
+        let id = try await uniquely("sku", product.sku) {
+            try await insertReturningID(
+                """
+                INSERT INTO products (sku, name, brand, potency, form, pack_size, pack_unit, hsn_code, mrp_paise,
+                                      reorder_level, reorder_quantity, batch_tracked, shelf_life_days)
+                VALUES (\(product.sku), \(trimmed(product.name)), \(blankIsNil(product.brand)), \(blankIsNil(product.potency)),
+                        \(trimmed(product.form)), \(product.packSize), \(trimmed(product.packUnit)), \(product.hsnCode), \(product.mrp),
+                        \(product.reorderLevel ?? 0), \(product.reorderQuantity ?? 0), \(product.batchTracked ?? true), \(product.shelfLifeDays))
+                RETURNING id
+                """,
+                on: transaction, context: context
+            )
+        }
+        try await saveRates(product.gstRates, of: id, on: transaction, context: context)
+        return id
+    }
+
+    /// Applies `changes` to product `id` if it is still at `version`.
+    ///
+    /// - Throws: ``CommandError`` `.invalid`, `.notFound` or `.versionMismatch`.
+    public static func updateProduct(
+        id: Int64, version: Int, _ changes: ProductChanges, on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        do { try changes.validate() } catch { throw CommandError(error) }
+        try await updateVersioned(
+            .product, id: id, version: version,
+            """
+            UPDATE products
+               SET name = COALESCE(\(changes.name.map(trimmed)), name),
+                   brand = CASE WHEN \(changes.brand)::text IS NULL THEN brand ELSE \(blankIsNil(changes.brand)) END,
+                   potency = CASE WHEN \(changes.potency)::text IS NULL THEN potency ELSE \(blankIsNil(changes.potency)) END,
+                   form = COALESCE(\(changes.form.map(trimmed)), form),
+                   pack_size = COALESCE(\(changes.packSize), pack_size),
+                   pack_unit = COALESCE(\(changes.packUnit.map(trimmed)), pack_unit),
+                   hsn_code = COALESCE(\(changes.hsnCode), hsn_code),
+                   mrp_paise = COALESCE(\(changes.mrp), mrp_paise),
+                   reorder_level = COALESCE(\(changes.reorderLevel), reorder_level),
+                   reorder_quantity = COALESCE(\(changes.reorderQuantity), reorder_quantity),
+                   shelf_life_days = COALESCE(\(changes.shelfLifeDays), shelf_life_days),
+                   active = COALESCE(\(changes.active), active),
+                   version = version + 1, updated_at = now()
+             WHERE id = \(id) AND version = \(version)
+            RETURNING id
+            """,
+            on: transaction, context: context
+        )
+        try await saveRates(changes.gstRates ?? [], of: id, on: transaction, context: context)
+    }
+
+    /// Creates a warehouse.
+    ///
+    /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (code taken).
+    public static func createWarehouse(_ warehouse: NewWarehouse, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+        do { try warehouse.validate() } catch { throw CommandError(error) }
+        return try await uniquely("code", warehouse.code) {
+            try await insertReturningID(
+                "INSERT INTO warehouses (code, name, state_code) VALUES (\(warehouse.code), \(trimmed(warehouse.name)), \(warehouse.stateCode)) RETURNING id",
+                on: transaction, context: context
+            )
+        }
+    }
+
+    /// Applies `changes` to warehouse `id` if it is still at `version`.
+    public static func updateWarehouse(
+        id: Int64, version: Int, _ changes: WarehouseChanges, on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        do { try changes.validate() } catch { throw CommandError(error) }
+        try await updateVersioned(
+            .warehouse, id: id, version: version,
+            """
+            UPDATE warehouses
+               SET name = COALESCE(\(changes.name.map(trimmed)), name), active = COALESCE(\(changes.active), active),
+                   version = version + 1, updated_at = now()
+             WHERE id = \(id) AND version = \(version)
+            RETURNING id
+            """,
+            on: transaction, context: context
+        )
+    }
+
+    /// Creates a vendor; its state comes from the GSTIN when it has one.
+    ///
+    /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (GSTIN taken).
+    public static func createVendor(_ vendor: NewVendor, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+        do { try vendor.validate() } catch { throw CommandError(error) }
+        let gstin = try vendor.gstin.map { try GSTIN($0).value }
+        return try await uniquely("gstin", gstin ?? "") {
+            try await insertReturningID(
+                """
+                INSERT INTO vendors (name, gstin, state_code, payment_terms_days)
+                VALUES (\(trimmed(vendor.name)), \(gstin), \(vendor.resolvedStateCode), \(vendor.paymentTermsDays ?? 30))
+                RETURNING id
+                """,
+                on: transaction, context: context
+            )
+        }
+    }
+
+    /// Applies `changes` to vendor `id` if it is still at `version`.
+    public static func updateVendor(
+        id: Int64, version: Int, _ changes: VendorChanges, on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        do { try changes.validate() } catch { throw CommandError(error) }
+        let gstin = try changes.gstin.map { $0.isEmpty ? "" : try GSTIN($0).value }
+        let state = gstin.flatMap { $0.isEmpty ? nil : String($0.prefix(2)) } ?? changes.stateCode
+        try await uniquely("gstin", gstin ?? "") {
+            try await updateVersioned(
+                .vendor, id: id, version: version,
+                """
+                UPDATE vendors
+                   SET name = COALESCE(\(changes.name.map(trimmed)), name),
+                       gstin = CASE WHEN \(gstin)::text IS NULL THEN gstin ELSE NULLIF(\(gstin), '') END,
+                       state_code = COALESCE(\(state), state_code),
+                       payment_terms_days = COALESCE(\(changes.paymentTermsDays), payment_terms_days),
+                       active = COALESCE(\(changes.active), active),
+                       version = version + 1, updated_at = now()
+                 WHERE id = \(id) AND version = \(version)
+                RETURNING id
+                """,
+                on: transaction, context: context
+            )
+        }
+    }
+
+    // MARK: - Shared steps
+
+    private static func saveRates(_ rates: [GSTRate], of product: Int64, on transaction: PostgresConnection, context: CommandContext) async throws {
+        guard !rates.isEmpty else { return }
+        try await transaction.query(
+            """
+            INSERT INTO product_gst_rates (product_id, effective_from, rate_basis_points)
+            SELECT \(product), d::date, r
+              FROM unnest(\(rates.map(\.effectiveFrom.description))::text[], \(rates.map(\.rate))::integer[]) AS u(d, r)
+            ON CONFLICT (product_id, effective_from) DO UPDATE SET rate_basis_points = EXCLUDED.rate_basis_points
+            """,
+            logger: context.logger
+        )
+    }
+
+    private static func insertReturningID(_ query: PostgresQuery, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+        let rows = try await transaction.query(query, logger: context.logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw CommandError(.notFound, "the insert returned no row")
+    }
+
+    /// Runs a versioned UPDATE … RETURNING id; no row means a missing record or a stale version.
+    private static func updateVersioned(
+        _ kind: MasterRecordKind, id: Int64, version: Int, _ query: PostgresQuery,
+        on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        let rows = try await transaction.query(query, logger: context.logger)
+        var updated = false
+        for try await _ in rows { updated = true }
+        if updated { return }
+        let current = try await transaction.query(
+            PostgresQuery(unsafeSQL: "SELECT version FROM \(kind.table) WHERE id = $1", binds: { var b = PostgresBindings(); b.append(id); return b }()),
+            logger: context.logger
+        )
+        for try await actual in current.decode(Int.self) {
+            throw CommandError(.versionMismatch, "\(kind.rawValue) \(id) is at version \(actual), not \(version)")
+        }
+        throw CommandError(.notFound, "there is no \(kind.rawValue) \(id)")
+    }
+
+    /// Turns a unique violation into `.duplicate` naming `field`.
+    private static func uniquely<Result>(_ field: String, _ value: String, _ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw CommandError(.duplicate, "\(field) \(value) is already in use", fieldErrors: [FieldError(field, "is already in use")])
+        }
+    }
+
+    private static func trimmed(_ text: String) -> String { String(text.trimmingCharacters(in: .whitespaces)) }
+
+    private static func blankIsNil(_ text: String?) -> String? {
+        guard let text else { return nil }
+        let value = trimmed(text)
+        return value.isEmpty ? nil : value
+    }
+}

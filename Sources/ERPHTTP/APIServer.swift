@@ -1,6 +1,7 @@
 // Builds the Hummingbird application that serves ERPCore's HTTP API.
 public import Hummingbird
 public import Logging
+public import PostgresNIO
 
 /// The HTTP side of `erp serve`.
 public enum APIServer {
@@ -17,9 +18,17 @@ public enum APIServer {
     }
 
     /// The router with every route ERPCore serves.
-    public static func router(readiness: Readiness) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    ///
+    /// - Parameters:
+    ///   - readiness: What `/ready` checks.
+    ///   - client: The pool command and query handlers use.
+    public static func router(readiness: Readiness, client: PostgresClient) -> Router<ERPRequestContext> {
+        let router = Router(context: ERPRequestContext.self)
+        router.add(middleware: RequestIdentityMiddleware())
+        router.add(middleware: ProblemMiddleware())
         HealthRoutes(readiness: readiness).register(on: router)
+        let api = router.group("api/v1")
+        MasterDataRoutes(client: client).register(on: api)
         return router
     }
 
@@ -27,17 +36,19 @@ public enum APIServer {
     ///
     /// - Parameters:
     ///   - readiness: What `/ready` checks.
+    ///   - client: The pool command and query handlers use.
     ///   - configuration: Where to listen.
     ///   - onServerRunning: Called with the bound port once the server accepts connections.
     ///   - logger: The server's logger.
     public static func application(
         readiness: Readiness,
+        client: PostgresClient,
         configuration: Configuration,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(readiness: readiness),
+            router: router(readiness: readiness, client: client),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ERPCore"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger

@@ -71,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             let readiness = Readiness(client: client, listener: pipeline?.listener)
             let app = APIServer.application(
                 readiness: readiness,
+                client: client,
                 configuration: .init(host: host, port: port),
                 onServerRunning: { [host] port in
                     logger.notice("ERPCore is serving", metadata: ["url": "http://\(host):\(port)"])

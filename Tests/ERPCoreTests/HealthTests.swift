@@ -13,7 +13,7 @@ import Testing
             let client = PostgresClient(configuration: test.configuration.clientConfiguration(maximumConnections: 2))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
-                let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: nil)))
+                let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: nil), client: client))
                 try await app.test(.router) { http in
                     try await http.execute(uri: "/health", method: .get) { response in
                         #expect(response.status == .ok)
@@ -29,7 +29,7 @@ import Testing
                     migrations: Migration.embedded + [Migration(version: 9999, path: "sql/9999_future.sql", sql: "SELECT 1")],
                     listener: nil
                 )
-                let stale = Application(router: APIServer.router(readiness: pending))
+                let stale = Application(router: APIServer.router(readiness: pending, client: client))
                 try await stale.test(.router) { http in
                     try await http.execute(uri: "/ready", method: .get) { response in
                         #expect(response.status == .serviceUnavailable)
@@ -49,7 +49,7 @@ import Testing
         let listener = EventListener(database: Database(configuration: unreachable, logger: TestDatabase.logger), logger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
-            let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: listener, timeout: .milliseconds(500))))
+            let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: listener, timeout: .milliseconds(500)), client: client))
             try await app.test(.router) { http in
                 try await http.execute(uri: "/ready", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)

@@ -81,23 +81,22 @@ public struct EventReader: Sendable {
         return batch
     }
 
-    /// Whether committed events after `checkpoint` wait above the horizon, held back by
-    /// an older transaction that is still open.
+    /// Whether committed events exist after `checkpoint`, whatever the horizon.
     ///
-    /// That transaction may end without writing an event, and so without a notification:
+    /// Asked after a read that returned nothing: `true` means events wait above the
+    /// horizon for an older open transaction (or passed it since the read). That
+    /// transaction may end without writing an event, and so without a notification:
     /// a reader that sees `true` should look again soon rather than wait for one.
-    public func isHeldBack(after checkpoint: EventCheckpoint, on connection: PostgresConnection) async throws -> Bool {
+    public func hasEvents(after checkpoint: EventCheckpoint, on connection: PostgresConnection) async throws -> Bool {
         let rows = try await connection.query(
             """
             SELECT EXISTS (
-                SELECT 1 FROM events
-                 WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
-                   AND tx >= pg_snapshot_xmin(pg_current_snapshot())
+                SELECT 1 FROM events WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
             )
             """,
             logger: logger
         )
-        for try await heldBack in rows.decode(Bool.self) { return heldBack }
+        for try await exists in rows.decode(Bool.self) { return exists }
         return false
     }
 

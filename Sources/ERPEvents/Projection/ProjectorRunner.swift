@@ -186,7 +186,7 @@ public final class ProjectorRunner: Sendable {
                 limit: isolateUntil == nil ? configuration.batchSize : 1, on: connection
             )
             guard let end = batch.end else {
-                let heldBack = try await reader.isHeldBack(after: checkpoint, on: connection)
+                let heldBack = try await reader.hasEvents(after: checkpoint, on: connection)
                 logger.trace(
                     "projector caught up",
                     metadata: ["applied": "\(applied)", "checkpoint": "\(checkpoint)", "heldBack": "\(heldBack)"]

@@ -7,6 +7,11 @@ public struct StoredResponse: Sendable {
     public var status: Int
     /// The JSON body.
     public var body: String
+
+    public init(status: Int, body: String) {
+        self.status = status
+        self.body = body
+    }
 }
 
 /// Remembers command responses by `Idempotency-Key` and endpoint.

@@ -6,7 +6,7 @@ public enum MasterRecordKind: String, Sendable, CaseIterable {
     case product, warehouse, vendor
 
     /// Constant identifiers only: safe to splice into SQL.
-    var table: String { rawValue + "s" }
+    public var table: String { rawValue + "s" }
     var documentFunction: String { rawValue + "_document" }
     /// Columns a list's `q` searches (case-insensitive substring).
     var searchColumns: [String] {

@@ -1,0 +1,53 @@
+// What every ERPCore request carries: who asks, and the id that ties logs and events together.
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+import Logging
+
+/// The request context of every ERPCore route.
+public struct ERPRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// From `X-Request-Id` when the client sent a sane one, otherwise generated.
+    public var requestID: String
+    /// From `X-Actor`, set by the trusted proxy in front; `api` when absent.
+    public var actor: String
+
+    /// Command bodies are small documents; larger ones are refused with 413.
+    public var maxUploadSize: Int { 256 * 1024 }
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        requestID = UUID().uuidString.lowercased()
+        actor = "api"
+    }
+}
+
+/// Reads the request id and actor headers, and echoes the request id on every response.
+struct RequestIdentityMiddleware: RouterMiddleware {
+    typealias Context = ERPRequestContext
+
+    func handle(_ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let id = request.headers[.requestID], Self.isSane(id) { context.requestID = id }
+        if let actor = request.headers[.actor], Self.isSane(actor) { context.actor = actor }
+        context.logger[metadataKey: "requestID"] = "\(context.requestID)"
+        var response = try await next(request, context)
+        response.headers[.requestID] = context.requestID
+        return response
+    }
+
+    private static func isSane(_ value: String) -> Bool {
+        (1...128).contains(value.count) && value.allSatisfy { $0.isASCII && !$0.isWhitespace && !$0.isNewline }
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = constant("X-Request-Id")
+    static let actor = constant("X-Actor")
+    static let idempotencyKey = constant("Idempotency-Key")
+
+    private static func constant(_ name: String) -> HTTPField.Name {
+        guard let field = HTTPField.Name(name) else { preconditionFailure("\(name) is not a header name") }
+        return field
+    }
+}

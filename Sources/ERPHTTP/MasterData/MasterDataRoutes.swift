@@ -1,0 +1,140 @@
+// /api/v1/products, /warehouses and /vendors: create, read, list, update (If-Match).
+import ERPDomain
+import ERPStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Routes of the master data.
+struct MasterDataRoutes {
+    let client: PostgresClient
+    var commands: CommandRunner { CommandRunner(client: client) }
+
+    func register(on api: RouterGroup<ERPRequestContext>) {
+        register(.product, on: api, create: { (body: NewProduct, tx, context) in
+            try await MasterDataCommands.createProduct(body, on: tx, context: context)
+        }, update: { (id, version, body: ProductChanges, tx, context) in
+            try await MasterDataCommands.updateProduct(id: id, version: version, body, on: tx, context: context)
+        })
+        register(.warehouse, on: api, create: { (body: NewWarehouse, tx, context) in
+            try await MasterDataCommands.createWarehouse(body, on: tx, context: context)
+        }, update: { (id, version, body: WarehouseChanges, tx, context) in
+            try await MasterDataCommands.updateWarehouse(id: id, version: version, body, on: tx, context: context)
+        })
+        register(.vendor, on: api, create: { (body: NewVendor, tx, context) in
+            try await MasterDataCommands.createVendor(body, on: tx, context: context)
+        }, update: { (id, version, body: VendorChanges, tx, context) in
+            try await MasterDataCommands.updateVendor(id: id, version: version, body, on: tx, context: context)
+        })
+    }
+
+    private func register<New: Decodable & Sendable, Changes: Decodable & Sendable>(
+        _ kind: MasterRecordKind,
+        on api: RouterGroup<ERPRequestContext>,
+        create: @Sendable @escaping (New, PostgresConnection, CommandContext) async throws -> Int64,
+        update: @Sendable @escaping (Int64, Int, Changes, PostgresConnection, CommandContext) async throws -> Void
+    ) {
+        let path = RouterPath(kind.table)
+        let record = RouterPath("\(kind.table)/:id")
+        let commands = commands
+        let client = client
+
+        api.post(path) { request, context in
+            let body = try await CommandBody<New>(request, context: context)
+            let command = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { tx, commandContext in
+                let id = try await create(command, tx, commandContext)
+                return try await CommandRunner.Outcome(status: .created, json: Self.document(kind, id: id, on: tx, logger: commandContext.logger))
+            }
+        }
+        api.get(path) { request, context in
+            let list = try ListParameters(request.uri.queryParameters)
+            let page = try await client.withConnection { connection in
+                try await MasterRecords.list(kind, list.request, on: connection, logger: context.logger)
+            }
+            let cursor = page.nextAfter.map { "\"\(ListParameters.cursor(after: $0))\"" } ?? "null"
+            return CommandRunner.json("{\"items\":[\(page.items.joined(separator: ","))],\"nextCursor\":\(cursor)}")
+        }
+        api.get(record) { _, context in
+            let id = try Self.id(context)
+            let document = try await client.withConnection { connection in
+                try await Self.document(kind, id: id, on: connection, logger: context.logger)
+            }
+            return CommandRunner.json(document)
+        }
+        api.patch(record) { request, context in
+            let id = try Self.id(context)
+            let version = try Self.expectedVersion(request)
+            let body = try await CommandBody<Changes>(request, context: context)
+            let changes = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { tx, commandContext in
+                try await update(id, version, changes, tx, commandContext)
+                return try await CommandRunner.Outcome(status: .ok, json: Self.document(kind, id: id, on: tx, logger: commandContext.logger))
+            }
+        }
+    }
+
+    private static func document(_ kind: MasterRecordKind, id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        guard let document = try await MasterRecords.document(kind, id: id, on: connection, logger: logger) else {
+            throw CommandError(.notFound, "there is no \(kind.rawValue) \(id)")
+        }
+        return document
+    }
+
+    private static func id(_ context: ERPRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "ids are positive integers")
+        }
+        return id
+    }
+
+    /// The version from `If-Match` (`"3"`, `W/"3"` or `3`).
+    private static func expectedVersion(_ request: Request) throws -> Int {
+        guard let header = request.headers[.ifMatch] else {
+            throw CommandError(.versionRequired, "send If-Match with the version you read (updates are optimistic)")
+        }
+        let text = header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        guard let version = Int(text), version > 0 else {
+            throw Problem(.badRequest, slug: "invalid-if-match", title: "Bad Request", detail: "If-Match must be the record's version, e.g. \"3\"")
+        }
+        return version
+    }
+}
+
+/// `q`, `active`, `limit` and `cursor` of a list request.
+struct ListParameters {
+    var request: ListRequest
+
+    init(_ query: Parameters) throws {
+        var errors: [FieldError] = []
+        request = ListRequest()
+        if let search = query.get("q"), !search.isEmpty { request.search = search }
+        if let active = query.get("active") {
+            switch active {
+            case "true": request.active = true
+            case "false": request.active = false
+            default: errors.append(FieldError("active", "must be true or false"))
+            }
+        }
+        if let limit = query.get("limit") {
+            if let value = Int(limit), (1...200).contains(value) { request.limit = value } else { errors.append(FieldError("limit", "must be 1-200")) }
+        }
+        if let cursor = query.get("cursor") {
+            if let after = Self.after(cursor) { request.after = after } else { errors.append(FieldError("cursor", "is not a cursor this API gave out")) }
+        }
+        if !errors.isEmpty {
+            throw Problem(.badRequest, slug: "invalid-query", title: "Bad Request", detail: "the query has invalid parameters", errors: errors)
+        }
+    }
+
+    static func cursor(after id: Int64) -> String {
+        Data("after:\(id)".utf8).base64EncodedString()
+    }
+
+    static func after(_ cursor: String) -> Int64? {
+        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8), text.hasPrefix("after:") else { return nil }
+        return Int64(text.dropFirst(6))
+    }
+}

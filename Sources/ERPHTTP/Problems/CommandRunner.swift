@@ -1,0 +1,53 @@
+// Runs one command: one transaction, actor and request id set, Idempotency-Key honoured.
+import ERPStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PostgresNIO
+
+/// Runs command handlers on the pooled client.
+struct CommandRunner: Sendable {
+    let client: PostgresClient
+
+    /// What a command answers: a status and a JSON body.
+    struct Outcome: Sendable {
+        var status: HTTPResponse.Status
+        var json: String
+    }
+
+    /// Runs `work` in one transaction and answers with its outcome.
+    ///
+    /// With an `Idempotency-Key`, a repeat of the same request gets the stored first
+    /// response and writes nothing; the same key with another body is refused (422).
+    func run(
+        _ request: Request, context: ERPRequestContext, body: Data,
+        _ work: @Sendable @escaping (PostgresConnection, CommandContext) async throws -> Outcome
+    ) async throws -> Response {
+        let endpoint = "\(request.method) \(request.uri.path)"
+        let key = request.headers[.idempotencyKey]
+        if let key, !(1...200).contains(key.count) {
+            throw Problem(.badRequest, slug: "invalid-idempotency-key", title: "Bad Request", detail: "Idempotency-Key must be 1-200 characters")
+        }
+        let command = CommandContext(actor: context.actor, requestID: context.requestID, logger: context.logger)
+        let outcome = try await client.withConnection { connection in
+            try await connection.inTransaction(logger: context.logger) { transaction in
+                try await command.apply(to: transaction)
+                if let key, let stored = try await Idempotency.lookUp(key: key, endpoint: endpoint, body: body, on: transaction, context: command) {
+                    return Outcome(status: .init(code: stored.status), json: stored.body)
+                }
+                let outcome = try await work(transaction, command)
+                if let key {
+                    let response = StoredResponse(status: outcome.status.code, body: outcome.json)
+                    try await Idempotency.store(key: key, endpoint: endpoint, body: body, response: response, on: transaction, context: command)
+                }
+                return outcome
+            }
+        }
+        return Self.json(outcome.json, status: outcome.status)
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

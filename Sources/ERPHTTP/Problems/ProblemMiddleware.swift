@@ -1,0 +1,72 @@
+// Maps every error to a problem response, once, at the edge.
+import ERPDomain
+import ERPStore
+import HTTPTypes
+import Hummingbird
+import PostgresNIO
+
+/// Turns thrown errors into `application/problem+json` responses. Client mistakes
+/// become 4xx; anything unexpected is logged and answered with a 500 naming the request id.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = ERPRequestContext
+
+    func handle(_ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            var problem = Self.problem(for: error, context: context)
+            problem.requestID = context.requestID
+            return try problem.response(from: request, context: context)
+        }
+    }
+
+    static func problem(for error: any Error, context: ERPRequestContext) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let refusal as CommandError:
+            return problem(for: refusal)
+        case let failure as PSQLError:
+            return problem(for: failure, context: context)
+        case let http as any HTTPResponseError:
+            return Problem(http.status, slug: "http-\(http.status.code)", title: http.status.reasonPhrase, detail: http.status.reasonPhrase.lowercased())
+        default:
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return .internalError
+        }
+    }
+
+    static func problem(for refusal: CommandError) -> Problem {
+        let status: HTTPResponse.Status =
+            switch refusal.code {
+            case .invalid, .idempotencyKeyReused: .unprocessableContent
+            case .notFound: .notFound
+            case .versionMismatch: .preconditionFailed
+            case .versionRequired: .preconditionRequired
+            case .duplicate: .conflict
+            default: .unprocessableContent
+            }
+        return Problem(status, slug: refusal.code.rawValue, title: status.reasonPhrase, detail: refusal.message, errors: refusal.fieldErrors)
+    }
+
+    /// Constraint violations that slipped past validation are still the client's input.
+    static func problem(for failure: PSQLError, context: ERPRequestContext) -> Problem {
+        let state = failure.serverInfo?[.sqlState]
+        let detail = failure.serverInfo?[.message] ?? "the database refused the request"
+        switch state {
+        case "23505": return Problem(.conflict, slug: "duplicate", title: "Conflict", detail: detail)
+        case "23503", "23514", "22003", "22001", "22P02":
+            return Problem(.unprocessableContent, slug: "invalid", title: "Unprocessable Content", detail: detail)
+        default:
+            context.logger.error("database error", metadata: ["error": "\(String(reflecting: failure))"])
+            return .internalError
+        }
+    }
+}
+
+extension Problem {
+    static let internalError = Problem(
+        .internalServerError, slug: "internal", title: "Internal Server Error",
+        detail: "the server failed; the request id identifies it in the logs"
+    )
+}

@@ -1,0 +1,40 @@
+import ERPDomain
+import Foundation
+import Testing
+
+@Suite struct GSTTests {
+    @Test(arguments: ["27AAPFU0939F1ZV", "29AAGCB7383J1Z4", "07AAGFF2194N1Z1", "33AAACH7409R1Z8", "24AAACC1206D1ZM", " 27aapfu0939f1zv "])
+    func validGSTINsAreAccepted(_ text: String) throws {
+        let gstin = try GSTIN(text)
+        #expect(gstin.value == text.trimmingCharacters(in: .whitespaces).uppercased())
+    }
+
+    @Test func invalidGSTINsNameTheirProblem() {
+        #expect(throws: GSTIN.Problem.checkCharacter(expected: "V", found: "W")) { try GSTIN("27AAPFU0939F1ZW") }
+        #expect(throws: GSTIN.Problem.length(14)) { try GSTIN("27AAPFU0939F1Z") }
+        #expect(throws: GSTIN.Problem.shape) { try GSTIN("27AAPF10939F1ZV") }
+        #expect(throws: GSTIN.Problem.shape) { try GSTIN("27AAPFU0939F1YV") }
+        #expect(throws: GSTIN.Problem.stateCode("40")) { try GSTIN("40AAPFU0939F1ZV") }
+    }
+
+    @Test func intraStateSupplySplitsIntoCGSTAndSGST() {
+        let split = GSTSplit(taxable: Money(paise: 10_001), rateBasisPoints: 1200, supplierState: "27", placeOfSupply: "27")
+        #expect(split.total == Money(paise: 1200))
+        #expect(split.cgst == Money(paise: 600) && split.sgst == Money(paise: 600) && split.igst == .zero)
+        let odd = GSTSplit(taxable: Money(paise: 10_000), rateBasisPoints: 500, supplierState: "27", placeOfSupply: "27")
+        #expect(odd.cgst + odd.sgst == Money(paise: 500))
+    }
+
+    @Test func interStateSupplyIsIGST() {
+        let split = GSTSplit(taxable: Money(paise: 99_999), rateBasisPoints: 1800, supplierState: "27", placeOfSupply: "29")
+        #expect(split.igst == Money(paise: 18_000) && split.cgst == .zero && split.sgst == .zero)
+    }
+
+    @Test(arguments: ["3004", "300490", "30049011"]) func hsnCodesOfFourSixOrEightDigits(_ code: String) throws {
+        #expect(try HSNCode(code).value == code)
+    }
+
+    @Test(arguments: ["300", "30049", "3004901", "300490111", "30A4", ""]) func otherHSNCodesAreRefused(_ code: String) {
+        #expect(throws: HSNCode.Problem.self) { try HSNCode(code) }
+    }
+}

@@ -2,7 +2,7 @@
 
 /// A validated GSTIN: 2-digit state code, PAN (5 letters, 4 digits, 1 letter), entity
 /// number, `Z`, and a check character computed mod 36 over the first fourteen.
-public struct GSTIN: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct GSTIN: Sendable, Hashable, TextValue {
     /// Why a text is not a GSTIN.
     public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         case length(Int)
@@ -49,19 +49,6 @@ public struct GSTIN: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { value }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
 
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 

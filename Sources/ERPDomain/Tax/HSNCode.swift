@@ -1,7 +1,7 @@
 // Harmonized System of Nomenclature codes, as GST uses them.
 
 /// An HSN code of 4, 6 or 8 digits (e.g. 3004 for medicaments, 30049011 for homeopathic ones).
-public struct HSNCode: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct HSNCode: Sendable, Hashable, TextValue {
     /// The digits.
     public let value: String
 
@@ -20,17 +20,4 @@ public struct HSNCode: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { value }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
 }

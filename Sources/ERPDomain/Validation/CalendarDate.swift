@@ -2,7 +2,7 @@
 import Foundation
 
 /// A date written `YYYY-MM-DD` (ISO 8601), validated against the calendar.
-public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
     public let year: Int
     public let month: Int
     public let day: Int
@@ -39,17 +39,4 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }

@@ -29,6 +29,7 @@ public enum APIServer {
         HealthRoutes(readiness: readiness).register(on: router)
         let api = router.group("api/v1")
         MasterDataRoutes(client: client).register(on: api)
+        DocumentRoutes(client: client).register(on: api)
         return router
     }
 

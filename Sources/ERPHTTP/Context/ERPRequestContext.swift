@@ -51,3 +51,13 @@ extension HTTPField.Name {
         return field
     }
 }
+
+extension ERPRequestContext {
+    /// The `:id` of the route path; a path that is not a positive integer names nothing (404).
+    func pathID() throws -> Int64 {
+        guard let text = parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "ids are positive integers")
+        }
+        return id
+    }
+}

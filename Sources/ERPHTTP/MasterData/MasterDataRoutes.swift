@@ -58,14 +58,14 @@ struct MasterDataRoutes {
             return CommandRunner.json("{\"items\":[\(page.items.joined(separator: ","))],\"nextCursor\":\(cursor)}")
         }
         api.get(record) { _, context in
-            let id = try Self.id(context)
+            let id = try context.pathID()
             let document = try await client.withConnection { connection in
                 try await Self.document(kind, id: id, on: connection, logger: context.logger)
             }
             return CommandRunner.json(document)
         }
         api.patch(record) { request, context in
-            let id = try Self.id(context)
+            let id = try context.pathID()
             let version = try Self.expectedVersion(request)
             let body = try await CommandBody<Changes>(request, context: context)
             let changes = body.command
@@ -81,13 +81,6 @@ struct MasterDataRoutes {
             throw CommandError(.notFound, "there is no \(kind.rawValue) \(id)")
         }
         return document
-    }
-
-    private static func id(_ context: ERPRequestContext) throws -> Int64 {
-        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
-            throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "ids are positive integers")
-        }
-        return id
     }
 
     /// The version from `If-Match` (`"3"`, `W/"3"` or `3`).

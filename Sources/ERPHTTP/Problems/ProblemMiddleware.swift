@@ -43,7 +43,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case .notFound: .notFound
             case .versionMismatch: .preconditionFailed
             case .versionRequired: .preconditionRequired
-            case .duplicate: .conflict
+            case .duplicate, .insufficientStock, .invalidState: .conflict
             default: .unprocessableContent
             }
         return Problem(status, slug: refusal.code.rawValue, title: status.reasonPhrase, detail: refusal.message, errors: refusal.fieldErrors)

@@ -1,5 +1,6 @@
 // Why a command was refused. Mapped to HTTP once, at the edge.
 public import ERPDomain
+import PostgresNIO
 
 /// A refused command; nothing it wrote was committed.
 public struct CommandError: Error, Sendable, CustomStringConvertible {
@@ -20,6 +21,10 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
         public static let duplicate = Code(rawValue: "duplicate")
         /// The Idempotency-Key was used before with a different body.
         public static let idempotencyKeyReused = Code(rawValue: "idempotency-key-reused")
+        /// A line would take on hand below zero.
+        public static let insufficientStock = Code(rawValue: "insufficient-stock")
+        /// The document is not in a state that allows the command (approving a received order).
+        public static let invalidState = Code(rawValue: "invalid-state")
     }
 
     public var code: Code
@@ -41,4 +46,15 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+}
+
+extension CommandError {
+    /// Runs `body`, turning a unique violation into `.duplicate` naming `field`.
+    static func uniquely<Result>(_ field: String, _ value: String, _ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw CommandError(.duplicate, "\(field) \(value) is already in use", fieldErrors: [FieldError(field, "is already in use")])
+        }
+    }
 }

@@ -12,13 +12,13 @@ public enum MasterDataCommands {
     /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (SKU taken).
     public static func createProduct(_ product: NewProduct, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
         do { try product.validate() } catch { throw CommandError(error) }
-        let id = try await uniquely("sku", product.sku) {
+        let id = try await CommandError.uniquely("sku", product.sku) {
             try await insertReturningID(
                 """
                 INSERT INTO products (sku, name, brand, potency, form, pack_size, pack_unit, hsn_code, mrp_paise,
                                       reorder_level, reorder_quantity, batch_tracked, shelf_life_days)
-                VALUES (\(product.sku), \(trimmed(product.name)), \(blankIsNil(product.brand)), \(blankIsNil(product.potency)),
-                        \(trimmed(product.form)), \(product.packSize), \(trimmed(product.packUnit)), \(product.hsnCode), \(product.mrp),
+                VALUES (\(product.sku), \(Text.trimmed(product.name)), \(Text.blankIsNil(product.brand)), \(Text.blankIsNil(product.potency)),
+                        \(Text.trimmed(product.form)), \(product.packSize), \(Text.trimmed(product.packUnit)), \(product.hsnCode), \(product.mrp),
                         \(product.reorderLevel ?? 0), \(product.reorderQuantity ?? 0), \(product.batchTracked ?? true), \(product.shelfLifeDays))
                 RETURNING id
                 """,
@@ -40,12 +40,12 @@ public enum MasterDataCommands {
             .product, id: id, version: version,
             """
             UPDATE products
-               SET name = COALESCE(\(changes.name.map(trimmed)), name),
-                   brand = CASE WHEN \(changes.brand)::text IS NULL THEN brand ELSE \(blankIsNil(changes.brand)) END,
-                   potency = CASE WHEN \(changes.potency)::text IS NULL THEN potency ELSE \(blankIsNil(changes.potency)) END,
-                   form = COALESCE(\(changes.form.map(trimmed)), form),
+               SET name = COALESCE(\(changes.name.map(Text.trimmed)), name),
+                   brand = CASE WHEN \(changes.brand)::text IS NULL THEN brand ELSE \(Text.blankIsNil(changes.brand)) END,
+                   potency = CASE WHEN \(changes.potency)::text IS NULL THEN potency ELSE \(Text.blankIsNil(changes.potency)) END,
+                   form = COALESCE(\(changes.form.map(Text.trimmed)), form),
                    pack_size = COALESCE(\(changes.packSize), pack_size),
-                   pack_unit = COALESCE(\(changes.packUnit.map(trimmed)), pack_unit),
+                   pack_unit = COALESCE(\(changes.packUnit.map(Text.trimmed)), pack_unit),
                    hsn_code = COALESCE(\(changes.hsnCode), hsn_code),
                    mrp_paise = COALESCE(\(changes.mrp), mrp_paise),
                    reorder_level = COALESCE(\(changes.reorderLevel), reorder_level),
@@ -66,9 +66,9 @@ public enum MasterDataCommands {
     /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (code taken).
     public static func createWarehouse(_ warehouse: NewWarehouse, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
         do { try warehouse.validate() } catch { throw CommandError(error) }
-        return try await uniquely("code", warehouse.code) {
+        return try await CommandError.uniquely("code", warehouse.code) {
             try await insertReturningID(
-                "INSERT INTO warehouses (code, name, state_code) VALUES (\(warehouse.code), \(trimmed(warehouse.name)), \(warehouse.stateCode)) RETURNING id",
+                "INSERT INTO warehouses (code, name, state_code) VALUES (\(warehouse.code), \(Text.trimmed(warehouse.name)), \(warehouse.stateCode)) RETURNING id",
                 on: transaction, context: context
             )
         }
@@ -83,7 +83,7 @@ public enum MasterDataCommands {
             .warehouse, id: id, version: version,
             """
             UPDATE warehouses
-               SET name = COALESCE(\(changes.name.map(trimmed)), name), active = COALESCE(\(changes.active), active),
+               SET name = COALESCE(\(changes.name.map(Text.trimmed)), name), active = COALESCE(\(changes.active), active),
                    version = version + 1, updated_at = now()
              WHERE id = \(id) AND version = \(version)
             RETURNING id
@@ -98,11 +98,11 @@ public enum MasterDataCommands {
     public static func createVendor(_ vendor: NewVendor, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
         do { try vendor.validate() } catch { throw CommandError(error) }
         let gstin = try vendor.gstin.map { try GSTIN($0).value }
-        return try await uniquely("gstin", gstin ?? "") {
+        return try await CommandError.uniquely("gstin", gstin ?? "") {
             try await insertReturningID(
                 """
                 INSERT INTO vendors (name, gstin, state_code, payment_terms_days)
-                VALUES (\(trimmed(vendor.name)), \(gstin), \(vendor.resolvedStateCode), \(vendor.paymentTermsDays ?? 30))
+                VALUES (\(Text.trimmed(vendor.name)), \(gstin), \(vendor.resolvedStateCode), \(vendor.paymentTermsDays ?? 30))
                 RETURNING id
                 """,
                 on: transaction, context: context
@@ -117,12 +117,12 @@ public enum MasterDataCommands {
         do { try changes.validate() } catch { throw CommandError(error) }
         let gstin = try changes.gstin.map { $0.isEmpty ? "" : try GSTIN($0).value }
         let state = gstin.flatMap { $0.isEmpty ? nil : String($0.prefix(2)) } ?? changes.stateCode
-        try await uniquely("gstin", gstin ?? "") {
+        try await CommandError.uniquely("gstin", gstin ?? "") {
             try await updateVersioned(
                 .vendor, id: id, version: version,
                 """
                 UPDATE vendors
-                   SET name = COALESCE(\(changes.name.map(trimmed)), name),
+                   SET name = COALESCE(\(changes.name.map(Text.trimmed)), name),
                        gstin = CASE WHEN \(gstin)::text IS NULL THEN gstin ELSE NULLIF(\(gstin), '') END,
                        state_code = COALESCE(\(state), state_code),
                        payment_terms_days = COALESCE(\(changes.paymentTermsDays), payment_terms_days),
@@ -174,22 +174,5 @@ public enum MasterDataCommands {
             throw CommandError(.versionMismatch, "\(kind.rawValue) \(id) is at version \(actual), not \(version)")
         }
         throw CommandError(.notFound, "there is no \(kind.rawValue) \(id)")
-    }
-
-    /// Turns a unique violation into `.duplicate` naming `field`.
-    private static func uniquely<Result>(_ field: String, _ value: String, _ body: () async throws -> Result) async throws -> Result {
-        do {
-            return try await body()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw CommandError(.duplicate, "\(field) \(value) is already in use", fieldErrors: [FieldError(field, "is already in use")])
-        }
-    }
-
-    private static func trimmed(_ text: String) -> String { String(text.trimmingCharacters(in: .whitespaces)) }
-
-    private static func blankIsNil(_ text: String?) -> String? {
-        guard let text else { return nil }
-        let value = trimmed(text)
-        return value.isEmpty ? nil : value
     }
 }

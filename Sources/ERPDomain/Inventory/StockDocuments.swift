@@ -1,0 +1,120 @@
+// Issues, transfers and adjustments: the stock documents a warehouse posts by hand.
+
+/// Units of one batch of a product on a stock document.
+public struct StockLine: Sendable, Codable {
+    public var productId: Int64
+    public var batchNumber: String
+    /// Units; greater than zero, except on adjustments, where the sign says which way.
+    public var quantity: Int64
+
+    public init(productId: Int64, batchNumber: String, quantity: Int64) {
+        self.productId = productId
+        self.batchNumber = batchNumber
+        self.quantity = quantity
+    }
+}
+
+/// The body of `POST /stock-issues`: stock leaving a warehouse (consumption, a sale
+/// recorded elsewhere, a sample given away).
+public struct NewStockIssue: Sendable, Codable {
+    public var warehouseId: Int64
+    public var reference: String?
+    public var note: String?
+    public var lines: [StockLine]
+
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        check.require(warehouseId > 0, "warehouseId", "must be a warehouse id")
+        StockRules.checkRemarks(reference: reference, note: note, into: &check)
+        StockRules.checkLines(lines, signed: false, into: &check)
+        try check.check()
+    }
+}
+
+/// The body of `POST /stock-transfers`: stock moving from one warehouse to another.
+public struct NewStockTransfer: Sendable, Codable {
+    public var fromWarehouseId: Int64
+    public var toWarehouseId: Int64
+    public var reference: String?
+    public var note: String?
+    public var lines: [StockLine]
+
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        check.require(fromWarehouseId > 0, "fromWarehouseId", "must be a warehouse id")
+        check.require(toWarehouseId > 0, "toWarehouseId", "must be a warehouse id")
+        check.require(fromWarehouseId != toWarehouseId, "toWarehouseId", "must differ from fromWarehouseId")
+        StockRules.checkRemarks(reference: reference, note: note, into: &check)
+        StockRules.checkLines(lines, signed: false, into: &check)
+        try check.check()
+    }
+}
+
+/// The body of `POST /stock-adjustments`: a correction, each line signed.
+public struct NewStockAdjustment: Sendable, Codable {
+    /// Why stock is corrected. Expired stock leaves only through an `expiry` adjustment
+    /// (or a return to the vendor).
+    public static let reasons = ["count", "damage", "sample", "expiry"]
+
+    public var warehouseId: Int64
+    /// One of ``reasons``.
+    public var reason: String
+    public var reference: String?
+    public var note: String?
+    public var lines: [StockLine]
+
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        check.require(warehouseId > 0, "warehouseId", "must be a warehouse id")
+        check.require(Self.reasons.contains(reason), "reason", "must be one of \(Self.reasons.joined(separator: ", "))")
+        StockRules.checkRemarks(reference: reference, note: note, into: &check)
+        StockRules.checkLines(lines, signed: true, into: &check)
+        try check.check()
+    }
+}
+
+/// The rules every stock document's lines follow.
+public enum StockRules {
+    /// At most this many lines on one document.
+    public static let maximumLines = 200
+
+    /// Batch numbers as printed on the pack: letters, digits and `./_-`, up to 40.
+    public static func isBatchNumber(_ text: String) -> Bool {
+        guard let first = text.first, (1...40).contains(text.count), first.isASCII, first.isLetter || first.isNumber else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "./_-".contains($0)) }
+    }
+
+    static func checkRemarks(reference: String?, note: String?, into check: inout Validation) {
+        check.text(reference, "reference", maximum: 100, required: false)
+        check.text(note, "note", maximum: 1000, required: false)
+    }
+
+    static func checkLines(_ lines: [StockLine], signed: Bool, into check: inout Validation) {
+        checkCount(lines.count, into: &check)
+        var seen: [String: Int] = [:]
+        for (index, line) in lines.enumerated() {
+            let path = "lines[\(index)]"
+            check.require(line.productId > 0, "\(path).productId", "must be a product id")
+            check.require(isBatchNumber(line.batchNumber), "\(path).batchNumber", "must be 1-40 letters, digits, '.', '/', '_' or '-'")
+            if signed {
+                check.require(line.quantity != 0, "\(path).quantity", "must not be zero")
+            } else {
+                check.require(line.quantity > 0, "\(path).quantity", "must be greater than zero")
+            }
+            let key = "\(line.productId)/\(line.batchNumber)"
+            if let first = seen[key] {
+                check.fail(path, "repeats the product and batch of lines[\(first)]; put them on one line")
+            } else {
+                seen[key] = index
+            }
+        }
+    }
+
+    static func checkCount(_ count: Int, into check: inout Validation) {
+        check.require(count > 0, "lines", "needs at least one line")
+        check.require(count <= maximumLines, "lines", "has more than \(maximumLines) lines")
+    }
+}

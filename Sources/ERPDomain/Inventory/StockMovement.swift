@@ -1,0 +1,47 @@
+// The `movements` every stock-moving event carries: what the stock projectors add up.
+
+/// One signed change of on hand, for one product × warehouse × batch.
+public struct StockMovement: Sendable, Hashable, Codable {
+    public var productId: Int64
+    public var warehouseId: Int64
+    public var batchId: Int64
+    public var batchNumber: String
+    public var expiresOn: CalendarDate
+    /// Positive into the warehouse, negative out of it.
+    public var quantity: Int64
+    /// Cost per unit, in paise, for stock bought in (receipts); absent otherwise.
+    public var unitCost: Int64?
+
+    public init(
+        productId: Int64, warehouseId: Int64, batchId: Int64, batchNumber: String, expiresOn: CalendarDate,
+        quantity: Int64, unitCost: Int64? = nil
+    ) {
+        self.productId = productId
+        self.warehouseId = warehouseId
+        self.batchId = batchId
+        self.batchNumber = batchNumber
+        self.expiresOn = expiresOn
+        self.quantity = quantity
+        self.unitCost = unitCost
+    }
+}
+
+/// The part of a `goods.received`, `stock.issued`, `stock.transferred`, `stock.adjusted`
+/// or `purchase.returned` payload that moves stock.
+public struct StockMovingDocument: Sendable, Codable {
+    public var id: Int64
+    public var movements: [StockMovement]
+
+    /// The event types whose payloads have `movements`.
+    public static let eventTypes: Set<String> = [
+        "goods.received", "stock.issued", "stock.transferred", "stock.adjusted", "purchase.returned",
+    ]
+}
+
+/// The part of a `product.created` / `product.updated` payload stock read models keep.
+public struct ProductSummary: Sendable, Codable {
+    public var id: Int64
+    public var sku: String
+    public var name: String
+    public var reorderLevel: Int64
+}

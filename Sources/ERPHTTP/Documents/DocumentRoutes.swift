@@ -1,0 +1,74 @@
+// Purchasing and stock documents: POST posts one (201 with the document), GET /{id} reads it.
+import ERPDomain
+import ERPStore
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Routes of purchase orders, goods receipts, vendor bills, purchase returns, and stock
+/// issues, transfers and adjustments.
+struct DocumentRoutes {
+    let client: PostgresClient
+
+    func register(on api: RouterGroup<ERPRequestContext>) {
+        post("purchase-orders", .purchaseOrder, on: api, PurchaseOrderCommands.create)
+        post("goods-receipts", .goodsReceipt, on: api, GoodsReceiptCommands.receive)
+        post("vendor-bills", .vendorBill, on: api, VendorBillCommands.post)
+        post("purchase-returns", .purchaseReturn, on: api, PurchaseReturnCommands.post)
+        post("stock-issues", .stockIssue, on: api, StockCommands.issue)
+        post("stock-transfers", .stockTransfer, on: api, StockCommands.transfer)
+        post("stock-adjustments", .stockAdjustment, on: api, StockCommands.adjust)
+        action("approve", on: api, PurchaseOrderCommands.approve)
+        action("cancel", on: api, PurchaseOrderCommands.cancel)
+    }
+
+    /// POST `path` posts a document; GET `path/{id}` reads one.
+    private func post<Body: Decodable & Sendable>(
+        _ path: String, _ kind: DocumentKind, on api: RouterGroup<ERPRequestContext>,
+        _ command: @Sendable @escaping (Body, PostgresConnection, CommandContext) async throws -> Int64
+    ) {
+        let commands = CommandRunner(client: client)
+        let client = client
+        api.post(RouterPath(path)) { request, context in
+            let body = try await CommandBody<Body>(request, context: context)
+            let document = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { transaction, commandContext in
+                let id = try await command(document, transaction, commandContext)
+                return try await CommandRunner.Outcome(status: .created, json: Self.document(kind, id: id, on: transaction, logger: commandContext.logger))
+            }
+        }
+        api.get(RouterPath("\(path)/:id")) { _, context in
+            let id = try context.pathID()
+            let document = try await client.withConnection { connection in
+                try await Self.document(kind, id: id, on: connection, logger: context.logger)
+            }
+            return CommandRunner.json(document)
+        }
+    }
+
+    /// POST `purchase-orders/{id}/<verb>` changes the order's status and answers with it.
+    private func action(
+        _ verb: String, on api: RouterGroup<ERPRequestContext>,
+        _ command: @Sendable @escaping (Int64, PostgresConnection, CommandContext) async throws -> Void
+    ) {
+        let commands = CommandRunner(client: client)
+        api.post(RouterPath("purchase-orders/:id/\(verb)")) { request, context in
+            let id = try context.pathID()
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            return try await commands.run(request, context: context, body: Data(body.readableBytesView)) { transaction, commandContext in
+                try await command(id, transaction, commandContext)
+                return try await CommandRunner.Outcome(
+                    status: .ok, json: Self.document(.purchaseOrder, id: id, on: transaction, logger: commandContext.logger)
+                )
+            }
+        }
+    }
+
+    private static func document(_ kind: DocumentKind, id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        guard let document = try await PostedDocuments.document(kind, id: id, on: connection, logger: logger) else {
+            throw CommandError(.notFound, "there is no \(kind.noun) \(id)")
+        }
+        return document
+    }
+}

@@ -1,0 +1,28 @@
+// Reading a command's result rows into arrays of tuples.
+import Logging
+import PostgresNIO
+
+extension PostgresConnection {
+    /// Runs `query` and returns every row decoded as `type`.
+    func rows<each Column: PostgresDecodable & Sendable>(
+        _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
+    ) async throws -> [(repeat each Column)] {
+        var rows: [(repeat each Column)] = []
+        for try await row in try await self.query(query, logger: logger).decode(type) { rows.append(row) }
+        return rows
+    }
+
+    /// Runs `query` and returns the first column of its first row, if there is one.
+    func value<Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Column.Type, logger: Logger) async throws -> Column? {
+        for try await value in try await self.query(query, logger: logger).decode(type) { return value }
+        return nil
+    }
+
+    /// Runs a statement whose rows do not matter; returns how many rows it returned.
+    @discardableResult
+    func execute(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        var count = 0
+        for try await _ in try await self.query(query, logger: logger) { count += 1 }
+        return count
+    }
+}

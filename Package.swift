@@ -73,6 +73,7 @@ let package = Package(
         .target(
             name: "ERPProjections",
             dependencies: [
+                "ERPDomain",
                 "ERPEvents",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -30,6 +30,7 @@ public enum APIServer {
         let api = router.group("api/v1")
         MasterDataRoutes(client: client).register(on: api)
         DocumentRoutes(client: client).register(on: api)
+        StockLevelRoutes(client: client).register(on: api)
         return router
     }
 

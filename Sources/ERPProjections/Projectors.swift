@@ -5,6 +5,6 @@ public import ERPEvents
 public enum Projectors {
     /// A fresh instance of each projector, in a stable order.
     public static func all() -> [any Projector] {
-        [EventStatisticsProjector()]
+        [EventStatisticsProjector(), StockLevelsProjector(), NotificationsProjector()]
     }
 }

@@ -44,4 +44,11 @@ public struct ProductSummary: Sendable, Codable {
     public var sku: String
     public var name: String
     public var reorderLevel: Int64
+
+    public init(id: Int64, sku: String, name: String, reorderLevel: Int64) {
+        self.id = id
+        self.sku = sku
+        self.name = name
+        self.reorderLevel = reorderLevel
+    }
 }

@@ -50,12 +50,11 @@ struct MasterDataRoutes {
             }
         }
         api.get(path) { request, context in
-            let list = try ListParameters(request.uri.queryParameters)
+            let list = try ListParameters(request)
             let page = try await client.withConnection { connection in
                 try await MasterRecords.list(kind, list.request, on: connection, logger: context.logger)
             }
-            let cursor = page.nextAfter.map { "\"\(ListParameters.cursor(after: $0))\"" } ?? "null"
-            return CommandRunner.json("{\"items\":[\(page.items.joined(separator: ","))],\"nextCursor\":\(cursor)}")
+            return CommandRunner.page(page.items, nextCursor: page.nextAfter.map { QueryParameters.cursor(after: [$0]) })
         }
         api.get(record) { _, context in
             let id = try context.pathID()
@@ -100,34 +99,13 @@ struct MasterDataRoutes {
 struct ListParameters {
     var request: ListRequest
 
-    init(_ query: Parameters) throws {
-        var errors: [FieldError] = []
+    init(_ httpRequest: Request) throws {
+        var query = QueryParameters(httpRequest)
         request = ListRequest()
-        if let search = query.get("q"), !search.isEmpty { request.search = search }
-        if let active = query.get("active") {
-            switch active {
-            case "true": request.active = true
-            case "false": request.active = false
-            default: errors.append(FieldError("active", "must be true or false"))
-            }
-        }
-        if let limit = query.get("limit") {
-            if let value = Int(limit), (1...200).contains(value) { request.limit = value } else { errors.append(FieldError("limit", "must be 1-200")) }
-        }
-        if let cursor = query.get("cursor") {
-            if let after = Self.after(cursor) { request.after = after } else { errors.append(FieldError("cursor", "is not a cursor this API gave out")) }
-        }
-        if !errors.isEmpty {
-            throw Problem(.badRequest, slug: "invalid-query", title: "Bad Request", detail: "the query has invalid parameters", errors: errors)
-        }
-    }
-
-    static func cursor(after id: Int64) -> String {
-        Data("after:\(id)".utf8).base64EncodedString()
-    }
-
-    static func after(_ cursor: String) -> Int64? {
-        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8), text.hasPrefix("after:") else { return nil }
-        return Int64(text.dropFirst(6))
+        request.search = query.text("q")
+        request.active = query.boolean("active")
+        request.limit = query.limit()
+        request.after = query.cursor(count: 1)?.first ?? 0
+        try query.check()
     }
 }

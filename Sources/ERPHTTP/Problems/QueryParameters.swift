@@ -1,0 +1,87 @@
+// Reading a list request's query string: every bad parameter named in one 400.
+import ERPDomain
+import Foundation
+import Hummingbird
+
+/// Reads typed query parameters, collecting an error per bad one; ``check()`` throws them together.
+struct QueryParameters {
+    private let query: Parameters
+    private var errors: [FieldError] = []
+
+    init(_ request: Request) {
+        query = request.uri.queryParameters
+    }
+
+    /// A text parameter; empty counts as absent.
+    func text(_ name: String) -> String? {
+        query.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    mutating func integer(_ name: String, in range: ClosedRange<Int64>) -> Int64? {
+        guard let text = query.get(name) else { return nil }
+        guard let value = Int64(text), range.contains(value) else {
+            errors.append(FieldError(name, "must be an integer from \(range.lowerBound) to \(range.upperBound)"))
+            return nil
+        }
+        return value
+    }
+
+    mutating func boolean(_ name: String) -> Bool? {
+        switch query.get(name) {
+        case nil: return nil
+        case "true": return true
+        case "false": return false
+        default:
+            errors.append(FieldError(name, "must be true or false"))
+            return nil
+        }
+    }
+
+    mutating func oneOf(_ name: String, _ values: [String]) -> String? {
+        guard let text = query.get(name) else { return nil }
+        guard values.contains(text) else {
+            errors.append(FieldError(name, "must be one of \(values.joined(separator: ", "))"))
+            return nil
+        }
+        return text
+    }
+
+    /// `limit`, 1…200, 50 when absent.
+    mutating func limit() -> Int {
+        Int(integer("limit", in: 1...200) ?? 50)
+    }
+
+    /// The integers a `cursor` this API gave out stands for.
+    mutating func cursor(count: Int) -> [Int64]? {
+        guard let text = query.get("cursor") else { return nil }
+        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix("after:") else {
+            errors.append(FieldError("cursor", "is not a cursor this API gave out"))
+            return nil
+        }
+        let values = decoded.dropFirst(6).split(separator: ":").compactMap { Int64($0) }
+        guard values.count == count else {
+            errors.append(FieldError("cursor", "is not a cursor this API gave out"))
+            return nil
+        }
+        return values
+    }
+
+    /// The cursor that continues after `values`.
+    static func cursor(after values: [Int64]) -> String {
+        Data("after:\(values.map(String.init).joined(separator: ":"))".utf8).base64EncodedString()
+    }
+
+    /// - Throws: ``Problem`` 400 naming every bad parameter.
+    func check() throws {
+        if !errors.isEmpty {
+            throw Problem(.badRequest, slug: "invalid-query", title: "Bad Request", detail: "the query has invalid parameters", errors: errors)
+        }
+    }
+}
+
+extension CommandRunner {
+    /// `{"items": [...], "nextCursor": ...}` from JSON objects.
+    static func page(_ items: [String], nextCursor: String?) -> Response {
+        json("{\"items\":[\(items.joined(separator: ","))],\"nextCursor\":\(nextCursor.map { "\"\($0)\"" } ?? "null")}")
+    }
+}

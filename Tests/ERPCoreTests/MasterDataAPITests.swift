@@ -18,41 +18,11 @@ import Testing
          "gstRates": [{"effectiveFrom": "2017-07-01", "rate": 1200}, {"effectiveFrom": "2025-09-22", "rate": 500}]}
         """#
 
-    /// Runs `body` against a live HTTP server on this test's database.
-    static func withAPI(_ body: @escaping @Sendable (TestDatabase, any TestClientProtocol) async throws -> Void) async throws {
-        try await TestDatabase.withDatabase { test in
-            let client = PostgresClient(configuration: test.configuration.clientConfiguration(maximumConnections: 8))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: nil), client: client))
-                try await app.test(.live) { http in try await body(test, http) }
-                group.cancelAll()
-            }
-        }
-    }
-
-    struct ProblemBody: Decodable {
-        struct FieldProblem: Decodable { var field: String; var message: String }
-        var type: String
-        var status: Int
-        var detail: String
-        var errors: [FieldProblem]
-    }
-
-    static func problem(_ response: TestResponse) throws -> ProblemBody {
-        #expect(response.headers[.contentType] == "application/problem+json")
-        return try JSONDecoder().decode(ProblemBody.self, from: response.body)
-    }
-
-    static func json(_ response: TestResponse) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
-    }
-
     @Test func createReadListAndUpdateAProduct() async throws {
-        try await Self.withAPI { test, http in
+        try await LiveAPI.with { test, http in
             let created = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica))
             #expect(created.status == .created)
-            let product = try Self.json(created)
+            let product = try LiveAPI.json(created)
             let id = try #require(product["id"] as? Int)
             #expect(product["sku"] as? String == "ARN-30C-30")
             #expect(product["version"] as? Int == 1)
@@ -60,14 +30,14 @@ import Testing
 
             let fetched = try await http.execute(uri: "/api/v1/products/\(id)", method: .get)
             #expect(fetched.status == .ok)
-            #expect(try Self.json(fetched)["name"] as? String == "Arnica Montana 30C dilution")
+            #expect(try LiveAPI.json(fetched)["name"] as? String == "Arnica Montana 30C dilution")
 
             let patched = try await http.execute(
                 uri: "/api/v1/products/\(id)", method: .patch, headers: [.ifMatch: "\"1\""],
                 body: ByteBuffer(string: #"{"reorderLevel": 40, "brand": "", "active": false}"#)
             )
             #expect(patched.status == .ok)
-            let updated = try Self.json(patched)
+            let updated = try LiveAPI.json(patched)
             #expect(updated["version"] as? Int == 2 && updated["reorderLevel"] as? Int == 40 && updated["active"] as? Bool == false)
             #expect(updated["brand"] is NSNull)
 
@@ -78,7 +48,7 @@ import Testing
             let unversioned = try await http.execute(uri: "/api/v1/products/\(id)", method: .patch, body: ByteBuffer(string: #"{"mrp": 1}"#))
             #expect(unversioned.status == .preconditionRequired)
 
-            let inactive = try Self.json(try await http.execute(uri: "/api/v1/products?active=false", method: .get))
+            let inactive = try LiveAPI.json(try await http.execute(uri: "/api/v1/products?active=false", method: .get))
             #expect((inactive["items"] as? [Any])?.count == 1)
 
             // Created at version 1, then updated: two events holding the whole product.
@@ -93,7 +63,7 @@ import Testing
     }
 
     @Test func listsPageWithACursorAndSearch() async throws {
-        try await Self.withAPI { _, http in
+        try await LiveAPI.with { _, http in
             for index in 1...5 {
                 let body = #"{"code": "WH\#(index)", "name": "Godown \#(index)", "stateCode": "27"}"#
                 #expect(try await http.execute(uri: "/api/v1/warehouses", method: .post, body: ByteBuffer(string: body)).status == .created)
@@ -102,33 +72,33 @@ import Testing
             var cursor: String? = nil
             repeat {
                 let uri = "/api/v1/warehouses?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
-                let page = try Self.json(try await http.execute(uri: uri, method: .get))
+                let page = try LiveAPI.json(try await http.execute(uri: uri, method: .get))
                 codes += (page["items"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
                 cursor = page["nextCursor"] as? String
             } while cursor != nil
             #expect(codes == ["WH1", "WH2", "WH3", "WH4", "WH5"])
-            let found = try Self.json(try await http.execute(uri: "/api/v1/warehouses?q=godown%203", method: .get))
+            let found = try LiveAPI.json(try await http.execute(uri: "/api/v1/warehouses?q=godown%203", method: .get))
             #expect((found["items"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["WH3"])
             let bad = try await http.execute(uri: "/api/v1/warehouses?limit=0&cursor=nonsense", method: .get)
             #expect(bad.status == .badRequest)
-            #expect(try Self.problem(bad).errors.map(\.field) == ["limit", "cursor"])
+            #expect(try LiveAPI.problem(bad).errors.map(\.field) == ["limit", "cursor"])
         }
     }
 
     @Test func badInputIsAProblemThatNamesTheFieldAndWritesNothing() async throws {
-        try await Self.withAPI { test, http in
+        try await LiveAPI.with { test, http in
             let malformed = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: "{\"sku\": "))
             #expect(malformed.status == .badRequest)
-            #expect(try Self.problem(malformed).type == "/problems/malformed-json")
+            #expect(try LiveAPI.problem(malformed).type == "/problems/malformed-json")
 
             let missing = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: #"{"sku": "X"}"#))
             #expect(missing.status == .unprocessableContent)
-            #expect(try Self.problem(missing).errors.first?.field == "name")
+            #expect(try LiveAPI.problem(missing).errors.first?.field == "name")
 
             let wrongType = Self.arnica.replacingOccurrences(of: #""packSize": 30"#, with: #""packSize": "thirty""#)
             let typed = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: wrongType))
             #expect(typed.status == .unprocessableContent)
-            #expect(try Self.problem(typed).errors.map(\.field) == ["packSize"])
+            #expect(try LiveAPI.problem(typed).errors.map(\.field) == ["packSize"])
 
             let invalid = Self.arnica
                 .replacingOccurrences(of: #""hsnCode": "30049011""#, with: #""hsnCode": "30049""#)
@@ -136,17 +106,17 @@ import Testing
                 .replacingOccurrences(of: #""rate": 500"#, with: #""rate": 50000"#)
             let refused = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: invalid))
             #expect(refused.status == .unprocessableContent)
-            #expect(try Self.problem(refused).errors.map(\.field) == ["hsnCode", "mrp", "gstRates[1].rate"])
+            #expect(try LiveAPI.problem(refused).errors.map(\.field) == ["hsnCode", "mrp", "gstRates[1].rate"])
 
             let badDate = Self.arnica.replacingOccurrences(of: "2025-09-22", with: "2025-02-30")
             let dated = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: badDate))
-            #expect(try Self.problem(dated).errors.map(\.field) == ["gstRates[1].effectiveFrom"])
+            #expect(try LiveAPI.problem(dated).errors.map(\.field) == ["gstRates[1].effectiveFrom"])
 
             let vendor = try await http.execute(
                 uri: "/api/v1/vendors", method: .post, body: ByteBuffer(string: #"{"name": "Bharat Pharma", "gstin": "27AAPFU0939F1ZW"}"#)
             )
             #expect(vendor.status == .unprocessableContent)
-            #expect(try Self.problem(vendor).errors.map(\.field) == ["gstin"])
+            #expect(try LiveAPI.problem(vendor).errors.map(\.field) == ["gstin"])
 
             let huge = "{\"name\": \"" + String(repeating: "x", count: 300_000) + "\"}"
             let tooLarge = try await http.execute(uri: "/api/v1/vendors", method: .post, body: ByteBuffer(string: huge))
@@ -154,13 +124,13 @@ import Testing
 
             let unknown = try await http.execute(uri: "/api/v1/products/999999", method: .get)
             #expect(unknown.status == .notFound)
-            #expect(try Self.problem(unknown).status == 404)
+            #expect(try LiveAPI.problem(unknown).status == 404)
             #expect(try await http.execute(uri: "/api/v1/products/abc", method: .get).status == .notFound)
 
             #expect(try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica)).status == .created)
             let duplicate = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica))
             #expect(duplicate.status == .conflict)
-            #expect(try Self.problem(duplicate).errors.map(\.field) == ["sku"])
+            #expect(try LiveAPI.problem(duplicate).errors.map(\.field) == ["sku"])
 
             #expect(try await test.scalar("SELECT count(*) FROM products", as: Int.self) == 1)
             #expect(try await test.scalar("SELECT count(*) FROM vendors", as: Int.self) == 0)
@@ -168,7 +138,7 @@ import Testing
     }
 
     @Test func aRetriedCommandWithTheSameIdempotencyKeyWritesOnce() async throws {
-        try await Self.withAPI { test, http in
+        try await LiveAPI.with { test, http in
             let body = #"{"name": "Bharat Pharma", "gstin": "27AAPFU0939F1ZV", "paymentTermsDays": 45}"#
             let first = try await http.execute(
                 uri: "/api/v1/vendors", method: .post, headers: [.idempotencyKey: "vendor-1"], body: ByteBuffer(string: body)
@@ -177,8 +147,8 @@ import Testing
                 uri: "/api/v1/vendors", method: .post, headers: [.idempotencyKey: "vendor-1"], body: ByteBuffer(string: body)
             )
             #expect(first.status == .created && second.status == .created)
-            #expect(try Self.json(first)["id"] as? Int == Self.json(second)["id"] as? Int)
-            #expect(try Self.json(first)["stateCode"] as? String == "27")
+            #expect(try LiveAPI.json(first)["id"] as? Int == LiveAPI.json(second)["id"] as? Int)
+            #expect(try LiveAPI.json(first)["stateCode"] as? String == "27")
             #expect(try await test.scalar("SELECT count(*) FROM vendors", as: Int.self) == 1)
             #expect(try await test.scalar("SELECT count(*) FROM events WHERE type = 'vendor.created'", as: Int.self) == 1)
 
@@ -187,11 +157,7 @@ import Testing
                 body: ByteBuffer(string: body.replacingOccurrences(of: "45", with: "60"))
             )
             #expect(changed.status == .unprocessableContent)
-            #expect(try Self.problem(changed).type == "/problems/idempotency-key-reused")
+            #expect(try LiveAPI.problem(changed).type == "/problems/idempotency-key-reused")
         }
     }
-}
-
-extension HTTPField.Name {
-    fileprivate static let idempotencyKey = Self("Idempotency-Key") ?? .contentType
 }

@@ -1,0 +1,66 @@
+// A live HTTP server on the test's database, and helpers to read its answers.
+import ERPEvents
+import ERPHTTP
+import ERPProjections
+import ERPStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
+import PostgresNIO
+import Testing
+
+enum LiveAPI {
+    /// Runs `body` against a live HTTP server on this test's database.
+    static func with(_ body: @escaping @Sendable (TestDatabase, any TestClientProtocol) async throws -> Void) async throws {
+        try await TestDatabase.withDatabase { test in
+            let client = PostgresClient(configuration: test.configuration.clientConfiguration(maximumConnections: 8))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: nil), client: client))
+                try await app.test(.live) { http in try await body(test, http) }
+                group.cancelAll()
+            }
+        }
+    }
+
+    struct ProblemBody: Decodable {
+        struct FieldProblem: Decodable { var field: String; var message: String }
+        var type: String
+        var status: Int
+        var detail: String
+        var errors: [FieldProblem]
+    }
+
+    static func problem(_ response: TestResponse) throws -> ProblemBody {
+        #expect(response.headers[.contentType] == "application/problem+json")
+        return try JSONDecoder().decode(ProblemBody.self, from: response.body)
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
+    }
+
+    /// Applies every event to every projector `erp serve` runs, until none is left.
+    static func catchUpProjections(_ test: TestDatabase) async throws {
+        try await test.withConnection { connection in
+            for projector in Projectors.all() {
+                let runner = ProjectorRunner(projector: projector, database: test.database, logger: test.logger)
+                #expect(try await runner.tryToBecomeActive(on: connection))
+                try await eventually("\(projector.name) caught up") {
+                    switch try await runner.catchUp(on: connection) {
+                    case .caughtUp: return true
+                    case .heldBack: return false
+                    case .stalled, .stopped: throw SetupError("\(projector.name) stalled")
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key") ?? .contentType
+}

@@ -10,7 +10,7 @@ import Logging
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erp-bench",
-        abstract: "Measure the event pipeline: commit-to-projected latency and catch-up throughput.",
+        abstract: "Measure the event pipeline (latency, catch-up) and goods receipts over HTTP against the same SQL in pgbench.",
         discussion: """
             Creates (and afterwards drops) a database named erp_bench on the server of \
             DATABASE_URL, migrates it, and runs each measurement --runs times:
@@ -20,6 +20,11 @@ struct Bench: AsyncParsableCommand {
             acknowledgement until the projector's transaction holding that event committed.
               catch-up  --backlog events already in the log; how fast one runner with a \
             minimal projector drains them.
+              receipts  --clients concurrent clients post goods receipts of three lines for \
+            --receipt-seconds: over HTTP to the API served in this process, by calling the \
+            command handler directly (no HTTP), and as the same statements in a pgbench \
+            script. The three run back to back in each run, so their ratio is measured on \
+            the same machine state.
 
             `make bench` provisions a throwaway cluster, builds in release mode and runs this.
             """
@@ -43,9 +48,28 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Concurrent writer connections in the latency runs.")
     var writers = 4
 
+    @Option(help: "Concurrent clients in the goods receipt runs.")
+    var clients = 16
+
+    @Option(help: "Length of each goods receipt run per path, in seconds (plus one second of warm-up).")
+    var receiptSeconds = 10
+
+    @Option(help: ArgumentHelp("The pgbench executable; found on PATH or under /usr/lib/postgresql when absent.", valueName: "path"))
+    var pgbench: String?
+
+    enum Suite: String, ExpressibleByArgument, CaseIterable {
+        case pipeline, receipts
+    }
+
+    @Option(help: "Run only this part: pipeline (latency and catch-up) or receipts.")
+    var only: Suite?
+
+    @Flag(help: "Leave the erp_bench database in place afterwards, for a look with psql or pgbench.")
+    var keepDatabase = false
+
     func validate() throws {
-        guard rate > 0, seconds > 1, backlog > 0, runs > 0, writers > 0 else {
-            throw ValidationError("--rate, --backlog, --runs and --writers must be positive and --seconds at least 2")
+        guard rate > 0, seconds > 1, backlog > 0, runs > 0, writers > 0, clients > 0, receiptSeconds > 0 else {
+            throw ValidationError("--rate, --backlog, --runs, --writers, --clients and --receipt-seconds must be positive and --seconds at least 2")
         }
     }
 
@@ -56,53 +80,101 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("DATABASE_URL is not set (or pass --database-url); `make bench` provisions a server")
         }
         let server = try DatabaseConfiguration(url: url)
+        let pgbenchPath = pgbench ?? ReceiptBenchmark.findPgbench()
+        if only != .pipeline, pgbenchPath == nil {
+            throw ValidationError("pgbench not found: install PostgreSQL's server package or pass --pgbench")
+        }
         let workspace = try await BenchDatabase.create(on: server, logger: logger)
         do {
-            var latencies: [LatencyBenchmark.Result] = []
-            for run in 1...runs {
-                progress("latency run \(run)/\(runs): \(rate) events/s for \(seconds) s")
-                let benchmark = LatencyBenchmark(database: workspace.database, rate: rate, seconds: seconds, writers: writers, logger: logger)
-                latencies.append(try await benchmark.run())
-            }
-            progress("writing a backlog of \(backlog) events")
-            try await CatchUpBenchmark.writeBacklog(backlog, database: workspace.database, logger: logger)
-            var throughputs: [Double] = []
-            for run in 1...runs {
-                progress("catch-up run \(run)/\(runs): draining \(backlog) events")
-                let benchmark = CatchUpBenchmark(database: workspace.database, logger: logger)
-                throughputs.append(try await benchmark.run(expecting: backlog))
-            }
+            var sections: [String] = []
+            if only != .receipts { sections.append(try await pipeline(workspace, logger: logger)) }
+            if only != .pipeline, let pgbenchPath { sections.append(try await receipts(workspace, pgbench: pgbenchPath, logger: logger)) }
             let version = try await workspace.serverVersion()
-            print(report(latencies: latencies, throughputs: throughputs, serverVersion: version))
-            try await workspace.drop()
+            print(header(serverVersion: version) + "\n\n" + sections.joined(separator: "\n\n"))
+            if !keepDatabase { try await workspace.drop() }
         } catch {
             try? await workspace.drop()
             throw error
         }
     }
 
-    private func report(latencies: [LatencyBenchmark.Result], throughputs: [Double], serverVersion: String) -> String {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
-        let date = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
-        var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
-        func row(_ name: String, _ values: [Double], digits: Int, target: String) {
-            table.add([name] + values.map { format($0, digits: digits) } + [format(median(values), digits: digits), target])
+    private func pipeline(_ workspace: BenchDatabase, logger: Logger) async throws -> String {
+        var latencies: [LatencyBenchmark.Result] = []
+        for run in 1...runs {
+            progress("latency run \(run)/\(runs): \(rate) events/s for \(seconds) s")
+            let benchmark = LatencyBenchmark(database: workspace.database, rate: rate, seconds: seconds, writers: writers, logger: logger)
+            latencies.append(try await benchmark.run())
         }
-        row("commit→projected p50, ms", latencies.map(\.p50Milliseconds), digits: 2, target: "")
-        row("commit→projected p99, ms", latencies.map(\.p99Milliseconds), digits: 2, target: "≤ 5")
-        row("commit→projected max, ms", latencies.map(\.maxMilliseconds), digits: 2, target: "")
-        row("events committed per s", latencies.map(\.achievedRate), digits: 0, target: "\(rate)")
-        row("catch-up, events/s", throughputs, digits: 0, target: "≥ 50000")
+        progress("writing a backlog of \(backlog) events")
+        try await CatchUpBenchmark.writeBacklog(backlog, database: workspace.database, logger: logger)
+        var throughputs: [Double] = []
+        for run in 1...runs {
+            progress("catch-up run \(run)/\(runs): draining \(backlog) events")
+            let benchmark = CatchUpBenchmark(database: workspace.database, logger: logger)
+            throughputs.append(try await benchmark.run(expecting: backlog))
+        }
+        var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
+        addRow(to: &table, "commit→projected p50, ms", latencies.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "commit→projected p99, ms", latencies.map(\.p99Milliseconds), digits: 2, target: "≤ 5")
+        addRow(to: &table, "commit→projected max, ms", latencies.map(\.maxMilliseconds), digits: 2)
+        addRow(to: &table, "events committed per s", latencies.map(\.achievedRate), digits: 0, target: "\(rate)")
+        addRow(to: &table, "catch-up, events/s", throughputs, digits: 0, target: "≥ 50000")
         return """
-            ERPCore event pipeline benchmark — \(date), \(cores) cores, \(String(format: "%.0f", memory)) GiB, PostgreSQL \(serverVersion)
-            latency: \(rate) events/s for \(seconds) s per run over \(writers) writers; catch-up: \(backlog)-event backlog, batch size 1000
+            Event pipeline — latency: \(rate) events/s for \(seconds) s per run over \(writers) writers; catch-up: \(backlog)-event backlog, batch size 1000
 
             \(table.rendered)
             """
     }
-}
 
+    private func receipts(_ workspace: BenchDatabase, pgbench: String, logger: Logger) async throws -> String {
+        let benchmark = ReceiptBenchmark(workspace: workspace, clients: clients, seconds: receiptSeconds, logger: logger)
+        let orders = try await benchmark.prepare()
+        var http: [ReceiptBenchmark.Result] = []
+        var direct: [ReceiptBenchmark.Result] = []
+        var sql: [ReceiptBenchmark.QueryProtocol: [ReceiptBenchmark.Result]] = [:]
+        for run in 1...runs {
+            progress("receipts run \(run)/\(runs): HTTP, \(clients) clients for \(receiptSeconds) s")
+            http.append(try await benchmark.runOverHTTP(orders))
+            progress("receipts run \(run)/\(runs): command without HTTP")
+            direct.append(try await benchmark.runCommandDirectly(orders))
+            for queryProtocol in ReceiptBenchmark.QueryProtocol.allCases {
+                progress("receipts run \(run)/\(runs): pgbench, \(queryProtocol) protocol")
+                sql[queryProtocol, default: []].append(try await benchmark.runPgbench(orders, pgbench: pgbench, protocol: queryProtocol))
+            }
+        }
+        let simple = sql[.simple, default: []]
+        let prepared = sql[.prepared, default: []]
+        var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
+        addRow(to: &table, "HTTP receipts/s", http.map(\.perSecond), digits: 0)
+        addRow(to: &table, "HTTP p50, ms", http.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "HTTP p99, ms", http.map(\.p99Milliseconds), digits: 2)
+        addRow(to: &table, "command, no HTTP, receipts/s", direct.map(\.perSecond), digits: 0)
+        addRow(to: &table, "pgbench (same SQL) receipts/s", simple.map(\.perSecond), digits: 0)
+        addRow(to: &table, "pgbench p50, ms", simple.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "pgbench p99, ms", simple.map(\.p99Milliseconds), digits: 2)
+        addRow(to: &table, "pgbench, extended protocol, receipts/s", sql[.extended, default: []].map(\.perSecond), digits: 0)
+        addRow(to: &table, "pgbench, prepared, receipts/s", prepared.map(\.perSecond), digits: 0)
+        addRow(to: &table, "HTTP ÷ pgbench", zip(http, simple).map { $0.perSecond / max($1.perSecond, 1) }, digits: 2, target: "≥ 0.50")
+        addRow(to: &table, "HTTP ÷ pgbench prepared", zip(http, prepared).map { $0.perSecond / max($1.perSecond, 1) }, digits: 2)
+        return """
+            Goods receipts of 3 lines — \(clients) concurrent clients, \(receiptSeconds) s per path per run (HTTP, the command without HTTP, \
+            pgbench with its default simple protocol, with the extended protocol PostgresNIO uses, and with prepared statements)
+
+            \(table.rendered)
+            """
+    }
+
+    private func header(serverVersion: String) -> String {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
+        let date = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
+        return "ERPCore benchmark — \(date), \(cores) cores, \(String(format: "%.0f", memory)) GiB, PostgreSQL \(serverVersion)"
+    }
+
+    private func addRow(to table: inout TextTable, _ name: String, _ values: [Double], digits: Int, target: String = "") {
+        table.add([name] + values.map { format($0, digits: digits) } + [format(median(values), digits: digits), target])
+    }
+}
 func progress(_ message: String) {
     FileHandle.standardError.write(Data("erp-bench: \(message)\n".utf8))
 }

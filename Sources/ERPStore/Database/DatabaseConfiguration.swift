@@ -73,6 +73,19 @@ public struct DatabaseConfiguration: Sendable {
         return copy
     }
 
+    /// The URL with its password, for tools that take one (pgbench, psql).
+    public var url: String {
+        var components = URLComponents()
+        components.scheme = "postgres"
+        components.user = username
+        components.password = password
+        components.host = host
+        components.port = port
+        components.path = "/" + database
+        if tlsMode != .prefer { components.queryItems = [URLQueryItem(name: "sslmode", value: tlsMode.rawValue)] }
+        return components.string ?? redactedURL
+    }
+
     /// The URL without its password, for logs and messages.
     public var redactedURL: String {
         "postgres://\(username)@\(host):\(port)/\(database)"

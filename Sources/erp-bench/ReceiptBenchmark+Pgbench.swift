@@ -1,0 +1,100 @@
+// The goods receipt transaction as plain SQL, run by pgbench: the ceiling the API is measured against.
+import ERPStore
+import Foundation
+import Logging
+
+extension ReceiptBenchmark {
+    /// How pgbench sends each statement.
+    enum QueryProtocol: String, CaseIterable {
+        /// pgbench's default: one Query message with the values written in; parsed and planned every time.
+        case simple
+        /// Parse, bind and execute an unnamed statement, as PostgresNIO sends a query: planned every time.
+        case extended
+        /// Each statement prepared once per connection: planned once.
+        case prepared
+    }
+
+    /// Runs pgbench with ``script(_:)`` at the same number of clients and reads its
+    /// per-transaction log for throughput and latency.
+    ///
+    /// - Parameters:
+    ///   - pgbench: The pgbench executable.
+    ///   - queryProtocol: How pgbench sends the statements.
+    func runPgbench(_ orders: Orders, pgbench: String, protocol queryProtocol: QueryProtocol) async throws -> Result {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("erp-bench-pgbench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scriptFile = folder.appendingPathComponent("goods-receipt.sql")
+        try script(orders).write(to: scriptFile, atomically: true, encoding: .utf8)
+
+        let errorFile = folder.appendingPathComponent("pgbench.err").path
+        let arguments = [
+            "--no-vacuum", "--protocol=\(queryProtocol.rawValue)", "--client=\(clients)", "--jobs=2", "--time=\(seconds + 1)",
+            "--file=\(scriptFile.path)", "--log", "--log-prefix=\(folder.appendingPathComponent("tx").path)",
+            workspace.database.configuration.url,
+        ]
+        let started = Date().timeIntervalSince1970
+        let status = try Subprocess.run(pgbench, arguments, errorFile: errorFile)
+        guard status == 0 else {
+            let output = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+            throw Failure(description: "pgbench failed (\(status)): \(output)")
+        }
+        // Log lines: client transaction latency_us script epoch_s epoch_us. The first second is warm-up.
+        var latencies: [Double] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasPrefix("tx.") {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                guard fields.count >= 6, let latency = Double(fields[2]), let seconds = Double(fields[4]), let micros = Double(fields[5]) else { continue }
+                if seconds + micros / 1_000_000 - latency / 1_000_000 >= started + 1 { latencies.append(latency / 1_000) }
+            }
+        }
+        latencies.sort()
+        return Result(
+            perSecond: Double(latencies.count) / Double(seconds),
+            p50Milliseconds: percentile(latencies, 0.50), p99Milliseconds: percentile(latencies, 0.99)
+        )
+    }
+
+    /// The statements `GoodsReceiptCommands.receive` sends for a three-line receipt, in
+    /// the same order and shape, with this client's order and batches; then the document
+    /// the API answers with. Variables are plain numbers so the script reads the same in
+    /// pgbench's simple protocol (values written in) and the others (bound). Keep it in step with the command when that changes.
+    func script(_ orders: Orders) throws -> String {
+        guard let first = orders.ids.first, orders.ids == Array(first..<(first + Int64(orders.ids.count))) else {
+            throw Failure(description: "the benchmark orders do not have consecutive ids")
+        }
+        let products = "ARRAY[\(orders.products.map(String.init).joined(separator: ","))]::bigint[]"
+        let batches = "ARRAY['C' || :client_id || '-L1', 'C' || :client_id || '-L2', 'C' || :client_id || '-L3']::text[]"
+        let warehouse = orders.warehouse
+        return """
+            \\set order \(first) + :client_id
+            BEGIN;
+            SELECT set_config('erp.actor', 'pgbench', true), set_config('erp.request_id', 'pgbench-' || :client_id, true);
+            SELECT business_date()::text;
+            SELECT vendor_id, warehouse_id, status FROM purchase_orders WHERE id = :order FOR UPDATE;
+            SELECT line_number, product_id, quantity, unit_cost_paise, received_quantity, billed_quantity FROM purchase_order_lines WHERE order_id = :order;
+            INSERT INTO batches (product_id, batch_number, manufactured_on, expires_on, mrp_paise) SELECT u.p, u.number, NULLIF(u.made, '')::date, u.expires::date, COALESCE(NULLIF(u.mrp, -1), products.mrp_paise) FROM unnest(\(products), \(batches), ARRAY['2026-01-15','2026-01-15','2026-01-15']::text[], ARRAY['2031-03-31','2031-03-31','2031-03-31']::text[], ARRAY[-1,-1,-1]::bigint[]) AS u(p, number, made, expires, mrp) JOIN products ON products.id = u.p ORDER BY u.p, u.number ON CONFLICT (product_id, batch_number) DO NOTHING;
+            SELECT (array_agg(b.id ORDER BY u.n))[1] AS b1, (array_agg(b.id ORDER BY u.n))[2] AS b2, (array_agg(b.id ORDER BY u.n))[3] AS b3, array_agg(b.expires_on::text ORDER BY u.n) AS expiries FROM unnest(\(products), \(batches)) WITH ORDINALITY AS u(p, number, n) JOIN batches b ON (b.product_id, b.batch_number) = (u.p, u.number) \\gset
+            INSERT INTO stock_on_hand (product_id, warehouse_id, batch_id, quantity) SELECT p, w, b, 0 FROM unnest(\(products), ARRAY[\(warehouse),\(warehouse),\(warehouse)]::bigint[], ARRAY[:b1, :b2, :b3]::bigint[]) AS k(p, w, b) ORDER BY p, w, b ON CONFLICT DO NOTHING;
+            SELECT s.product_id, s.warehouse_id, s.batch_id, s.quantity FROM stock_on_hand s JOIN unnest(\(products), ARRAY[\(warehouse),\(warehouse),\(warehouse)]::bigint[], ARRAY[:b1, :b2, :b3]::bigint[]) AS k(p, w, b) ON (s.product_id, s.warehouse_id, s.batch_id) = (k.p, k.w, k.b) ORDER BY s.product_id, s.warehouse_id, s.batch_id FOR UPDATE OF s;
+            UPDATE stock_on_hand s SET quantity = s.quantity + k.q FROM unnest(\(products), ARRAY[\(warehouse),\(warehouse),\(warehouse)]::bigint[], ARRAY[:b1, :b2, :b3]::bigint[], ARRAY[5,5,5]::bigint[]) AS k(p, w, b, q) WHERE (s.product_id, s.warehouse_id, s.batch_id) = (k.p, k.w, k.b) AND k.q <> 0;
+            INSERT INTO goods_receipts (order_id, vendor_id, warehouse_id, vendor_reference, received_on) VALUES (:order, \(orders.vendor), \(warehouse), 'DC-BENCH', business_date()) RETURNING id AS receipt_id \\gset
+            INSERT INTO goods_receipt_lines (receipt_id, line_number, order_line_number, product_id, batch_id, quantity, unit_cost_paise) SELECT :receipt_id, n, o, p, b, q, c FROM unnest(ARRAY[1,2,3]::integer[], \(products), ARRAY[:b1, :b2, :b3]::bigint[], ARRAY[5,5,5]::bigint[], ARRAY[5000,5000,5000]::bigint[]) WITH ORDINALITY AS l(o, p, b, q, c, n);
+            UPDATE purchase_order_lines l SET received_quantity = l.received_quantity + u.r, billed_quantity = l.billed_quantity + u.b FROM unnest(ARRAY[1,2,3]::integer[], ARRAY[5,5,5]::bigint[], ARRAY[0,0,0]::bigint[]) AS u(n, r, b) WHERE l.order_id = :order AND l.line_number = u.n;
+            UPDATE purchase_orders o SET status = CASE WHEN t.received = 0 THEN 'approved' WHEN t.received = t.ordered THEN 'received' ELSE 'partially_received' END FROM (SELECT sum(quantity) AS ordered, sum(received_quantity) AS received FROM purchase_order_lines WHERE order_id = :order) t WHERE o.id = :order;
+            SELECT goods_receipt_document(jsonb_build_object('id', id))::text FROM goods_receipts WHERE id = :receipt_id AND true;
+            COMMIT;
+
+            """
+    }
+
+    /// pgbench from PATH, or the newest under Debian's /usr/lib/postgresql/<version>/bin.
+    static func findPgbench() -> String? {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/pgbench" }
+        let debian = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+            .sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }
+            .map { "/usr/lib/postgresql/\($0)/bin/pgbench" }
+        return (paths + debian).first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}

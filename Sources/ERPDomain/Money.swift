@@ -27,6 +27,16 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
     public static func + (lhs: Money, rhs: Money) -> Money { Money(paise: lhs.paise + rhs.paise) }
     public static func - (lhs: Money, rhs: Money) -> Money { Money(paise: lhs.paise - rhs.paise) }
 
+    /// This amount × `numerator` ÷ `denominator`, rounded to the nearest paisa (half away
+    /// from zero), without overflowing in between. `denominator` must not be zero.
+    public func scaled(by numerator: Int64, dividedBy denominator: Int64) -> Money {
+        let (quotient, remainder) = denominator.dividingFullWidth(paise.multipliedFullWidth(by: numerator))
+        // Half or more of the denominator left over: |2 × remainder| ≥ |denominator|.
+        guard remainder.magnitude >= denominator.magnitude - remainder.magnitude else { return Money(paise: quotient) }
+        let negative = ((paise < 0) != (numerator < 0)) != (denominator < 0)
+        return Money(paise: negative ? quotient - 1 : quotient + 1)
+    }
+
     /// The amount for `quantity` units at this unit price.
     public func times(_ quantity: Int64) -> Money { Money(paise: paise * quantity) }
 

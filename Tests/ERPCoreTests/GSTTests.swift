@@ -37,4 +37,20 @@ import Testing
     @Test(arguments: ["300", "30049", "3004901", "300490111", "30A4", ""]) func otherHSNCodesAreRefused(_ code: String) {
         #expect(throws: HSNCode.Problem.self) { try HSNCode(code) }
     }
+
+    @Test func scalingMoneyRoundsHalfAwayFromZeroWithoutOverflow() {
+        #expect(Money(paise: 5).scaled(by: 1, dividedBy: 2) == Money(paise: 3))
+        #expect(Money(paise: -5).scaled(by: 1, dividedBy: 2) == Money(paise: -3))
+        #expect(Money(paise: 7).scaled(by: 1, dividedBy: 3) == Money(paise: 2))
+        #expect(Money(paise: 1_000_000_000_000_000).scaled(by: 2_800, dividedBy: 10_000) == Money(paise: 280_000_000_000_000))
+    }
+
+    @Test func stockValueFollowsTheMovingAverage() {
+        var value = StockValue()
+        value.add(3, worth: Money(paise: 100))
+        #expect(value.remove(1) == Money(paise: 33))
+        #expect(value.averageUnitCost == Money(paise: 34))
+        #expect(value.remove(2) == Money(paise: 67))
+        #expect(value == StockValue(onHand: 0, value: .zero))
+    }
 }

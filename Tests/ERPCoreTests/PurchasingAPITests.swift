@@ -144,6 +144,10 @@ import Testing
                 "vendor-bills", #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(Self.later)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
             )
             #expect(try LiveAPI.problem(future).errors.map(\.field) == ["billDate"])
+            let priceless = try await shop.post(
+                "vendor-bills", #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 9000000000000000000}]}"#
+            )
+            #expect(try LiveAPI.problem(priceless).errors.map(\.field) == ["lines[0].unitPrice"])
             try await shop.create(
                 "vendor-bills", #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
             )

@@ -100,6 +100,10 @@ import Testing
                 "stock-adjustments", #"{"warehouseId": \#(shop.mumbai), "reason": "whim", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
             )
             #expect(try LiveAPI.problem(noReason).errors.map(\.field) == ["reason"])
+            let huge = try await shop.post(
+                "stock-adjustments", #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -9_000_000_000_000_000_000)]))}"#
+            )
+            #expect(try LiveAPI.problem(huge).errors.map(\.field) == ["lines[0].quantity"])
             let empty = try await shop.post("stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": []}"#)
             #expect(try LiveAPI.problem(empty).errors.map(\.field) == ["lines"])
             let wrongType = try await shop.post("stock-issues", #"{"warehouseId": "MUM", "lines": []}"#)

@@ -80,6 +80,26 @@ public struct NewStockAdjustment: Sendable, Codable {
 public enum StockRules {
     /// At most this many lines on one document.
     public static let maximumLines = 200
+    /// At most this many units on one line (a crore): keeps every total far from overflowing.
+    public static let maximumQuantity: Int64 = 10_000_000
+    /// At most this many paise per unit (₹10 lakh), for the same reason.
+    public static let maximumUnitPrice: Int64 = 100_000_000
+
+    /// Checks a line quantity: above zero, or non-zero when `signed`, and at most ``maximumQuantity`` either way.
+    static func checkQuantity(_ quantity: Int64, _ field: String, signed: Bool = false, into check: inout Validation) {
+        if signed {
+            check.require(quantity != 0, field, "must not be zero")
+        } else {
+            check.require(quantity > 0, field, "must be greater than zero")
+        }
+        check.require(quantity.magnitude <= maximumQuantity.magnitude, field, "must be at most \(maximumQuantity) units")
+    }
+
+    /// Checks a price per unit in paise: not negative and at most ``maximumUnitPrice``.
+    static func checkPrice(_ paise: Int64, _ field: String, into check: inout Validation) {
+        check.require(paise >= 0, field, "must not be negative")
+        check.require(paise <= maximumUnitPrice, field, "must be at most \(maximumUnitPrice) paise")
+    }
 
     /// Batch numbers as printed on the pack: letters, digits and `./_-`, up to 40.
     public static func isBatchNumber(_ text: String) -> Bool {
@@ -99,11 +119,7 @@ public enum StockRules {
             let path = "lines[\(index)]"
             check.require(line.productId > 0, "\(path).productId", "must be a product id")
             check.require(isBatchNumber(line.batchNumber), "\(path).batchNumber", "must be 1-40 letters, digits, '.', '/', '_' or '-'")
-            if signed {
-                check.require(line.quantity != 0, "\(path).quantity", "must not be zero")
-            } else {
-                check.require(line.quantity > 0, "\(path).quantity", "must be greater than zero")
-            }
+            checkQuantity(line.quantity, "\(path).quantity", signed: signed, into: &check)
             let key = "\(line.productId)/\(line.batchNumber)"
             if let first = seen[key] {
                 check.fail(path, "repeats the product and batch of lines[\(first)]; put them on one line")

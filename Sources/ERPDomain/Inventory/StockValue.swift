@@ -19,7 +19,7 @@ public struct StockValue: Sendable, Hashable {
     public func share(of quantity: Int64) -> Money {
         guard onHand > 0 else { return .zero }
         guard quantity < onHand else { return value }
-        return Money(paise: Self.proportion(value.paise, quantity, onHand))
+        return value.scaled(by: quantity, dividedBy: onHand)
     }
 
     /// Average cost per unit, rounded to the nearest paisa.
@@ -38,14 +38,5 @@ public struct StockValue: Sendable, Hashable {
         onHand -= quantity
         value = onHand > 0 ? value - taken : .zero
         return taken
-    }
-
-    /// `a × b / c`, rounded half away from zero, without overflowing in between.
-    static func proportion(_ a: Int64, _ b: Int64, _ c: Int64) -> Int64 {
-        let product = a.multipliedFullWidth(by: b)
-        let (quotient, remainder) = c.dividingFullWidth(product)
-        // Round half away from zero: |2 × remainder| ≥ |c|.
-        guard remainder.magnitude >= c.magnitude - remainder.magnitude else { return quotient }
-        return (a < 0) != (b < 0) ? quotient - 1 : quotient + 1
     }
 }

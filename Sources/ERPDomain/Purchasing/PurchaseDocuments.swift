@@ -33,8 +33,8 @@ public struct NewPurchaseOrder: Sendable, Codable {
         var seen: [Int64: Int] = [:]
         for (index, line) in lines.enumerated() {
             check.require(line.productId > 0, "lines[\(index)].productId", "must be a product id")
-            check.require(line.quantity > 0, "lines[\(index)].quantity", "must be greater than zero")
-            check.require(line.unitCost >= 0, "lines[\(index)].unitCost", "must not be negative")
+            StockRules.checkQuantity(line.quantity, "lines[\(index)].quantity", into: &check)
+            StockRules.checkPrice(line.unitCost, "lines[\(index)].unitCost", into: &check)
             if let first = seen[line.productId] {
                 check.fail("lines[\(index)].productId", "repeats the product of lines[\(first)]")
             } else {
@@ -87,7 +87,7 @@ public struct NewGoodsReceipt: Sendable, Codable {
         for (index, line) in lines.enumerated() {
             let path = "lines[\(index)]"
             check.require(line.orderLineNumber > 0, "\(path).orderLineNumber", "must be a line number of the order")
-            check.require(line.quantity > 0, "\(path).quantity", "must be greater than zero")
+            StockRules.checkQuantity(line.quantity, "\(path).quantity", into: &check)
             check.require(
                 StockRules.isBatchNumber(line.batchNumber), "\(path).batchNumber", "must be 1-40 letters, digits, '.', '/', '_' or '-'"
             )
@@ -96,7 +96,7 @@ public struct NewGoodsReceipt: Sendable, Codable {
                 check.require(made <= today, "\(path).manufacturedOn", "is in the future")
                 check.require(made < line.expiresOn, "\(path).manufacturedOn", "must be before expiresOn")
             }
-            if let mrp = line.mrp { check.require(mrp >= 0, "\(path).mrp", "must not be negative") }
+            if let mrp = line.mrp { StockRules.checkPrice(mrp, "\(path).mrp", into: &check) }
             let key = "\(line.orderLineNumber)/\(line.batchNumber)"
             if let first = seen[key] {
                 check.fail(path, "repeats the order line and batch of lines[\(first)]")
@@ -139,8 +139,8 @@ public struct NewVendorBill: Sendable, Codable {
         var seen: [Int: Int] = [:]
         for (index, line) in lines.enumerated() {
             check.require(line.orderLineNumber > 0, "lines[\(index)].orderLineNumber", "must be a line number of the order")
-            check.require(line.quantity > 0, "lines[\(index)].quantity", "must be greater than zero")
-            check.require(line.unitPrice >= 0, "lines[\(index)].unitPrice", "must not be negative")
+            StockRules.checkQuantity(line.quantity, "lines[\(index)].quantity", into: &check)
+            StockRules.checkPrice(line.unitPrice, "lines[\(index)].unitPrice", into: &check)
             if let first = seen[line.orderLineNumber] {
                 check.fail("lines[\(index)].orderLineNumber", "repeats the order line of lines[\(first)]")
             } else {
@@ -200,7 +200,7 @@ public struct NewPurchaseReturn: Sendable, Codable {
         var seen: [Int: Int] = [:]
         for (index, line) in lines.enumerated() {
             check.require(line.receiptLineNumber > 0, "lines[\(index)].receiptLineNumber", "must be a line number of the receipt")
-            check.require(line.quantity > 0, "lines[\(index)].quantity", "must be greater than zero")
+            StockRules.checkQuantity(line.quantity, "lines[\(index)].quantity", into: &check)
             if let first = seen[line.receiptLineNumber] {
                 check.fail("lines[\(index)].receiptLineNumber", "repeats the receipt line of lines[\(first)]")
             } else {

@@ -19,8 +19,7 @@ public struct GSTSplit: Sendable, Hashable, Codable {
     ///   - supplierState: The supplier's state code.
     ///   - placeOfSupply: The state code where the goods are delivered.
     public init(taxable: Money, rateBasisPoints: Int64, supplierState: String, placeOfSupply: String) {
-        let scaled = taxable.paise * rateBasisPoints
-        let tax = Money(paise: (scaled + (scaled >= 0 ? 5_000 : -5_000)) / 10_000)
+        let tax = taxable.scaled(by: rateBasisPoints, dividedBy: 10_000)
         if supplierState == placeOfSupply {
             let sgst = Money(paise: tax.paise / 2)
             self.init(cgst: tax - sgst, sgst: sgst, igst: .zero)

@@ -169,6 +169,12 @@ import Testing
                 "SELECT string_agg(type, ',' ORDER BY position) FROM events WHERE type LIKE 'purchase_order.%'", as: String.self
             )
             #expect(events == "purchase_order.approved,purchase_order.cancelled")
+
+            let cancelledOrders = try await shop.get("purchase-orders?status=cancelled")
+            #expect((cancelledOrders["items"] as? [[String: Any]])?.map { $0["id"] as? Int } == [draft])
+            let firstPage = try await shop.get("purchase-orders?limit=1")
+            #expect((firstPage["items"] as? [Any])?.count == 1 && firstPage["nextCursor"] is String)
+            #expect((try await shop.get("goods-receipts")["items"] as? [Any])?.count == 1)
         }
     }
 

@@ -23,7 +23,8 @@ struct DocumentRoutes {
         action("cancel", on: api, PurchaseOrderCommands.cancel)
     }
 
-    /// POST `path` posts a document; GET `path/{id}` reads one.
+    /// POST `path` posts a document; GET `path` lists them (`limit`, `cursor`, and
+    /// `status` for purchase orders); GET `path/{id}` reads one.
     private func post<Body: Decodable & Sendable>(
         _ path: String, _ kind: DocumentKind, on api: RouterGroup<ERPRequestContext>,
         _ command: @Sendable @escaping (Body, PostgresConnection, CommandContext) async throws -> Int64
@@ -37,6 +38,18 @@ struct DocumentRoutes {
                 let id = try await command(document, transaction, commandContext)
                 return try await CommandRunner.Outcome(status: .created, json: Self.document(kind, id: id, on: transaction, logger: commandContext.logger))
             }
+        }
+        api.get(RouterPath(path)) { request, context in
+            var query = QueryParameters(request)
+            let status = kind == .purchaseOrder
+                ? query.oneOf("status", ["draft", "approved", "partially_received", "received", "cancelled"]) : nil
+            let limit = query.limit()
+            let after = query.cursor(count: 1)?.first ?? 0
+            try query.check()
+            let page = try await client.withConnection { connection in
+                try await PostedDocuments.list(kind, status: status, after: after, limit: limit, on: connection, logger: context.logger)
+            }
+            return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
         api.get(RouterPath("\(path)/:id")) { _, context in
             let id = try context.pathID()

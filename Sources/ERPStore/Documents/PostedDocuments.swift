@@ -47,4 +47,35 @@ public enum PostedDocuments {
         for try await document in rows.decode(String.self) { return document }
         return nil
     }
+
+    /// One page of documents of `kind`, in id order; `status` filters purchase orders.
+    ///
+    /// - Returns: The documents and, when there is more, the last id.
+    public static func list(
+        _ kind: DocumentKind, status: String? = nil, after: Int64, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (items: [String], next: Int64?) {
+        let (table, function, condition) = kind.source
+        var binds = PostgresBindings()
+        binds.append(after)
+        binds.append(limit + 1)
+        binds.append(kind == .purchaseOrder ? status : nil)
+        let statusFilter = kind == .purchaseOrder ? "($3::text IS NULL OR status = $3)" : "$3::text IS NULL"
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT id, \(function)(jsonb_build_object('id', id))::text
+                      FROM \(table)
+                     WHERE id > $1 AND \(condition) AND \(statusFilter)
+                     ORDER BY id
+                     LIMIT $2
+                    """,
+                binds: binds
+            ),
+            logger: logger
+        )
+        var found: [(Int64, String)] = []
+        for try await row in rows.decode((Int64, String).self) { found.append(row) }
+        let shown = found.prefix(limit)
+        return (shown.map(\.1), found.count > limit ? shown.last?.0 : nil)
+    }
 }

@@ -57,7 +57,7 @@ struct ReceiptBenchmark {
                     )
                     products.append(try await MasterDataCommands.createProduct(product, on: transaction, context: context))
                 }
-                let lines = products.map { #"{"productId": \#($0), "quantity": 1000000000, "unitCost": 5000}"# }.joined(separator: ", ")
+                let lines = products.map { #"{"productId": \#($0), "quantity": 10000000, "unitCost": 5000}"# }.joined(separator: ", ")
                 var orders: [Int64] = []
                 for _ in 0..<clients {
                     let order: NewPurchaseOrder = try decode(#"{"vendorId": \#(vendor), "warehouseId": \#(warehouse), "lines": [\#(lines)]}"#)

@@ -45,7 +45,10 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
         self.init(.invalid, "the request has invalid fields", fieldErrors: invalid.errors)
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String {
+        let fields = fieldErrors.map(\.description).joined(separator: "; ")
+        return "\(code): \(message)" + (fields.isEmpty ? "" : " (\(fields))")
+    }
 }
 
 extension CommandError {

@@ -31,6 +31,18 @@ import Testing
 
     /// Catches up until `expected` events were applied in all. Other tests share the
     /// cluster, and their open transactions hold the horizon back for a moment.
+    /// Catches up until nothing is held back (other tests' transactions hold the
+    /// cluster-wide horizon now and then) and returns how many events were applied.
+    static func catchUpFully(_ runner: ProjectorRunner, on connection: PostgresConnection) async throws -> Int {
+        var applied = 0
+        try await eventually("caught up") {
+            let outcome = try await runner.catchUp(on: connection)
+            applied += outcome.applied
+            return outcome == .caughtUp(applied: outcome.applied)
+        }
+        return applied
+    }
+
     static func catchUp(_ runner: ProjectorRunner, on connection: PostgresConnection, until expected: Int) async throws -> Int {
         var applied = 0
         try await eventually("\(expected) events applied") {
@@ -38,6 +50,50 @@ import Testing
             return applied >= expected
         }
         return applied
+    }
+
+    @Test func aProjectorSkipsOtherTypesWithoutTransactionsAndLosesNothingAcrossARestart() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.projectionLog)
+            let wanted = RecordingProjector(name: "picky", eventTypes: ["test.wanted"])
+            func write(_ types: [String]) async throws {
+                try await test.withConnection { connection in
+                    for type in types {
+                        try await connection.query(
+                            "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES (\(type), 't', '1', '{}')", logger: test.logger
+                        )
+                    }
+                }
+            }
+            func stored() async throws -> Int64 {
+                try await test.scalar("SELECT position FROM projector_checkpoints WHERE name = 'picky'", as: Int64.self)
+            }
+            try await write(Array(repeating: "test.other", count: 3) + ["test.wanted"] + Array(repeating: "test.other", count: 30))
+            let wantedAt = try await test.scalar("SELECT position FROM events WHERE type = 'test.wanted'", as: Int64.self)
+            try await test.withConnection { connection in
+                let patient = ProjectorRunner.Configuration(batchSize: 7, skippedCheckpointInterval: .seconds(3600))
+                let runner = ProjectorRunner(projector: wanted, database: test.database, configuration: patient, logger: test.logger)
+                #expect(try await runner.tryToBecomeActive(on: connection))
+                #expect(try await Self.catchUpFully(runner, on: connection) == 1)
+                try await write(Array(repeating: "test.other", count: 10))
+                #expect(try await Self.catchUpFully(runner, on: connection) == 0)
+                // Stored up to the applied batch (the wanted event and the six after it),
+                // not through the other types read since.
+                #expect(try await stored() < wantedAt + 7)
+            }
+            // A fresh runner (a restart forgets the skipped stretch) reads it again, applies
+            // only what is new, and stores how far it got.
+            try await write(["test.other", "test.wanted", "test.other"])
+            try await test.withConnection { connection async throws in
+                let eager = ProjectorRunner.Configuration(skippedCheckpointInterval: .zero)
+                let runner = ProjectorRunner(projector: wanted, database: test.database, configuration: eager, logger: test.logger)
+                #expect(try await runner.tryToBecomeActive(on: connection))
+                #expect(try await Self.catchUpFully(runner, on: connection) == 1)
+            }
+            #expect(try await stored() == test.scalar("SELECT max(position) FROM events", as: Int64.self))
+            let applied = try await Self.applied(test, by: "picky")
+            #expect(applied.total == 2 && applied.distinct == 2)
+        }
     }
 
     @Test func aLateCommitIsAppliedOnceAndTheCheckpointWaitsForIt() async throws {

@@ -52,43 +52,54 @@ public enum StockCommands {
             case .adjustment: "adjustment"
             }
         }
+
+        var toWarehouse: Int64? {
+            if case .transfer(let to) = self { to } else { nil }
+        }
+
+        var reason: String? {
+            if case .adjustment(let reason) = self { reason } else { nil }
+        }
+
+        /// Where a line's quantity moves stock: out of `warehouse` for issues and
+        /// transfers (and into the destination for transfers), signed for adjustments.
+        func legs(of quantity: Int64, from warehouse: Int64) -> [(warehouse: Int64, quantity: Int64)] {
+            switch self {
+            case .issue: [(warehouse, -quantity)]
+            case .transfer(let to): [(warehouse, -quantity), (to, quantity)]
+            case .adjustment: [(warehouse, quantity)]
+            }
+        }
+
+        /// An expired batch leaves only through an adjustment down.
+        func allowsExpired(_ quantity: Int64) -> Bool {
+            if case .adjustment = self { quantity < 0 } else { false }
+        }
     }
 
     private static func post(
         _ kind: Kind, warehouse: Int64, reference: String?, note: String?, lines: [StockLine],
         on transaction: PostgresConnection, context: CommandContext
     ) async throws -> Int64 {
-        var toWarehouse: Int64?
-        var reason: String?
-        switch kind {
-        case .issue: break
-        case .transfer(let to): toWarehouse = to
-        case .adjustment(let why): reason = why
-        }
-        let source = toWarehouse == nil ? "warehouseId" : "fromWarehouseId"
+        let source = kind.toWarehouse == nil ? "warehouseId" : "fromWarehouseId"
         try await requireWarehouses(
-            [(source, warehouse)] + (toWarehouse.map { [("toWarehouseId", $0)] } ?? []), on: transaction, context: context
+            [(source, warehouse)] + (kind.toWarehouse.map { [("toWarehouseId", $0)] } ?? []), on: transaction, context: context
         )
         let batches = try await Batches.resolve(lines.map { ($0.productId, $0.batchNumber) }, on: transaction, context: context)
         var refused = Validation()
         var changes: [StockChange] = []
         for (index, (line, batch)) in zip(lines, batches).enumerated() {
-            let field = "lines[\(index)]"
-            let label = "product \(line.productId) batch \(line.batchNumber)"
-            if batch.expired && !(reason != nil && line.quantity < 0) {
+            if batch.expired && !kind.allowsExpired(line.quantity) {
                 refused.fail(
-                    "\(field).batchNumber",
+                    "lines[\(index)].batchNumber",
                     "batch \(line.batchNumber) expired on \(batch.expiresOn); expired stock leaves only through an adjustment down or a purchase return"
                 )
             }
-            switch kind {
-            case .issue:
-                changes.append(StockChange(productID: line.productId, warehouseID: warehouse, batchID: batch.id, quantity: -line.quantity, field: field, batchLabel: label))
-            case .transfer(let to):
-                changes.append(StockChange(productID: line.productId, warehouseID: warehouse, batchID: batch.id, quantity: -line.quantity, field: field, batchLabel: label))
-                changes.append(StockChange(productID: line.productId, warehouseID: to, batchID: batch.id, quantity: line.quantity, field: field, batchLabel: label))
-            case .adjustment:
-                changes.append(StockChange(productID: line.productId, warehouseID: warehouse, batchID: batch.id, quantity: line.quantity, field: field, batchLabel: label))
+            for leg in kind.legs(of: line.quantity, from: warehouse) {
+                changes.append(StockChange(
+                    productID: line.productId, warehouseID: leg.warehouse, batchID: batch.id, quantity: leg.quantity,
+                    field: "lines[\(index)]", batchLabel: "product \(line.productId) batch \(line.batchNumber)"
+                ))
             }
         }
         do { try refused.check() } catch { throw CommandError(error) }
@@ -97,7 +108,7 @@ public enum StockCommands {
         guard let id = try await transaction.value(
             """
             INSERT INTO stock_documents (kind, warehouse_id, to_warehouse_id, reason, reference, note)
-            VALUES (\(kind.name), \(warehouse), \(toWarehouse), \(reason), \(Text.blankIsNil(reference)), \(Text.blankIsNil(note)))
+            VALUES (\(kind.name), \(warehouse), \(kind.toWarehouse), \(kind.reason), \(Text.blankIsNil(reference)), \(Text.blankIsNil(note)))
             RETURNING id
             """,
             as: Int64.self, logger: context.logger
@@ -115,11 +126,10 @@ public enum StockCommands {
     }
 
     /// Refuses a warehouse id that does not exist, naming the field.
-    static func requireWarehouses(_ ids: [(field: String, id: Int64)], on transaction: PostgresConnection, context: CommandContext) async throws {
-        let found = try await transaction.rows(
-            "SELECT id, active FROM warehouses WHERE id = ANY(\(ids.map(\.id)))", as: (Int64, Bool).self, logger: context.logger
-        )
-        let known = Set(found.map(\.0))
+    private static func requireWarehouses(_ ids: [(field: String, id: Int64)], on transaction: PostgresConnection, context: CommandContext) async throws {
+        var known: Set<Int64> = []
+        let rows = try await transaction.query("SELECT id FROM warehouses WHERE id = ANY(\(ids.map(\.id)))", logger: context.logger)
+        for try await id in rows.decode(Int64.self) { known.insert(id) }
         let missing = ids.filter { !known.contains($0.id) }.map { FieldError($0.field, "there is no warehouse \($0.id)") }
         if !missing.isEmpty { throw CommandError(InvalidFields(errors: missing)) }
     }

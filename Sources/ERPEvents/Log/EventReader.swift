@@ -19,6 +19,11 @@ public struct EventReader: Sendable {
         public var end: EventCheckpoint?
         /// How many events were scanned, of any type.
         public var scanned: Int
+        /// An event after this batch exists but is above the horizon: an older transaction
+        /// is still open, and the event becomes readable when it ends.
+        public var heldBack = false
+        /// Nothing after this batch was seen: no need to read again until woken.
+        public var isLast = false
     }
 
     let logger: Logger
@@ -31,7 +36,8 @@ public struct EventReader: Sendable {
     /// Reads up to `limit` events after `checkpoint`.
     ///
     /// Events of other types are scanned (so the checkpoint can move past them)
-    /// but their payloads are not fetched.
+    /// but their payloads are not fetched. The same query tells whether what follows
+    /// is held back or there is nothing more, so a caught-up reader needs one query.
     ///
     /// - Parameters:
     ///   - checkpoint: Where the reader stands.
@@ -48,24 +54,33 @@ public struct EventReader: Sendable {
         // over the table's column in ORDER BY and sort "1092" before "821".
         let wanted = types.map { Array($0) } ?? []
         let all = types == nil
+        // Rows above the horizon come last (the order is by tx) and only say that
+        // something is held back; their payloads are not fetched.
         let rows = try await connection.query(
             """
             SELECT position, tx::text AS tx_text, type, aggregate_type, aggregate_id,
-                   CASE WHEN \(all) OR type = ANY(\(wanted)) THEN payload::text END,
-                   CASE WHEN \(all) OR type = ANY(\(wanted)) THEN metadata::text END,
-                   recorded_at
-              FROM events
-             WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
-               AND tx < pg_snapshot_xmin(pg_current_snapshot())
+                   CASE WHEN visible AND (\(all) OR type = ANY(\(wanted))) THEN payload::text END,
+                   CASE WHEN visible AND (\(all) OR type = ANY(\(wanted))) THEN metadata::text END,
+                   recorded_at, visible
+              FROM (SELECT e.*, e.tx < pg_snapshot_xmin(pg_current_snapshot()) AS visible
+                      FROM events e
+                     WHERE (e.tx, e.position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
+                     ORDER BY e.tx, e.position
+                     LIMIT \(limit)) e
              ORDER BY tx, position
-             LIMIT \(limit)
             """,
             logger: logger
         )
         var batch = Batch(events: [], end: nil, scanned: 0)
-        for try await (position, txText, type, aggregateType, aggregateID, payload, metadata, recordedAt)
-            in rows.decode((Int64, String, String, String, String, String?, String?, Date).self)
+        var returned = 0
+        for try await (position, txText, type, aggregateType, aggregateID, payload, metadata, recordedAt, visible)
+            in rows.decode((Int64, String, String, String, String, String?, String?, Date, Bool).self)
         {
+            returned += 1
+            guard visible, !batch.heldBack else {
+                batch.heldBack = true
+                continue
+            }
             let tx = try parseTransactionID(txText)
             batch.scanned += 1
             batch.end = EventCheckpoint(tx: tx, position: position)
@@ -78,26 +93,8 @@ public struct EventReader: Sendable {
                 )
             }
         }
+        batch.isLast = batch.heldBack || returned < limit
         return batch
-    }
-
-    /// Whether committed events exist after `checkpoint`, whatever the horizon.
-    ///
-    /// Asked after a read that returned nothing: `true` means events wait above the
-    /// horizon for an older open transaction (or passed it since the read). That
-    /// transaction may end without writing an event, and so without a notification:
-    /// a reader that sees `true` should look again soon rather than wait for one.
-    public func hasEvents(after checkpoint: EventCheckpoint, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(
-            """
-            SELECT EXISTS (
-                SELECT 1 FROM events WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
-            )
-            """,
-            logger: logger
-        )
-        for try await exists in rows.decode(Bool.self) { return exists }
-        return false
     }
 
     /// The last event below the horizon: where a reader that has read everything stands.

@@ -227,76 +227,75 @@ public final class ProjectorRunner: Sendable {
                 after: checkpoint, types: projector.eventTypes,
                 limit: isolateUntil == nil ? configuration.batchSize : 1, on: connection
             )
-            guard let end = batch.end else {
-                if checkpoint != stored, ContinuousClock.now - storedAt >= configuration.skippedCheckpointInterval {
-                    do {
-                        try await moveCheckpoint(from: stored, to: checkpoint, on: connection)
-                        stored = checkpoint
-                        storedAt = .now
-                    } catch is CheckpointConflict {
+            if let end = batch.end, batch.events.isEmpty, isolateUntil == nil {
+                // Only events of other types: nothing to apply, nothing to commit.
+                checkpoint = end
+            } else if let end = batch.end {
+                logger.trace(
+                    "applying a batch",
+                    metadata: ["after": "\(checkpoint)", "end": "\(end)", "scanned": "\(batch.scanned)", "events": "\(batch.events.count)"]
+                )
+                do {
+                    try await connection.inTransaction(logger: logger) { transaction in
+                        if !batch.events.isEmpty {
+                            try await projector.apply(batch.events, in: transaction, logger: logger)
+                        }
+                        try await moveCheckpoint(from: stored, to: end, on: transaction)
+                    }
+                } catch {
+                    let cause = error
+                    if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
+                    if cause is ConnectionClosed { throw cause }
+                    if cause is CheckpointConflict {
                         logger.warning("checkpoint moved by another instance; reloading it")
                         guard let reloaded = try await loadCheckpoint(on: connection) else { return .stalled }
                         (stored, checkpoint) = (reloaded, reloaded)
                         continue
                     }
-                }
-                let heldBack = try await reader.hasEvents(after: checkpoint, on: connection)
-                logger.trace(
-                    "projector caught up",
-                    metadata: ["applied": "\(applied)", "checkpoint": "\(checkpoint)", "heldBack": "\(heldBack)"]
-                )
-                return heldBack ? .heldBack(applied: applied) : .caughtUp(applied: applied)
-            }
-            if batch.events.isEmpty && isolateUntil == nil {
-                checkpoint = end
-                continue
-            }
-            logger.trace(
-                "applying a batch",
-                metadata: ["after": "\(checkpoint)", "end": "\(end)", "scanned": "\(batch.scanned)", "events": "\(batch.events.count)"]
-            )
-            do {
-                try await connection.inTransaction(logger: logger) { transaction in
-                    if !batch.events.isEmpty {
-                        try await projector.apply(batch.events, in: transaction, logger: logger)
+                    if batch.scanned > 1 {
+                        isolateUntil = end
+                        continue
                     }
-                    try await moveCheckpoint(from: stored, to: end, on: transaction)
+                    failures += 1
+                    let position = batch.events.first?.position ?? end.position
+                    let message = (cause as? PSQLError).map { databaseErrorMessage($0) } ?? "\(cause)"
+                    if failures >= configuration.maximumFailures {
+                        try await stall(at: position, error: message, on: connection)
+                        return .stalled
+                    }
+                    let delay = retry.next()
+                    logger.warning(
+                        "projector failed on an event; retrying",
+                        metadata: ["position": "\(position)", "failures": "\(failures)", "error": "\(message)", "retryIn": "\(delay)"]
+                    )
+                    try await Task.sleep(for: delay)
+                    continue
                 }
-            } catch {
-                let cause = error
-                if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
-                if cause is ConnectionClosed { throw cause }
-                if cause is CheckpointConflict {
+                if !batch.events.isEmpty { await projector.didCommit(batch.events, logger: logger) }
+                (stored, checkpoint, storedAt) = (end, end, .now)
+                applied += batch.events.count
+                if let target = isolateUntil, end >= target { isolateUntil = nil }
+                failures = 0
+                retry.reset()
+            }
+            guard batch.isLast else { continue }
+            // As far as the horizon allows. Progress through other types is stored when due.
+            if checkpoint != stored, ContinuousClock.now - storedAt >= configuration.skippedCheckpointInterval {
+                do {
+                    try await moveCheckpoint(from: stored, to: checkpoint, on: connection)
+                    (stored, storedAt) = (checkpoint, .now)
+                } catch is CheckpointConflict {
                     logger.warning("checkpoint moved by another instance; reloading it")
                     guard let reloaded = try await loadCheckpoint(on: connection) else { return .stalled }
                     (stored, checkpoint) = (reloaded, reloaded)
                     continue
                 }
-                if batch.scanned > 1 {
-                    isolateUntil = end
-                    continue
-                }
-                failures += 1
-                let position = batch.events.first?.position ?? end.position
-                let message = (cause as? PSQLError).map { databaseErrorMessage($0) } ?? "\(cause)"
-                if failures >= configuration.maximumFailures {
-                    try await stall(at: position, error: message, on: connection)
-                    return .stalled
-                }
-                let delay = retry.next()
-                logger.warning(
-                    "projector failed on an event; retrying",
-                    metadata: ["position": "\(position)", "failures": "\(failures)", "error": "\(message)", "retryIn": "\(delay)"]
-                )
-                try await Task.sleep(for: delay)
-                continue
             }
-            if !batch.events.isEmpty { await projector.didCommit(batch.events, logger: logger) }
-            (stored, checkpoint, storedAt) = (end, end, .now)
-            applied += batch.events.count
-            if let target = isolateUntil, end >= target { isolateUntil = nil }
-            failures = 0
-            retry.reset()
+            logger.trace(
+                "projector caught up",
+                metadata: ["applied": "\(applied)", "checkpoint": "\(checkpoint)", "heldBack": "\(batch.heldBack)"]
+            )
+            return batch.heldBack ? .heldBack(applied: applied) : .caughtUp(applied: applied)
         }
     }
 

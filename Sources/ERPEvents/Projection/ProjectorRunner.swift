@@ -83,18 +83,18 @@ public final class ProjectorRunner: Sendable {
     let logger: Logger
     private let active = Atomic<Bool>(false)
 
-    /// How far the runner has read past its stored checkpoint through events of other
-    /// types only. Skipping those needs no transaction; the checkpoint catches up with
-    /// them every `skippedCheckpointInterval` (or with the next applied batch), so a projector that
-    /// ignores most events does not commit once per event. Forgetting this (a restart)
-    /// only means reading those events again.
-    private struct Skipped {
+    /// The stored checkpoint as this runner last saw it, and how far it has read past it
+    /// through events of other types only. Skipping those needs no transaction; the
+    /// checkpoint catches up with them every `skippedCheckpointInterval` (or with the next
+    /// applied batch), so a projector that ignores most events does not commit once per
+    /// event. Forgetting this (a restart) only means reading those events again.
+    private struct Position {
         var stored: EventCheckpoint
         var reached: EventCheckpoint
         var storedAt: ContinuousClock.Instant
     }
 
-    private let skipped = Mutex<Skipped?>(nil)
+    private let lastSeen = Mutex<Position?>(nil)
 
     /// Whether this instance holds the projector's lock and applies events.
     public var isActive: Bool { active.load(ordering: .relaxed) }
@@ -189,6 +189,8 @@ public final class ProjectorRunner: Sendable {
     ///
     /// - Returns: Whether this session now holds the lock (and so may apply events).
     public func tryToBecomeActive(on connection: PostgresConnection) async throws -> Bool {
+        // Another instance may have moved the checkpoint while this one stood by.
+        lastSeen.withLock { $0 = nil }
         try await connection.query(
             "INSERT INTO projector_checkpoints (name) VALUES (\(projector.name)) ON CONFLICT (name) DO NOTHING",
             logger: logger
@@ -208,12 +210,24 @@ public final class ProjectorRunner: Sendable {
     ///
     /// - Throws: Connection failures; projector errors are retried and end in ``Outcome/stalled``.
     public func catchUp(on connection: PostgresConnection) async throws -> Outcome {
-        guard var stored = try await loadCheckpoint(on: connection) else { return .stalled }
-        let remembered = skipped.withLock { $0 }
+        // While this runner holds the lock only it moves the checkpoint, so it reads the
+        // stored one once; a stall, a takeover or a conflict makes it read it again.
+        let remembered = lastSeen.withLock { $0 }
+        var stored: EventCheckpoint
+        if let remembered {
+            stored = remembered.stored
+        } else {
+            guard let loaded = try await loadCheckpoint(on: connection) else { return .stalled }
+            stored = loaded
+        }
         var storedAt = remembered?.storedAt ?? .now
-        // Resume past skipped events unless the stored checkpoint moved meanwhile.
-        var checkpoint = remembered.flatMap { $0.stored == stored ? $0.reached : nil } ?? stored
-        defer { skipped.withLock { [stored, checkpoint, storedAt] in $0 = Skipped(stored: stored, reached: checkpoint, storedAt: storedAt) } }
+        var checkpoint = remembered?.reached ?? stored
+        var keep = true
+        defer {
+            lastSeen.withLock { [stored, checkpoint, storedAt, keep] in
+                $0 = keep ? Position(stored: stored, reached: checkpoint, storedAt: storedAt) : nil
+            }
+        }
         var applied = 0
         // After a batch fails, events are applied one per transaction up to the end
         // of that batch, so a failure names its event and the good ones still land.
@@ -248,7 +262,10 @@ public final class ProjectorRunner: Sendable {
                     if cause is ConnectionClosed { throw cause }
                     if cause is CheckpointConflict {
                         logger.warning("checkpoint moved by another instance; reloading it")
-                        guard let reloaded = try await loadCheckpoint(on: connection) else { return .stalled }
+                        guard let reloaded = try await loadCheckpoint(on: connection) else {
+                            keep = false
+                            return .stalled
+                        }
                         (stored, checkpoint) = (reloaded, reloaded)
                         continue
                     }
@@ -261,6 +278,7 @@ public final class ProjectorRunner: Sendable {
                     let message = (cause as? PSQLError).map { databaseErrorMessage($0) } ?? "\(cause)"
                     if failures >= configuration.maximumFailures {
                         try await stall(at: position, error: message, on: connection)
+                        keep = false
                         return .stalled
                     }
                     let delay = retry.next()
@@ -286,7 +304,10 @@ public final class ProjectorRunner: Sendable {
                     (stored, storedAt) = (checkpoint, .now)
                 } catch is CheckpointConflict {
                     logger.warning("checkpoint moved by another instance; reloading it")
-                    guard let reloaded = try await loadCheckpoint(on: connection) else { return .stalled }
+                    guard let reloaded = try await loadCheckpoint(on: connection) else {
+                        keep = false
+                        return .stalled
+                    }
                     (stored, checkpoint) = (reloaded, reloaded)
                     continue
                 }

@@ -40,7 +40,7 @@ public enum StockLevelQueries {
             SELECT s.product_id, s.warehouse_id, \(unescaped: levelJSON)::text
               FROM stock_levels s
               LEFT JOIN stock_level_products p USING (product_id)
-             CROSS JOIN LATERAL (\(unescaped: expiryWindows), 
+             CROSS JOIN LATERAL (\(unescaped: expiryWindows),
                                  COALESCE(sum(b.on_hand) FILTER (WHERE b.expires_on <= business_date() + \(filter.expiringWithinDays ?? 0)::integer), 0) AS within
                             FROM stock_level_batches b
                            WHERE (b.product_id, b.warehouse_id) = (s.product_id, s.warehouse_id) AND b.on_hand > 0) e

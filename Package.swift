@@ -70,6 +70,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The job queue: transactional enqueue, SKIP LOCKED claims, retries, history.
+        .target(
+            name: "ERPJobs",
+            dependencies: [
+                "ERPStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The read models: projectors that turn events into query tables.
         .target(
             name: "ERPProjections",
@@ -144,6 +154,7 @@ let package = Package(
             name: "ERPCoreTests",
             dependencies: [
                 "ERPDomain",
+                "ERPJobs",
                 "ERPStore",
                 "ERPEvents",
                 "ERPProjections",

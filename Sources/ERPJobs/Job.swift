@@ -1,0 +1,60 @@
+// Jobs as the queue sees them: what to enqueue, and what a worker claimed.
+public import Foundation
+
+/// A job to enqueue.
+public struct NewJob: Sendable, Hashable {
+    /// What to do, e.g. `notification.deliver`; a handler is registered per kind.
+    public var kind: String
+    /// The handler's input as a JSON object.
+    public var payload: String
+    public var queue: String
+    /// Not before this time; now when absent.
+    public var runAt: Date?
+    /// Lower runs first.
+    public var priority: Int16
+    public var maxAttempts: Int
+    /// At most one pending or running job per key.
+    public var dedupeKey: String?
+
+    /// Describes a job.
+    ///
+    /// - Parameters:
+    ///   - kind: What to do.
+    ///   - payload: The handler's input, a JSON object.
+    ///   - queue: The queue, `default` unless given.
+    ///   - runAt: Not before this time.
+    ///   - priority: Lower runs first.
+    ///   - maxAttempts: Attempts before the job is dead.
+    ///   - dedupeKey: Makes a second enqueue with the same key a no-op while this job is pending or running.
+    public init(
+        kind: String, payload: String = "{}", queue: String = "default", runAt: Date? = nil, priority: Int16 = 0,
+        maxAttempts: Int = 20, dedupeKey: String? = nil
+    ) {
+        self.kind = kind
+        self.payload = payload
+        self.queue = queue
+        self.runAt = runAt
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+        self.dedupeKey = dedupeKey
+    }
+}
+
+/// A job a worker holds the lease of.
+public struct ClaimedJob: Sendable, Hashable {
+    public var id: Int64
+    public var queue: String
+    public var kind: String
+    public var payload: String
+    /// This attempt's number, from 1.
+    public var attempt: Int
+    public var maxAttempts: Int
+}
+
+/// What became of an enqueue.
+public enum Enqueued: Sendable, Hashable {
+    /// The job was added with this id.
+    case added(Int64)
+    /// A pending or running job already had the dedupe key; nothing was added.
+    case duplicate
+}

@@ -1,0 +1,148 @@
+// Claiming, finishing and failing jobs: each one statement, safe under any number of workers.
+public import Logging
+public import PostgresNIO
+
+/// What happened to a failed job.
+public enum FailureOutcome: Sendable, Hashable {
+    /// Back in the queue for another attempt, after the backoff.
+    case retrying
+    /// Out of attempts: moved to the history as dead, with its last error.
+    case dead
+    /// The worker no longer held the job (its lease expired and it was rescued); nothing changed.
+    case notHeld
+}
+
+/// The statements workers and admins run against `jobs` and `job_history`.
+public enum JobStore {
+    /// Claims up to `limit` runnable jobs of `queue` for `worker`, in (priority, run_at,
+    /// id) order, skipping rows other workers are claiming; each gets a lease of `lease`.
+    public static func claim(
+        queue: String, limit: Int, worker: String, lease: Duration, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [ClaimedJob] {
+        let rows = try await connection.query(
+            """
+            WITH next AS (
+                SELECT id FROM jobs
+                 WHERE state = 'pending' AND queue = \(queue) AND run_at <= now()
+                 ORDER BY priority, run_at, id
+                 LIMIT \(limit)
+                   FOR UPDATE SKIP LOCKED
+            )
+            UPDATE jobs j
+               SET state = 'running', worker_id = \(worker), attempts = j.attempts + 1,
+                   lease_expires_at = now() + \(Self.milliseconds(lease)) * interval '1 millisecond'
+              FROM next
+             WHERE j.id = next.id
+            RETURNING j.id, j.queue, j.kind, j.payload::text, j.attempts, j.max_attempts
+            """,
+            logger: logger
+        )
+        var jobs: [ClaimedJob] = []
+        for try await (id, queue, kind, payload, attempt, maxAttempts) in rows.decode((Int64, String, String, String, Int, Int).self) {
+            jobs.append(ClaimedJob(id: id, queue: queue, kind: kind, payload: payload, attempt: attempt, maxAttempts: maxAttempts))
+        }
+        return jobs.sorted { $0.id < $1.id }
+    }
+
+    /// Moves finished jobs that `worker` still holds to the history, in one statement.
+    ///
+    /// - Returns: How many were completed (a job whose lease was lost is left alone).
+    @discardableResult
+    public static func complete(_ ids: [Int64], worker: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let rows = try await connection.query(
+            """
+            WITH done AS (
+                DELETE FROM jobs WHERE id = ANY(\(ids)) AND worker_id = \(worker) AND state = 'running'
+                RETURNING *
+            )
+            INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
+            SELECT id, queue, kind, payload, priority, attempts, max_attempts, 'completed', last_error, dedupe_key, created_at FROM done
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+
+    /// Records a failed attempt: back to pending after `retryIn`, or dead when it was the last.
+    public static func fail(
+        _ id: Int64, worker: String, error: String, retryIn: Duration, on connection: PostgresConnection, logger: Logger
+    ) async throws -> FailureOutcome {
+        let rows = try await connection.query(
+            """
+            WITH job AS (
+                SELECT * FROM jobs WHERE id = \(id) AND worker_id = \(worker) AND state = 'running' FOR UPDATE
+            ),
+            dead AS (
+                DELETE FROM jobs j USING job WHERE j.id = job.id AND job.attempts >= job.max_attempts RETURNING j.*
+            ),
+            buried AS (
+                INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
+                SELECT id, queue, kind, payload, priority, attempts, max_attempts, 'dead', \(error), dedupe_key, created_at FROM dead
+                RETURNING id
+            ),
+            retried AS (
+                UPDATE jobs j
+                   SET state = 'pending', worker_id = NULL, lease_expires_at = NULL, last_error = \(error),
+                       run_at = now() + \(Self.milliseconds(retryIn)) * interval '1 millisecond'
+                  FROM job
+                 WHERE j.id = job.id AND job.attempts < job.max_attempts
+                RETURNING j.id
+            )
+            SELECT (SELECT count(*) FROM buried)::integer, (SELECT count(*) FROM retried)::integer
+            """,
+            logger: logger
+        )
+        for try await (buried, retried) in rows.decode((Int, Int).self) {
+            if buried > 0 { return .dead }
+            if retried > 0 { return .retrying }
+        }
+        return .notHeld
+    }
+
+    /// An admin's retry of a dead job: back to pending with its attempts reset.
+    ///
+    /// - Returns: Whether a dead job with this id was found.
+    public static func retryDead(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            WITH revived AS (
+                DELETE FROM job_history WHERE id = \(id) AND state = 'dead' RETURNING *
+            )
+            INSERT INTO jobs (id, queue, kind, payload, priority, max_attempts, last_error, dedupe_key, created_at)
+                 OVERRIDING SYSTEM VALUE
+            SELECT id, queue, kind, payload, priority, max_attempts, last_error, dedupe_key, created_at FROM revived
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// An admin's cancel of a pending job: moved to the history as cancelled.
+    ///
+    /// - Returns: Whether a pending job with this id was found (running jobs are not cancelled).
+    public static func cancel(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            WITH cancelled AS (
+                DELETE FROM jobs WHERE id = \(id) AND state = 'pending' RETURNING *
+            )
+            INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
+            SELECT id, queue, kind, payload, priority, attempts, max_attempts, 'cancelled', last_error, dedupe_key, created_at FROM cancelled
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}

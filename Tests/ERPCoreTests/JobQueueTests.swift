@@ -1,0 +1,137 @@
+import ERPJobs
+import ERPStore
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+
+@Suite struct JobQueueTests {
+    @Test func aJobEnqueuedInATransactionThatRollsBackDoesNotExist() async throws {
+        try await TestDatabase.withDatabase { test in
+            struct Refused: Error {}
+            try await test.withConnection { connection in
+                _ = try? await connection.inTransaction(logger: test.logger) { transaction in
+                    _ = try await JobQueue.enqueue(NewJob(kind: "test.lost"), on: transaction, logger: test.logger)
+                    throw Refused()
+                }
+                try await connection.inTransaction(logger: test.logger) { transaction in
+                    _ = try await JobQueue.enqueue(NewJob(kind: "test.kept"), on: transaction, logger: test.logger)
+                }
+            }
+            #expect(try await test.scalar("SELECT string_agg(kind, ',') FROM jobs", as: String.self) == "test.kept")
+            try await test.withConnection { connection in
+                let claimed = try await JobStore.claim(queue: "default", limit: 10, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
+                #expect(claimed.map(\.kind) == ["test.kept"])
+            }
+        }
+    }
+
+    @Test func aDedupeKeyAllowsOnePendingOrRunningJob() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.withConnection { connection in
+                let job = NewJob(kind: "test.scan", dedupeKey: "scan:2026-11-22")
+                guard case .added(let id) = try await JobQueue.enqueue(job, on: connection, logger: test.logger) else {
+                    Issue.record("the first enqueue was not added")
+                    return
+                }
+                #expect(try await JobQueue.enqueue(job, on: connection, logger: test.logger) == .duplicate)
+                // From SQL, as a trigger would: NULL for the duplicate.
+                let fromSQL = try await connection.query("SELECT enqueue_job('test.scan', job_dedupe_key => 'scan:2026-11-22')", logger: test.logger)
+                for try await value in fromSQL.decode(Int64?.self) { #expect(value == nil) }
+                // Batch enqueue: the repeat within the batch and the existing key are left out.
+                let added = try await JobQueue.enqueue(
+                    [NewJob(kind: "test.a", dedupeKey: "k1"), NewJob(kind: "test.b", dedupeKey: "k1"), job, NewJob(kind: "test.c")],
+                    on: connection, logger: test.logger
+                )
+                #expect(added.count == 2)
+
+                let claimed = try await JobStore.claim(queue: "default", limit: 10, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
+                #expect(try await JobQueue.enqueue(job, on: connection, logger: test.logger) == .duplicate)
+                #expect(try await JobStore.complete(claimed.map(\.id), worker: "w1", on: connection, logger: test.logger) == 3)
+                // Finished: the key is free again.
+                guard case .added(let again) = try await JobQueue.enqueue(job, on: connection, logger: test.logger) else {
+                    Issue.record("the key stayed taken after the job finished")
+                    return
+                }
+                #expect(again != id)
+            }
+        }
+    }
+
+    @Test func fourWorkersOnAThousandJobsRunEachOnceAndNeverTwiceAtATime() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.withConnection { connection in
+                _ = try await JobQueue.enqueue((1...1000).map { NewJob(kind: "test.noop", payload: #"{"n": \#($0)}"#) }, on: connection, logger: test.logger)
+            }
+            final class Tally: Sendable {
+                let running = Mutex<Set<Int64>>([])
+                let ran = Mutex<[Int64]>([])
+            }
+            let tally = Tally()
+            let database = test.database
+            let logger = test.logger
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 1...4 {
+                    group.addTask {
+                        try await database.withConnection(as: "worker") { connection in
+                            while true {
+                                let jobs = try await JobStore.claim(
+                                    queue: "default", limit: 25, worker: "w\(worker)", lease: .seconds(30), on: connection, logger: logger
+                                )
+                                if jobs.isEmpty { return }
+                                for job in jobs {
+                                    let fresh = tally.running.withLock { $0.insert(job.id).inserted }
+                                    #expect(fresh, "job \(job.id) was running twice at once")
+                                }
+                                try await Task.sleep(for: .milliseconds(1))
+                                tally.running.withLock { set in jobs.forEach { set.remove($0.id) } }
+                                tally.ran.withLock { $0 += jobs.map(\.id) }
+                                #expect(try await JobStore.complete(jobs.map(\.id), worker: "w\(worker)", on: connection, logger: logger) == jobs.count)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = tally.ran.withLock { $0 }
+            #expect(all.count == 1000 && Set(all).count == 1000)
+            #expect(try await test.scalar("SELECT count(*) FROM jobs", as: Int.self) == 0)
+            #expect(try await test.scalar("SELECT count(*) FROM job_history WHERE state = 'completed'", as: Int.self) == 1000)
+        }
+    }
+
+    @Test func retriesBackOffThenTheJobIsDeadAndAnAdminCanRetryIt() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.withConnection { connection in
+                _ = try await JobQueue.enqueue(NewJob(kind: "test.flaky", maxAttempts: 3), on: connection, logger: test.logger)
+                let policy = RetryPolicy(base: .milliseconds(200), maximum: .seconds(10))
+                var outcomes: [FailureOutcome] = []
+                for attempt in 1...3 {
+                    var claimed: [ClaimedJob] = []
+                    try await eventually("attempt \(attempt) claimable") {
+                        claimed = try await JobStore.claim(queue: "default", limit: 1, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
+                        return !claimed.isEmpty
+                    }
+                    let job = try #require(claimed.first)
+                    #expect(job.attempt == attempt)
+                    let delay = policy.delay(after: attempt)
+                    #expect(delay >= .milliseconds(100) * (1 << (attempt - 1)) && delay <= .milliseconds(200) * (1 << (attempt - 1)))
+                    outcomes.append(try await JobStore.fail(job.id, worker: "w1", error: "boom \(attempt)", retryIn: delay, on: connection, logger: test.logger))
+                    if attempt < 3 {
+                        // Not claimable again before its backoff.
+                        #expect(try await test.scalar("SELECT run_at > now() FROM jobs", as: Bool.self))
+                    }
+                }
+                #expect(outcomes == [.retrying, .retrying, .dead])
+                #expect(try await test.scalar("SELECT state || ':' || last_error FROM job_history", as: String.self) == "dead:boom 3")
+                #expect(try await JobStore.fail(1, worker: "w1", error: "late", retryIn: .zero, on: connection, logger: test.logger) == .notHeld)
+
+                let id = try await test.scalar("SELECT id FROM job_history", as: Int64.self)
+                #expect(try await JobStore.retryDead(id, on: connection, logger: test.logger))
+                #expect(try await test.scalar("SELECT state || ':' || attempts FROM jobs", as: String.self) == "pending:0")
+                #expect(try await JobStore.cancel(id, on: connection, logger: test.logger))
+                #expect(try await test.scalar("SELECT state FROM job_history", as: String.self) == "cancelled")
+            }
+        }
+    }
+}

@@ -104,22 +104,22 @@ import Testing
         try await TestDatabase.withDatabase { test in
             try await test.withConnection { connection in
                 _ = try await JobQueue.enqueue(NewJob(kind: "test.flaky", maxAttempts: 3), on: connection, logger: test.logger)
-                let policy = RetryPolicy(base: .milliseconds(200), maximum: .seconds(10))
+                let policy = RetryPolicy(base: .seconds(600), maximum: .seconds(3600))
                 var outcomes: [FailureOutcome] = []
                 for attempt in 1...3 {
-                    var claimed: [ClaimedJob] = []
-                    try await eventually("attempt \(attempt) claimable") {
-                        claimed = try await JobStore.claim(queue: "default", limit: 1, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
-                        return !claimed.isEmpty
-                    }
+                    let claimed = try await JobStore.claim(queue: "default", limit: 1, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
                     let job = try #require(claimed.first)
                     #expect(job.attempt == attempt)
                     let delay = policy.delay(after: attempt)
-                    #expect(delay >= .milliseconds(100) * (1 << (attempt - 1)) && delay <= .milliseconds(200) * (1 << (attempt - 1)))
+                    let full = min(Duration.seconds(600) * (1 << (attempt - 1)), .seconds(3600))
+                    #expect(delay >= full / 2 && delay <= full)
                     outcomes.append(try await JobStore.fail(job.id, worker: "w1", error: "boom \(attempt)", retryIn: delay, on: connection, logger: test.logger))
                     if attempt < 3 {
-                        // Not claimable again before its backoff.
-                        #expect(try await test.scalar("SELECT run_at > now() FROM jobs", as: Bool.self))
+                        // Waiting out its backoff (minutes at least): not claimable until then.
+                        let wait = try await test.scalar("SELECT extract(epoch FROM run_at - now())::float8 FROM jobs", as: Double.self)
+                        #expect(abs(wait - Double(delay.components.seconds)) < 60)
+                        #expect(try await JobStore.claim(queue: "default", limit: 1, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger).isEmpty)
+                        try await test.execute("UPDATE jobs SET run_at = now()")
                     }
                 }
                 #expect(outcomes == [.retrying, .retrying, .dead])

@@ -142,6 +142,89 @@ public enum JobStore {
         return false
     }
 
+    /// Heartbeat: extends the leases of the jobs `worker` still holds.
+    ///
+    /// - Returns: The ids still held; a job missing from it was rescued from under the worker.
+    public static func extendLeases(
+        _ ids: [Int64], worker: String, lease: Duration, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            UPDATE jobs SET lease_expires_at = now() + \(Self.milliseconds(lease)) * interval '1 millisecond'
+             WHERE id = ANY(\(ids)) AND worker_id = \(worker) AND state = 'running'
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var held: Set<Int64> = []
+        for try await id in rows.decode(Int64.self) { held.insert(id) }
+        return held
+    }
+
+    /// The rescuer: running jobs whose lease expired (their worker died or hung) go back
+    /// to the queue at once, or to the history as dead when that was their last attempt.
+    ///
+    /// - Returns: How many jobs were rescued (requeued or buried).
+    @discardableResult
+    public static func rescueExpired(limit: Int = 1000, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            WITH expired AS (
+                SELECT * FROM jobs
+                 WHERE state = 'running' AND lease_expires_at < now()
+                 ORDER BY lease_expires_at
+                 LIMIT \(limit)
+                   FOR UPDATE SKIP LOCKED
+            ),
+            dead AS (
+                DELETE FROM jobs j USING expired e WHERE j.id = e.id AND e.attempts >= e.max_attempts RETURNING j.*
+            ),
+            buried AS (
+                INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
+                SELECT id, queue, kind, payload, priority, attempts, max_attempts, 'dead',
+                       'lease expired: worker ' || worker_id || ' stopped answering', dedupe_key, created_at
+                  FROM dead
+                RETURNING id
+            ),
+            requeued AS (
+                UPDATE jobs j
+                   SET state = 'pending', last_error = 'lease expired: worker ' || j.worker_id || ' stopped answering',
+                       worker_id = NULL, lease_expires_at = NULL, run_at = now()
+                  FROM expired e
+                 WHERE j.id = e.id AND e.attempts < e.max_attempts
+                RETURNING j.id
+            )
+            SELECT ((SELECT count(*) FROM buried) + (SELECT count(*) FROM requeued))::integer
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
+    /// Graceful shutdown: the jobs `worker` still runs go back to the queue at once, and
+    /// the interrupted attempt does not count.
+    ///
+    /// - Returns: How many were released.
+    @discardableResult
+    public static func release(_ ids: [Int64], worker: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let rows = try await connection.query(
+            """
+            UPDATE jobs
+               SET state = 'pending', worker_id = NULL, lease_expires_at = NULL, run_at = now(),
+                   attempts = greatest(attempts - 1, 0)
+             WHERE id = ANY(\(ids)) AND worker_id = \(worker) AND state = 'running'
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+
     private static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }

@@ -134,4 +134,28 @@ import Testing
             }
         }
     }
+
+    @Test func heartbeatsKeepAJobTheRescuerTakesExpiredOnesAndShutdownReleases() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.withConnection { connection in
+                _ = try await JobQueue.enqueue(
+                    [NewJob(kind: "test.a"), NewJob(kind: "test.b"), NewJob(kind: "test.c", maxAttempts: 1)], on: connection, logger: test.logger
+                )
+                let claimed = try await JobStore.claim(queue: "default", limit: 3, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
+                let (a, b, c) = (claimed[0].id, claimed[1].id, claimed[2].id)
+                // The worker went quiet: b's and c's leases run out, a's is renewed.
+                try await test.execute("UPDATE jobs SET lease_expires_at = now() - interval '1 second'")
+                #expect(try await JobStore.extendLeases([a], worker: "w1", lease: .seconds(30), on: connection, logger: test.logger) == [a])
+                #expect(try await JobStore.rescueExpired(on: connection, logger: test.logger) == 2)
+                #expect(try await test.scalar("SELECT string_agg(kind || ':' || state, ',' ORDER BY id) FROM jobs", as: String.self) == "test.a:running,test.b:pending")
+                #expect(try await test.scalar("SELECT state FROM job_history WHERE id = \(c)", as: String.self) == "dead")
+                // A late heartbeat for a rescued job says it is no longer held.
+                #expect(try await JobStore.extendLeases([a, b], worker: "w1", lease: .seconds(30), on: connection, logger: test.logger) == [a])
+                // Another worker takes b; shutting down, w1 releases a, whose attempt does not count.
+                #expect(try await JobStore.claim(queue: "default", limit: 5, worker: "w2", lease: .seconds(30), on: connection, logger: test.logger).map(\.id) == [b])
+                #expect(try await JobStore.release([a, b], worker: "w1", on: connection, logger: test.logger) == 1)
+                #expect(try await test.scalar("SELECT state || ':' || attempts FROM jobs WHERE id = \(a)", as: String.self) == "pending:0")
+            }
+        }
+    }
 }

@@ -46,21 +46,21 @@ public struct StockLevelsProjector: Projector {
         var levels = try await load(Set(movements.map { Place(product: $0.productId, warehouse: $0.warehouseId) }), on: transaction, logger: logger)
         var batches: [BatchPlace: (movement: StockMovement, change: Int64)] = [:]
         for document in documents {
-            // What the outgoing legs took, per product × batch: a transfer's incoming leg brings it along.
-            var taken: [BatchPlace: StockValue] = [:]
+            // What the outgoing legs took, per batch (a batch is of one product): a
+            // transfer's incoming leg brings it along.
+            var taken: [Int64: StockValue] = [:]
             for movement in document.movements {
                 let place = Place(product: movement.productId, warehouse: movement.warehouseId)
-                let carried = BatchPlace(product: movement.productId, warehouse: 0, batch: movement.batchId)
                 var level = levels[place, default: StockValue()]
                 if movement.quantity < 0 {
-                    var source = taken[carried, default: StockValue()]
+                    var source = taken[movement.batchId, default: StockValue()]
                     source.add(-movement.quantity, worth: level.remove(-movement.quantity))
-                    taken[carried] = source
+                    taken[movement.batchId] = source
                 } else if let unitCost = movement.unitCost {
                     level.add(movement.quantity, worth: Money(paise: unitCost).times(movement.quantity))
-                } else if var source = taken[carried], source.onHand > 0 {
+                } else if var source = taken[movement.batchId], source.onHand > 0 {
                     level.add(movement.quantity, worth: source.remove(min(movement.quantity, source.onHand)))
-                    taken[carried] = source
+                    taken[movement.batchId] = source
                 } else {
                     // Found on a count: valued at the current average.
                     level.add(movement.quantity, worth: level.share(of: movement.quantity))

@@ -104,6 +104,10 @@ import Testing
                 "stock-adjustments", #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -9_000_000_000_000_000_000)]))}"#
             )
             #expect(try LiveAPI.problem(huge).errors.map(\.field) == ["lines[0].quantity"])
+            let repeated = try await shop.post(
+                "stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1), (shop.belladonna, "B1", 1), (shop.arnica, "A1", 2)]))}"#
+            )
+            #expect(try LiveAPI.problem(repeated).errors.map(\.field) == ["lines[2]"])
             let empty = try await shop.post("stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": []}"#)
             #expect(try LiveAPI.problem(empty).errors.map(\.field) == ["lines"])
             let wrongType = try await shop.post("stock-issues", #"{"warehouseId": "MUM", "lines": []}"#)

@@ -198,4 +198,26 @@ import Testing
             #expect(try await http.execute(uri: "/api/v1/notifications?status=closed", method: .get).status == .badRequest)
         }
     }
+
+    @Test func raisingTheReorderLevelAboveOnHandIsACrossing() async throws {
+        try await LiveAPI.with { test, http in
+            let shop = try await Shop.open(http)
+            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 15, 5_000)])
+            try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 15, "A1", Self.later)]))
+            try await LiveAPI.catchUpProjections(test)
+            #expect(try await test.scalar("SELECT count(*) FROM notifications", as: Int.self) == 0)
+
+            // No stock moved: the product's new reorder level (20) puts 15 on hand below it.
+            let patched = try await http.execute(
+                uri: "/api/v1/products/\(shop.arnica)", method: .patch, headers: [.ifMatch: "\"1\""],
+                body: ByteBuffer(string: #"{"reorderLevel": 20}"#)
+            )
+            #expect(patched.status == .ok)
+            try await LiveAPI.catchUpProjections(test)
+            #expect(try await test.scalar("SELECT string_agg(subject, ',') FROM notifications", as: String.self)
+                == "below_reorder:\(shop.arnica):\(shop.mumbai):1")
+            let level = try await shop.get("stock-levels/\(shop.arnica)")
+            #expect((level["warehouses"] as? [[String: Any]])?.first?["belowReorder"] as? Bool == true)
+        }
+    }
 }

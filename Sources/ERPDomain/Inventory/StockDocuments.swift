@@ -114,19 +114,16 @@ public enum StockRules {
 
     static func checkLines(_ lines: [StockLine], signed: Bool, into check: inout Validation) {
         checkCount(lines.count, into: &check)
-        var seen: [String: Int] = [:]
         for (index, line) in lines.enumerated() {
             let path = "lines[\(index)]"
             check.require(line.productId > 0, "\(path).productId", "must be a product id")
             check.require(isBatchNumber(line.batchNumber), "\(path).batchNumber", "must be 1-40 letters, digits, '.', '/', '_' or '-'")
             checkQuantity(line.quantity, "\(path).quantity", signed: signed, into: &check)
-            let key = "\(line.productId)/\(line.batchNumber)"
-            if let first = seen[key] {
-                check.fail(path, "repeats the product and batch of lines[\(first)]; put them on one line")
-            } else {
-                seen[key] = index
-            }
         }
+        check.unique(
+            lines.map { "\($0.productId)/\($0.batchNumber)" }, field: { "lines[\($0)]" },
+            message: { "repeats the product and batch of lines[\($0)]; put them on one line" }
+        )
     }
 
     static func checkCount(_ count: Int, into check: inout Validation) {

@@ -30,17 +30,12 @@ public struct NewPurchaseOrder: Sendable, Codable {
         check.require(warehouseId > 0, "warehouseId", "must be a warehouse id")
         check.text(note, "note", maximum: 1000, required: false)
         StockRules.checkCount(lines.count, into: &check)
-        var seen: [Int64: Int] = [:]
         for (index, line) in lines.enumerated() {
             check.require(line.productId > 0, "lines[\(index)].productId", "must be a product id")
             StockRules.checkQuantity(line.quantity, "lines[\(index)].quantity", into: &check)
             StockRules.checkPrice(line.unitCost, "lines[\(index)].unitCost", into: &check)
-            if let first = seen[line.productId] {
-                check.fail("lines[\(index)].productId", "repeats the product of lines[\(first)]")
-            } else {
-                seen[line.productId] = index
-            }
         }
+        check.unique(lines.map(\.productId), field: { "lines[\($0)].productId" }, message: { "repeats the product of lines[\($0)]" })
         try check.check()
     }
 }
@@ -83,7 +78,6 @@ public struct NewGoodsReceipt: Sendable, Codable {
         check.require(purchaseOrderId > 0, "purchaseOrderId", "must be a purchase order id")
         check.text(vendorReference, "vendorReference", maximum: 100, required: false)
         StockRules.checkCount(lines.count, into: &check)
-        var seen: [String: Int] = [:]
         for (index, line) in lines.enumerated() {
             let path = "lines[\(index)]"
             check.require(line.orderLineNumber > 0, "\(path).orderLineNumber", "must be a line number of the order")
@@ -97,13 +91,11 @@ public struct NewGoodsReceipt: Sendable, Codable {
                 check.require(made < line.expiresOn, "\(path).manufacturedOn", "must be before expiresOn")
             }
             if let mrp = line.mrp { StockRules.checkPrice(mrp, "\(path).mrp", into: &check) }
-            let key = "\(line.orderLineNumber)/\(line.batchNumber)"
-            if let first = seen[key] {
-                check.fail(path, "repeats the order line and batch of lines[\(first)]")
-            } else {
-                seen[key] = index
-            }
         }
+        check.unique(
+            lines.map { "\($0.orderLineNumber)/\($0.batchNumber)" }, field: { "lines[\($0)]" },
+            message: { "repeats the order line and batch of lines[\($0)]" }
+        )
         try check.check()
     }
 }
@@ -136,17 +128,12 @@ public struct NewVendorBill: Sendable, Codable {
         check.text(billNumber, "billNumber", maximum: 40)
         check.require(billDate <= today, "billDate", "is in the future")
         StockRules.checkCount(lines.count, into: &check)
-        var seen: [Int: Int] = [:]
         for (index, line) in lines.enumerated() {
             check.require(line.orderLineNumber > 0, "lines[\(index)].orderLineNumber", "must be a line number of the order")
             StockRules.checkQuantity(line.quantity, "lines[\(index)].quantity", into: &check)
             StockRules.checkPrice(line.unitPrice, "lines[\(index)].unitPrice", into: &check)
-            if let first = seen[line.orderLineNumber] {
-                check.fail("lines[\(index)].orderLineNumber", "repeats the order line of lines[\(first)]")
-            } else {
-                seen[line.orderLineNumber] = index
-            }
         }
+        check.unique(lines.map(\.orderLineNumber), field: { "lines[\($0)].orderLineNumber" }, message: { "repeats the order line of lines[\($0)]" })
         try check.check()
     }
 }
@@ -197,16 +184,14 @@ public struct NewPurchaseReturn: Sendable, Codable {
         check.require(goodsReceiptId > 0, "goodsReceiptId", "must be a goods receipt id")
         check.text(reason, "reason", maximum: 200)
         StockRules.checkCount(lines.count, into: &check)
-        var seen: [Int: Int] = [:]
         for (index, line) in lines.enumerated() {
             check.require(line.receiptLineNumber > 0, "lines[\(index)].receiptLineNumber", "must be a line number of the receipt")
             StockRules.checkQuantity(line.quantity, "lines[\(index)].quantity", into: &check)
-            if let first = seen[line.receiptLineNumber] {
-                check.fail("lines[\(index)].receiptLineNumber", "repeats the receipt line of lines[\(first)]")
-            } else {
-                seen[line.receiptLineNumber] = index
-            }
         }
+        check.unique(
+            lines.map(\.receiptLineNumber), field: { "lines[\($0)].receiptLineNumber" },
+            message: { "repeats the receipt line of lines[\($0)]" }
+        )
         try check.check()
     }
 }

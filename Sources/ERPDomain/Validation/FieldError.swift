@@ -34,6 +34,23 @@ public struct Validation: Sendable {
         errors.append(FieldError(field, message))
     }
 
+    /// Records an error for each element whose key repeats an earlier element's.
+    ///
+    /// - Parameters:
+    ///   - keys: One key per element, e.g. each line's product.
+    ///   - field: The field to blame for element `index`.
+    ///   - message: What to say, given the index of the element it repeats.
+    public mutating func unique<Key: Hashable>(_ keys: [Key], field: (Int) -> String, message: (Int) -> String) {
+        var first: [Key: Int] = [:]
+        for (index, key) in keys.enumerated() {
+            if let earlier = first[key] {
+                fail(field(index), message(earlier))
+            } else {
+                first[key] = index
+            }
+        }
+    }
+
     /// Checks a text's length after trimming, when present.
     public mutating func text(_ value: String?, _ field: String, maximum: Int, required: Bool = true) {
         guard let value else {

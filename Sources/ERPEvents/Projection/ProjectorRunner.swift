@@ -228,6 +228,16 @@ public final class ProjectorRunner: Sendable {
                 $0 = keep ? Position(stored: stored, reached: checkpoint, storedAt: storedAt) : nil
             }
         }
+        /// Starts again from the stored checkpoint another instance moved; `false` when stalled.
+        func reloadAfterConflict() async throws -> Bool {
+            logger.warning("checkpoint moved by another instance; reloading it")
+            guard let reloaded = try await loadCheckpoint(on: connection) else {
+                keep = false
+                return false
+            }
+            (stored, checkpoint) = (reloaded, reloaded)
+            return true
+        }
         var applied = 0
         // After a batch fails, events are applied one per transaction up to the end
         // of that batch, so a failure names its event and the good ones still land.
@@ -261,12 +271,7 @@ public final class ProjectorRunner: Sendable {
                     if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
                     if cause is ConnectionClosed { throw cause }
                     if cause is CheckpointConflict {
-                        logger.warning("checkpoint moved by another instance; reloading it")
-                        guard let reloaded = try await loadCheckpoint(on: connection) else {
-                            keep = false
-                            return .stalled
-                        }
-                        (stored, checkpoint) = (reloaded, reloaded)
+                        guard try await reloadAfterConflict() else { return .stalled }
                         continue
                     }
                     if batch.scanned > 1 {
@@ -303,12 +308,7 @@ public final class ProjectorRunner: Sendable {
                     try await moveCheckpoint(from: stored, to: checkpoint, on: connection)
                     (stored, storedAt) = (checkpoint, .now)
                 } catch is CheckpointConflict {
-                    logger.warning("checkpoint moved by another instance; reloading it")
-                    guard let reloaded = try await loadCheckpoint(on: connection) else {
-                        keep = false
-                        return .stalled
-                    }
-                    (stored, checkpoint) = (reloaded, reloaded)
+                    guard try await reloadAfterConflict() else { return .stalled }
                     continue
                 }
             }

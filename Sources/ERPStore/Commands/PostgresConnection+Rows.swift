@@ -18,6 +18,14 @@ extension PostgresConnection {
         return nil
     }
 
+    /// Runs an `INSERT … RETURNING id` and returns the id.
+    func insertReturningID(_ query: PostgresQuery, logger: Logger) async throws -> Int64 {
+        guard let id = try await value(query, as: Int64.self, logger: logger) else {
+            throw CommandError(.notFound, "the insert returned no row")
+        }
+        return id
+    }
+
     /// Runs a statement whose rows do not matter; returns how many rows it returned.
     @discardableResult
     func execute(_ query: PostgresQuery, logger: Logger) async throws -> Int {

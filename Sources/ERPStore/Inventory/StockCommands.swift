@@ -105,14 +105,14 @@ public enum StockCommands {
         do { try refused.check() } catch { throw CommandError(error) }
         try await StockLedger.apply(changes, on: transaction, context: context)
 
-        guard let id = try await transaction.value(
+        let id = try await transaction.insertReturningID(
             """
             INSERT INTO stock_documents (kind, warehouse_id, to_warehouse_id, reason, reference, note)
             VALUES (\(kind.name), \(warehouse), \(kind.toWarehouse), \(kind.reason), \(Text.blankIsNil(reference)), \(Text.blankIsNil(note)))
             RETURNING id
             """,
-            as: Int64.self, logger: context.logger
-        ) else { throw CommandError(.notFound, "the insert returned no row") }
+            logger: context.logger
+        )
         try await transaction.execute(
             """
             INSERT INTO stock_document_lines (document_id, line_number, product_id, batch_id, quantity)

@@ -13,7 +13,7 @@ public enum MasterDataCommands {
     public static func createProduct(_ product: NewProduct, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
         do { try product.validate() } catch { throw CommandError(error) }
         let id = try await CommandError.uniquely("sku", product.sku) {
-            try await insertReturningID(
+            try await transaction.insertReturningID(
                 """
                 INSERT INTO products (sku, name, brand, potency, form, pack_size, pack_unit, hsn_code, mrp_paise,
                                       reorder_level, reorder_quantity, batch_tracked, shelf_life_days)
@@ -22,7 +22,7 @@ public enum MasterDataCommands {
                         \(product.reorderLevel ?? 0), \(product.reorderQuantity ?? 0), \(product.batchTracked ?? true), \(product.shelfLifeDays))
                 RETURNING id
                 """,
-                on: transaction, context: context
+                logger: context.logger
             )
         }
         try await saveRates(product.gstRates, of: id, on: transaction, context: context)
@@ -67,9 +67,9 @@ public enum MasterDataCommands {
     public static func createWarehouse(_ warehouse: NewWarehouse, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
         do { try warehouse.validate() } catch { throw CommandError(error) }
         return try await CommandError.uniquely("code", warehouse.code) {
-            try await insertReturningID(
+            try await transaction.insertReturningID(
                 "INSERT INTO warehouses (code, name, state_code) VALUES (\(warehouse.code), \(Text.trimmed(warehouse.name)), \(warehouse.stateCode)) RETURNING id",
-                on: transaction, context: context
+                logger: context.logger
             )
         }
     }
@@ -99,13 +99,13 @@ public enum MasterDataCommands {
         do { try vendor.validate() } catch { throw CommandError(error) }
         let gstin = try vendor.gstin.map { try GSTIN($0).value }
         return try await CommandError.uniquely("gstin", gstin ?? "") {
-            try await insertReturningID(
+            try await transaction.insertReturningID(
                 """
                 INSERT INTO vendors (name, gstin, state_code, payment_terms_days)
                 VALUES (\(Text.trimmed(vendor.name)), \(gstin), \(vendor.resolvedStateCode), \(vendor.paymentTermsDays ?? 30))
                 RETURNING id
                 """,
-                on: transaction, context: context
+                logger: context.logger
             )
         }
     }
@@ -149,12 +149,6 @@ public enum MasterDataCommands {
             """,
             logger: context.logger
         )
-    }
-
-    private static func insertReturningID(_ query: PostgresQuery, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
-        let rows = try await transaction.query(query, logger: context.logger)
-        for try await id in rows.decode(Int64.self) { return id }
-        throw CommandError(.notFound, "the insert returned no row")
     }
 
     /// Runs a versioned UPDATE … RETURNING id; no row means a missing record or a stale version.

@@ -54,14 +54,14 @@ public enum GoodsReceiptCommands {
             },
             on: transaction, context: context
         )
-        guard let id = try await transaction.value(
+        let id = try await transaction.insertReturningID(
             """
             INSERT INTO goods_receipts (order_id, vendor_id, warehouse_id, vendor_reference, received_on)
             VALUES (\(order.id), \(order.vendorID), \(order.warehouseID), \(Text.blankIsNil(receipt.vendorReference)), \(today.description)::date)
             RETURNING id
             """,
-            as: Int64.self, logger: context.logger
-        ) else { throw CommandError(.notFound, "the insert returned no row") }
+            logger: context.logger
+        )
         try await transaction.execute(
             """
             INSERT INTO goods_receipt_lines (receipt_id, line_number, order_line_number, product_id, batch_id, quantity, unit_cost_paise)

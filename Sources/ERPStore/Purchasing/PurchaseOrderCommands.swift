@@ -40,14 +40,14 @@ public enum PurchaseOrderCommands {
         }
         do { try check.check() } catch { throw CommandError(error) }
 
-        guard let id = try await transaction.value(
+        let id = try await transaction.insertReturningID(
             """
             INSERT INTO purchase_orders (vendor_id, warehouse_id, expected_on, note)
             VALUES (\(order.vendorId), \(order.warehouseId), \(order.expectedOn?.description)::date, \(Text.blankIsNil(order.note)))
             RETURNING id
             """,
-            as: Int64.self, logger: context.logger
-        ) else { throw CommandError(.notFound, "the insert returned no row") }
+            logger: context.logger
+        )
         try await transaction.execute(
             """
             INSERT INTO purchase_order_lines (order_id, line_number, product_id, quantity, unit_cost_paise)

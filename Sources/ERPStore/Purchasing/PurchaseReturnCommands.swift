@@ -80,14 +80,14 @@ public enum PurchaseReturnCommands {
         var unbill: [Int: Int64] = [:]
         for (item, billed) in zip(returning, billedPerLine) { unbill[item.orderLine, default: 0] += billed }
 
-        guard let id = try await transaction.value(
+        let id = try await transaction.insertReturningID(
             """
             INSERT INTO purchase_returns (receipt_id, order_id, vendor_id, warehouse_id, reason)
             VALUES (\(receiptID), \(order.id), \(order.vendorID), \(order.warehouseID), \(Text.trimmed(purchaseReturn.reason)))
             RETURNING id
             """,
-            as: Int64.self, logger: context.logger
-        ) else { throw CommandError(.notFound, "the insert returned no row") }
+            logger: context.logger
+        )
         try await transaction.execute(
             """
             INSERT INTO purchase_return_lines (return_id, line_number, receipt_line_number, order_line_number, product_id,

@@ -67,7 +67,7 @@ public enum VendorBillCommands {
         let supply = vendorState == warehouseState ? "intra_state" : "inter_state"
         let billNumber = Text.trimmed(bill.billNumber)
         let id = try await CommandError.uniquely("billNumber", billNumber) {
-            try await transaction.value(
+            try await transaction.insertReturningID(
                 """
                 INSERT INTO vendor_bills (vendor_id, order_id, bill_number, bill_date, supply, taxable_paise,
                                           cgst_paise, sgst_paise, igst_paise, total_paise, price_variance_paise)
@@ -75,10 +75,9 @@ public enum VendorBillCommands {
                         \(cgst.paise), \(sgst.paise), \(igst.paise), \((taxable + cgst + sgst + igst).paise), \(variance.paise))
                 RETURNING id
                 """,
-                as: Int64.self, logger: context.logger
+                logger: context.logger
             )
         }
-        guard let id else { throw CommandError(.notFound, "the insert returned no row") }
         try await transaction.execute(
             """
             INSERT INTO vendor_bill_lines (bill_id, line_number, order_line_number, product_id, quantity, unit_price_paise,

@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Build-time tool: turns sql/ and triggers/ into Swift string literals so the
@@ -70,13 +71,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The job queue: transactional enqueue, SKIP LOCKED claims, retries, history.
+        // The job queue: transactional enqueue, SKIP LOCKED claims, retries, history,
+        // the runner with its schedules, and the jobs themselves.
         .target(
             name: "ERPJobs",
             dependencies: [
+                "ERPDomain",
                 "ERPStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -98,6 +106,7 @@ let package = Package(
                 "ERPDomain",
                 "ERPStore",
                 "ERPEvents",
+                "ERPJobs",
                 "ERPProjections",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -119,6 +128,7 @@ let package = Package(
                 "CommandSupport",
                 "ERPStore",
                 "ERPEvents",
+                "ERPJobs",
                 "ERPProjections",
                 "ERPHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -138,6 +148,7 @@ let package = Package(
                 "ERPDomain",
                 "ERPStore",
                 "ERPEvents",
+                "ERPJobs",
                 "ERPProjections",
                 "ERPHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -167,6 +178,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

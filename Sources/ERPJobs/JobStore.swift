@@ -16,14 +16,19 @@ public enum FailureOutcome: Sendable, Hashable {
 public enum JobStore {
     /// Claims up to `limit` runnable jobs of `queue` for `worker`, in (priority, run_at,
     /// id) order, skipping rows other workers are claiming; each gets a lease of `lease`.
+    ///
+    /// - Parameter kinds: Only jobs of these kinds (those the worker has handlers for);
+    ///   every kind when empty.
     public static func claim(
-        queue: String, limit: Int, worker: String, lease: Duration, on connection: PostgresConnection, logger: Logger
+        queue: String, kinds: [String] = [], limit: Int, worker: String, lease: Duration,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> [ClaimedJob] {
         let rows = try await connection.query(
             """
             WITH next AS (
                 SELECT id FROM jobs
                  WHERE state = 'pending' AND queue = \(queue) AND run_at <= now()
+                   AND (cardinality(\(kinds)::text[]) = 0 OR kind = ANY(\(kinds)::text[]))
                  ORDER BY priority, run_at, id
                  LIMIT \(limit)
                    FOR UPDATE SKIP LOCKED
@@ -67,9 +72,11 @@ public enum JobStore {
         return count
     }
 
-    /// Records a failed attempt: back to pending after `retryIn`, or dead when it was the last.
+    /// Records a failed attempt: back to pending after `retryIn`, or dead when it was the
+    /// last or the failure is `permanent` (retrying cannot help, e.g. a malformed payload).
     public static func fail(
-        _ id: Int64, worker: String, error: String, retryIn: Duration, on connection: PostgresConnection, logger: Logger
+        _ id: Int64, worker: String, error: String, retryIn: Duration, permanent: Bool = false,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> FailureOutcome {
         let rows = try await connection.query(
             """
@@ -77,7 +84,7 @@ public enum JobStore {
                 SELECT * FROM jobs WHERE id = \(id) AND worker_id = \(worker) AND state = 'running' FOR UPDATE
             ),
             dead AS (
-                DELETE FROM jobs j USING job WHERE j.id = job.id AND job.attempts >= job.max_attempts RETURNING j.*
+                DELETE FROM jobs j USING job WHERE j.id = job.id AND (job.attempts >= job.max_attempts OR \(permanent)) RETURNING j.*
             ),
             buried AS (
                 INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
@@ -89,7 +96,7 @@ public enum JobStore {
                    SET state = 'pending', worker_id = NULL, lease_expires_at = NULL, last_error = \(error),
                        run_at = now() + \(Self.milliseconds(retryIn)) * interval '1 millisecond'
                   FROM job
-                 WHERE j.id = job.id AND job.attempts < job.max_attempts
+                 WHERE j.id = job.id AND job.attempts < job.max_attempts AND NOT \(permanent)
                 RETURNING j.id
             )
             SELECT (SELECT count(*) FROM buried)::integer, (SELECT count(*) FROM retried)::integer

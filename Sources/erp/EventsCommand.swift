@@ -34,7 +34,7 @@ struct EventsCommand: AsyncParsableCommand {
                 let reader = EventReader(logger: database.logger)
                 try await database.withConnection(as: "erp-events-tail") { connection in
                     var checkpoint = fromStart ? .start : try await reader.head(on: connection)
-                    let listener = EventListener(database: database, logger: database.logger)
+                    let listener = ChannelListener(channel: EventReader.channel, database: database, logger: database.logger)
                     let wakeUp = WakeUp()
                     listener.subscribe(wakeUp)
                     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -63,7 +63,7 @@ import Testing
             try await test.withConnection { listener in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        try await listener.listen(on: EventListener.channel) { notifications in
+                        try await listener.listen(on: EventReader.channel) { notifications in
                             observed.listening.store(true, ordering: .relaxed)
                             for try await _ in notifications { observed.notifications.add(1, ordering: .relaxed) }
                         }

@@ -46,7 +46,7 @@ import Testing
     @Test func unavailableWhenTheDatabaseIsUnreachable() async throws {
         let unreachable = try DatabaseConfiguration(url: "postgres://erp@127.0.0.1:1/erp")
         let client = PostgresClient(configuration: unreachable.clientConfiguration(maximumConnections: 1))
-        let listener = EventListener(database: Database(configuration: unreachable, logger: TestDatabase.logger), logger: TestDatabase.logger)
+        let listener = ChannelListener(channel: EventReader.channel, database: Database(configuration: unreachable, logger: TestDatabase.logger), logger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: listener, timeout: .milliseconds(500)), client: client))

@@ -10,6 +10,9 @@ import Foundation
 /// already read. A long-open transaction anywhere in the cluster holds the horizon
 /// back; that shows as lag, never as a skipped event.
 public struct EventReader: Sendable {
+    /// The channel the `record_event()` trigger notifies: a wake-up, never data.
+    public static let channel = "erp_events"
+
     /// What one read returned.
     public struct Batch: Sendable {
         /// The events of the requested types, in log order.

@@ -24,7 +24,7 @@ public struct EventPipeline: Service {
     }
 
     /// The LISTEN connection, exposed for readiness checks.
-    public let listener: EventListener
+    public let listener: ChannelListener
     /// One runner per projector.
     public let runners: [ProjectorRunner]
     let configuration: Configuration
@@ -32,7 +32,7 @@ public struct EventPipeline: Service {
 
     /// Creates the pipeline; nothing connects until ``run()``.
     public init(projectors: [any Projector], database: Database, configuration: Configuration = .init(), logger: Logger) {
-        self.listener = EventListener(database: database, logger: logger)
+        self.listener = ChannelListener(channel: EventReader.channel, database: database, logger: logger)
         self.runners = projectors.map {
             ProjectorRunner(projector: $0, database: database, configuration: configuration.runner, logger: logger)
         }

@@ -99,7 +99,7 @@ public struct ProjectionControl: Sendable {
         )
         var resumed = false
         for try await _ in rows { resumed = true }
-        try await connection.query("SELECT pg_notify(\(EventListener.channel), '')", logger: logger)
+        try await connection.query("SELECT pg_notify(\(EventReader.channel), '')", logger: logger)
         return resumed
     }
 

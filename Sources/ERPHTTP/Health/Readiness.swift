@@ -21,7 +21,7 @@ public struct Readiness: Sendable {
 
     let client: PostgresClient
     let migrations: [Migration]
-    let listener: EventListener?
+    let listener: ChannelListener?
     let timeout: Duration
 
     /// Creates the check.
@@ -32,7 +32,7 @@ public struct Readiness: Sendable {
     ///   - listener: The event listener when this process runs one.
     ///   - timeout: How long the database may take to answer.
     public init(
-        client: PostgresClient, migrations: [Migration] = Migration.embedded, listener: EventListener?,
+        client: PostgresClient, migrations: [Migration] = Migration.embedded, listener: ChannelListener?,
         timeout: Duration = .seconds(2)
     ) {
         self.client = client

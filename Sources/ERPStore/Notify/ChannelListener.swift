@@ -1,5 +1,4 @@
-// The one LISTEN connection: turns NOTIFY wake-ups into catch-ups.
-public import ERPStore
+// One LISTEN connection per channel: turns NOTIFY wake-ups into catch-ups.
 public import Logging
 import PostgresNIO
 import Synchronization
@@ -7,22 +6,22 @@ import Synchronization
 /// Owns one dedicated connection that LISTENs on ``channel`` and wakes every subscriber
 /// on each notification and after every (re)connect.
 ///
-/// Notifications carry no data: the `events` table is the truth, and a subscriber
-/// woken for any reason reads it from its checkpoint. The connection never opens a
+/// Notifications carry no data: the tables are the truth (`events` for projectors,
+/// `jobs` for runners), and a subscriber woken for any reason reads them. The connection never opens a
 /// transaction. A lost connection is retried with capped exponential backoff; a
 /// safety poll elsewhere covers wake-ups lost in between.
-public final class EventListener: Sendable {
-    /// The channel the `record_event()` trigger notifies.
-    public static let channel = "erp_events"
-
+public final class ChannelListener: Sendable {
+    /// The channel LISTENed on.
+    public let channel: String
     private let database: Database
     private let logger: Logger
     private let subscribers = Mutex<[WakeUp]>([])
     private let connected = Atomic<Bool>(false)
     private let connectionCount = Atomic<Int>(0)
 
-    /// Creates a listener for `database`; nothing connects until ``run()``.
-    public init(database: Database, logger: Logger) {
+    /// Creates a listener on `channel` of `database`; nothing connects until ``run()``.
+    public init(channel: String, database: Database, logger: Logger) {
+        self.channel = channel
         self.database = database
         self.logger = logger
     }
@@ -44,13 +43,13 @@ public final class EventListener: Sendable {
         while !Task.isCancelled {
             var failure = "the server ended the LISTEN session"
             do {
-                let connection = try await database.connect(as: "erp-listener")
+                let connection = try await database.connect(as: "erp-listener-\(channel)")
                 do {
-                    try await connection.listen(on: Self.channel) { notifications in
+                    try await connection.listen(on: channel) { notifications in
                         connected.store(true, ordering: .relaxed)
                         let count = connectionCount.add(1, ordering: .relaxed).newValue
                         if count > 1 {
-                            logger.info("event listener reconnected", metadata: ["attempts": "\(backoff.attempts)"])
+                            logger.info("listener reconnected", metadata: ["channel": "\(channel)", "attempts": "\(backoff.attempts)"])
                         }
                         backoff.reset()
                         // Whatever was written while we were away: catch up before waiting.
@@ -69,7 +68,7 @@ public final class EventListener: Sendable {
             connected.store(false, ordering: .relaxed)
             if Task.isCancelled { break }
             let delay = backoff.next()
-            logger.warning("event listener disconnected; retrying", metadata: ["error": "\(failure)", "retryIn": "\(delay)"])
+            logger.warning("listener disconnected; retrying", metadata: ["channel": "\(channel)", "error": "\(failure)", "retryIn": "\(delay)"])
             try? await Task.sleep(for: delay)
         }
         connected.store(false, ordering: .relaxed)

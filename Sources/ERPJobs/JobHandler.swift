@@ -1,0 +1,33 @@
+// What a worker runs for each kind of job.
+public import Logging
+
+/// Runs the jobs of one kind.
+///
+/// Delivery is at least once: a worker that dies after the work but before the
+/// acknowledgement leaves the job to be run again, so `perform` must be idempotent.
+public protocol JobHandler: Sendable {
+    /// The kind of job this handler runs, e.g. `notification.deliver`.
+    var kind: String { get }
+    /// How long one attempt may run before it is cancelled and counted as failed.
+    var timeout: Duration { get }
+    /// Does the job. Throwing fails the attempt: it is retried after a backoff until its
+    /// attempts run out, unless the error is a ``PermanentJobFailure``.
+    func perform(_ job: ClaimedJob, logger: Logger) async throws
+}
+
+/// A failure retrying cannot mend (a malformed payload, a record that no longer exists):
+/// the job is dead at once, with this as its last error.
+public struct PermanentJobFailure: Error, CustomStringConvertible {
+    public var description: String
+
+    /// Creates a failure that says what is wrong.
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// An attempt ran longer than its handler's ``JobHandler/timeout``.
+struct JobTimedOut: Error, CustomStringConvertible {
+    var timeout: Duration
+    var description: String { "timed out after \(timeout)" }
+}

@@ -1,0 +1,49 @@
+// Runs real job runners against a test database for the length of a test body.
+import ERPJobs
+import ERPStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A handler for tests: records each attempt and does what `work` says.
+struct TestHandler: JobHandler {
+    let kind: String
+    var timeout: Duration = .seconds(30)
+    let work: @Sendable (ClaimedJob) async throws -> Void
+
+    func perform(_ job: ClaimedJob, logger: Logger) async throws {
+        try await work(job)
+    }
+}
+
+extension TestDatabase {
+    /// Starts one runner per configuration, runs `body`, then shuts the runners down
+    /// gracefully (SIGTERM's path) and waits for them to stop.
+    func withRunners<Result: Sendable>(
+        _ configurations: [JobRunner.Configuration],
+        handlers: [any JobHandler],
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        let groups = configurations.map { configuration in
+            ServiceGroup(
+                services: [JobRunner(handlers: handlers, database: database, configuration: configuration, logger: logger)],
+                logger: logger
+            )
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { running in
+            for group in groups {
+                running.addTask { try await group.run() }
+            }
+            do {
+                let result = try await body()
+                for group in groups { await group.triggerGracefulShutdown() }
+                try await running.waitForAll()
+                return result
+            } catch {
+                running.cancelAll()
+                throw error
+            }
+        }
+    }
+}

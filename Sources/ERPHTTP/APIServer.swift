@@ -31,6 +31,7 @@ public enum APIServer {
         MasterDataRoutes(client: client).register(on: api)
         DocumentRoutes(client: client).register(on: api)
         StockLevelRoutes(client: client).register(on: api)
+        JobRoutes(client: client).register(on: api)
         return router
     }
 

@@ -58,3 +58,16 @@ public enum Enqueued: Sendable, Hashable {
     /// A pending or running job already had the dedupe key; nothing was added.
     case duplicate
 }
+
+extension ClaimedJob {
+    /// The payload decoded as `type`.
+    ///
+    /// - Throws: ``PermanentJobFailure`` when it does not decode: retrying cannot mend it.
+    public func payload<Payload: Decodable>(as type: Payload.Type) throws -> Payload {
+        do {
+            return try JSONDecoder().decode(type, from: Data(payload.utf8))
+        } catch {
+            throw PermanentJobFailure("job \(id) of kind \(kind) has a malformed payload: \(error)")
+        }
+    }
+}

@@ -10,6 +10,8 @@ struct ERP: AsyncParsableCommand {
             Configuration comes from DATABASE_URL (postgres://user[:password]@host[:port]/database) \
             or --database-url. Run `erp help SUBCOMMAND` for each command's options.
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, ProjectionsCommand.self, EventsCommand.self]
+        subcommands: [
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProjectionsCommand.self, EventsCommand.self, JobsCommand.self,
+        ]
     )
 }

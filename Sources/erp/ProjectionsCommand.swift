@@ -31,12 +31,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
                         .status(on: connection)
                 }
             }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(statuses), as: UTF8.self))
-                return
-            }
+            if json { return try printJSON(statuses) }
             var table = TextTable(columns: ["NAME", "STATE", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "LAST ERROR"])
             for status in statuses {
                 var error = status.lastError ?? ""

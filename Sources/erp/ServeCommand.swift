@@ -2,6 +2,7 @@
 import ArgumentParser
 import ERPEvents
 import ERPHTTP
+import ERPJobs
 import ERPProjections
 import ERPStore
 import Hummingbird
@@ -13,15 +14,20 @@ import UnixSignals
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the server: HTTP API, event listener and projectors.",
+        abstract: "Run the server: HTTP API, event listener and projectors, and the job runner.",
         discussion: """
             Migrates on start unless --no-migrate. While the database is unreachable it retries \
-            with backoff and /ready answers 503. SIGTERM or SIGINT stops taking work, lets the \
-            batch in flight finish, closes connections and exits within --shutdown-timeout seconds.
+            with backoff and /ready answers 503. The embedded job runner works every queue \
+            (default, notifications); turn it off with --no-jobs when `erp worker` daemons run \
+            the jobs instead. SIGTERM or SIGINT stops taking work, lets the batch in flight and \
+            the running jobs finish (jobs get --drain-timeout), closes connections and exits \
+            within --shutdown-timeout seconds.
             """
     )
 
     @OptionGroup var options: DatabaseOptions
+
+    @OptionGroup(title: "Job runner") var jobOptions: JobRunnerOptions
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -35,6 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run the event listener and projectors.")
     var projectors = true
 
+    @Flag(inversion: .prefixedNo, help: "Run background jobs in this process.")
+    var jobs = true
+
     @Flag(inversion: .prefixedNo, help: "Apply pending migrations on start (otherwise wait for `erp migrate`).")
     var migrate = true
 
@@ -42,13 +51,16 @@ struct ServeCommand: AsyncParsableCommand {
     var pollInterval = 1000
 
     @Option(help: ArgumentHelp("Longest wait for in-flight work on shutdown, in seconds.", valueName: "seconds"))
-    var shutdownTimeout = 10
+    var shutdownTimeout = 15
 
     func validate() throws {
-        guard api || projectors else { throw ValidationError("nothing to run: --no-api and --no-projectors together") }
+        guard api || projectors || jobs else { throw ValidationError("nothing to run: --no-api, --no-projectors and --no-jobs together") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard shutdownTimeout > 0 else { throw ValidationError("--shutdown-timeout must be positive") }
+        if jobs && jobOptions.drainTimeout >= shutdownTimeout {
+            throw ValidationError("--drain-timeout must be shorter than --shutdown-timeout, to leave time to release leases")
+        }
     }
 
     func run() async throws {
@@ -62,12 +74,17 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: .init(pollInterval: .milliseconds(pollInterval)), logger: logger
             )
             : nil
-        let startup = ReadSide(
-            migrator: Migrator(logger: logger), database: database, applyMigrations: migrate, pipeline: pipeline
+        // The pool: API requests and job handlers.
+        let client = PostgresClient(configuration: database.configuration.clientConfiguration(), backgroundLogger: logger)
+        var afterMigrations: [any Service] = pipeline.map { [$0] } ?? []
+        if jobs {
+            afterMigrations.append(try jobOptions.runner(queues: BackgroundWork.queues, database: database, client: client, logger: logger))
+        }
+        let startup = AfterMigrations(
+            migrator: Migrator(logger: logger), database: database, applyMigrations: migrate, services: afterMigrations
         )
 
         if api {
-            let client = PostgresClient(configuration: database.configuration.clientConfiguration(), backgroundLogger: logger)
             let readiness = Readiness(client: client, listener: pipeline?.listener)
             let app = APIServer.application(
                 readiness: readiness,
@@ -78,10 +95,10 @@ struct ServeCommand: AsyncParsableCommand {
                 },
                 logger: logger
             )
-            // Shutdown runs in reverse: the API stops first, then the read side, then the pool.
+            // Shutdown runs in reverse: the API stops first, then the read side and jobs, then the pool.
             services = [client, startup, app]
         } else {
-            services = [startup]
+            services = [client, startup]
         }
 
         let group = ServiceGroup(
@@ -98,12 +115,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Brings the schema current (retrying while the database is away), then runs the projectors.
-struct ReadSide: Service {
+/// Brings the schema current (retrying while the database is away), then runs
+/// `services` (the projectors, the job runner) until graceful shutdown.
+struct AfterMigrations: Service {
     let migrator: Migrator
     let database: Database
     let applyMigrations: Bool
-    let pipeline: EventPipeline?
+    let services: [any Service]
 
     func run() async throws {
         do {
@@ -115,10 +133,16 @@ struct ReadSide: Service {
         } catch let failure as Migrator.Failure {
             throw CommandFailure(failure.description)
         }
-        if let pipeline {
-            try await pipeline.run()
-        } else {
+        guard !services.isEmpty else {
             try await gracefulShutdown()
+            return
+        }
+        // Child tasks inherit the graceful-shutdown signal of this service.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services {
+                group.addTask { try await service.run() }
+            }
+            try await group.waitForAll()
         }
     }
 }

@@ -209,7 +209,7 @@ import Testing
                             let terminated = try await test.scalar(
                                 """
                                 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                                 WHERE application_name = 'erp-listener' AND datname = current_database()
+                                 WHERE application_name = 'erp-listener:erp_events' AND datname = current_database()
                                 """,
                                 as: Int.self
                             )

@@ -27,6 +27,8 @@ public struct NewProduct: Sendable, Codable {
     public var mrp: Int64
     public var reorderLevel: Int64?
     public var reorderQuantity: Int64?
+    /// Who reorder suggestions order it from.
+    public var preferredVendorId: Int64?
     public var batchTracked: Bool?
     public var shelfLifeDays: Int?
     public var gstRates: [GSTRate]
@@ -47,6 +49,7 @@ public struct NewProduct: Sendable, Codable {
         check.require(mrp >= 0, "mrp", "must not be negative")
         check.require((reorderLevel ?? 0) >= 0, "reorderLevel", "must not be negative")
         check.require((reorderQuantity ?? 0) >= 0, "reorderQuantity", "must not be negative")
+        check.require((preferredVendorId ?? 1) > 0, "preferredVendorId", "must be a vendor id")
         check.require((shelfLifeDays ?? 1) > 0, "shelfLifeDays", "must be greater than zero")
         check.require(!gstRates.isEmpty, "gstRates", "needs at least one rate")
         ProductRules.checkRates(gstRates, into: &check)
@@ -68,6 +71,8 @@ public struct ProductChanges: Sendable, Codable {
     public var mrp: Int64?
     public var reorderLevel: Int64?
     public var reorderQuantity: Int64?
+    /// A vendor id; 0 clears it.
+    public var preferredVendorId: Int64?
     public var shelfLifeDays: Int?
     /// `false` deactivates the product; `true` reactivates it.
     public var active: Bool?
@@ -89,6 +94,7 @@ public struct ProductChanges: Sendable, Codable {
         if let mrp { check.require(mrp >= 0, "mrp", "must not be negative") }
         if let reorderLevel { check.require(reorderLevel >= 0, "reorderLevel", "must not be negative") }
         if let reorderQuantity { check.require(reorderQuantity >= 0, "reorderQuantity", "must not be negative") }
+        if let preferredVendorId { check.require(preferredVendorId >= 0, "preferredVendorId", "must be a vendor id, or 0 to clear it") }
         if let shelfLifeDays { check.require(shelfLifeDays > 0, "shelfLifeDays", "must be greater than zero") }
         ProductRules.checkRates(gstRates ?? [], into: &check)
         try check.check()

@@ -23,6 +23,14 @@ public struct NewPurchaseOrder: Sendable, Codable {
     public var note: String?
     public var lines: [Line]
 
+    public init(vendorId: Int64, warehouseId: Int64, expectedOn: CalendarDate? = nil, note: String? = nil, lines: [Line]) {
+        self.vendorId = vendorId
+        self.warehouseId = warehouseId
+        self.expectedOn = expectedOn
+        self.note = note
+        self.lines = lines
+    }
+
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {
         var check = Validation()

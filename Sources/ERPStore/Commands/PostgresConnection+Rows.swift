@@ -1,10 +1,10 @@
 // Reading a command's result rows into arrays of tuples.
-import Logging
-import PostgresNIO
+public import Logging
+public import PostgresNIO
 
 extension PostgresConnection {
     /// Runs `query` and returns every row decoded as `type`.
-    func rows<each Column: PostgresDecodable & Sendable>(
+    public func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> [(repeat each Column)] {
         var rows: [(repeat each Column)] = []
@@ -13,7 +13,7 @@ extension PostgresConnection {
     }
 
     /// Runs `query` and returns the first column of its first row, if there is one.
-    func value<Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Column.Type, logger: Logger) async throws -> Column? {
+    public func value<Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Column.Type, logger: Logger) async throws -> Column? {
         for try await value in try await self.query(query, logger: logger).decode(type) { return value }
         return nil
     }
@@ -28,7 +28,7 @@ extension PostgresConnection {
 
     /// Runs a statement whose rows do not matter; returns how many rows it returned.
     @discardableResult
-    func execute(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+    public func execute(_ query: PostgresQuery, logger: Logger) async throws -> Int {
         var count = 0
         for try await _ in try await self.query(query, logger: logger) { count += 1 }
         return count

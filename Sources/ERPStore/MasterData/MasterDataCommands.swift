@@ -12,14 +12,16 @@ public enum MasterDataCommands {
     /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (SKU taken).
     public static func createProduct(_ product: NewProduct, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
         do { try product.validate() } catch { throw CommandError(error) }
+        try await checkPreferredVendor(product.preferredVendorId, on: transaction, context: context)
         let id = try await CommandError.uniquely("sku", product.sku) {
             try await transaction.insertReturningID(
                 """
                 INSERT INTO products (sku, name, brand, potency, form, pack_size, pack_unit, hsn_code, mrp_paise,
-                                      reorder_level, reorder_quantity, batch_tracked, shelf_life_days)
+                                      reorder_level, reorder_quantity, preferred_vendor_id, batch_tracked, shelf_life_days)
                 VALUES (\(product.sku), \(Text.trimmed(product.name)), \(Text.blankIsNil(product.brand)), \(Text.blankIsNil(product.potency)),
                         \(Text.trimmed(product.form)), \(product.packSize), \(Text.trimmed(product.packUnit)), \(product.hsnCode), \(product.mrp),
-                        \(product.reorderLevel ?? 0), \(product.reorderQuantity ?? 0), \(product.batchTracked ?? true), \(product.shelfLifeDays))
+                        \(product.reorderLevel ?? 0), \(product.reorderQuantity ?? 0), \(product.preferredVendorId),
+                        \(product.batchTracked ?? true), \(product.shelfLifeDays))
                 RETURNING id
                 """,
                 logger: context.logger
@@ -36,6 +38,7 @@ public enum MasterDataCommands {
         id: Int64, version: Int, _ changes: ProductChanges, on transaction: PostgresConnection, context: CommandContext
     ) async throws {
         do { try changes.validate() } catch { throw CommandError(error) }
+        try await checkPreferredVendor(changes.preferredVendorId, on: transaction, context: context)
         try await updateVersioned(
             .product, id: id, version: version,
             """
@@ -50,6 +53,8 @@ public enum MasterDataCommands {
                    mrp_paise = COALESCE(\(changes.mrp), mrp_paise),
                    reorder_level = COALESCE(\(changes.reorderLevel), reorder_level),
                    reorder_quantity = COALESCE(\(changes.reorderQuantity), reorder_quantity),
+                   preferred_vendor_id = CASE WHEN \(changes.preferredVendorId)::bigint IS NULL THEN preferred_vendor_id
+                                              ELSE NULLIF(\(changes.preferredVendorId), 0) END,
                    shelf_life_days = COALESCE(\(changes.shelfLifeDays), shelf_life_days),
                    active = COALESCE(\(changes.active), active),
                    version = version + 1, updated_at = now()
@@ -59,6 +64,16 @@ public enum MasterDataCommands {
             on: transaction, context: context
         )
         try await saveRates(changes.gstRates ?? [], of: id, on: transaction, context: context)
+    }
+
+    /// A preferred vendor must exist and be active (0, clearing it, is always fine).
+    private static func checkPreferredVendor(_ id: Int64?, on transaction: PostgresConnection, context: CommandContext) async throws {
+        guard let id, id > 0 else { return }
+        let active = try await transaction.rows("SELECT active FROM vendors WHERE id = \(id)", as: Bool.self, logger: context.logger)
+        var check = Validation()
+        check.require(!active.isEmpty, "preferredVendorId", "there is no vendor \(id)")
+        check.require(active.first != false, "preferredVendorId", "vendor \(id) is inactive")
+        do { try check.check() } catch { throw CommandError(error) }
     }
 
     /// Creates a warehouse.

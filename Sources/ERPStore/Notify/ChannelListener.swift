@@ -43,7 +43,7 @@ public final class ChannelListener: Sendable {
         while !Task.isCancelled {
             var failure = "the server ended the LISTEN session"
             do {
-                let connection = try await database.connect(as: "erp-listener-\(channel)")
+                let connection = try await database.connect(as: "erp-listener:\(channel)")
                 do {
                     try await connection.listen(on: channel) { notifications in
                         connected.store(true, ordering: .relaxed)

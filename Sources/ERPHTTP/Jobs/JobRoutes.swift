@@ -1,0 +1,23 @@
+// /api/v1/jobs: what operators and monitoring see of the background jobs.
+import ERPJobs
+import Foundation
+import Hummingbird
+import PostgresNIO
+
+/// Routes that report on the job queues.
+struct JobRoutes {
+    let client: PostgresClient
+
+    func register(on api: RouterGroup<ERPRequestContext>) {
+        let client = client
+        // {"queues": [{"queue", "pending", "running", "scheduled", "dead", "oldestPendingSeconds"}]}
+        api.get("jobs/stats") { _, context in
+            let statistics = try await client.withConnection { connection in
+                try await JobAdmin.statistics(on: connection, logger: context.logger)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return CommandRunner.json(String(decoding: try encoder.encode(["queues": statistics]), as: UTF8.self))
+        }
+    }
+}

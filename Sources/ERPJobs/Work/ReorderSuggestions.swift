@@ -1,0 +1,98 @@
+// Reorder suggestions: draft purchase orders for stock below its reorder level.
+public import ERPDomain
+public import ERPStore
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// `purchasing.reorder_suggestions`: for each product × warehouse whose usable stock
+/// (batches not yet expired) is below the product's reorder level, drafts a purchase
+/// order line; lines are grouped into one draft order per preferred vendor × warehouse.
+///
+/// - The quantity is the product's reorder quantity, or the shortfall if that is larger.
+/// - The unit cost is the last cost on an order to that vendor, else 0 (to be priced
+///   before approval).
+/// - Only places the product has been stocked in are considered.
+/// - A product × warehouse with an open order (draft, approved or partially received)
+///   still to be received is skipped, so running the job again drafts nothing twice.
+/// - Products without a preferred vendor are skipped and counted in the log.
+///
+/// The orders go through ``PurchaseOrderCommands/create(_:on:context:)``, the same command
+/// as the API, so they are validated and recorded as events like any other.
+public struct ReorderSuggestions: JobHandler {
+    public static let kind = "purchasing.reorder_suggestions"
+
+    public var kind: String { Self.kind }
+    public var timeout: Duration { .seconds(300) }
+    let client: PostgresClient
+
+    /// Creates the handler.
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    public func perform(_ job: ClaimedJob, logger: Logger) async throws {
+        let context = CommandContext(actor: "job:\(Self.kind)", requestID: "job-\(job.id)", logger: logger)
+        let (orders, unassigned) = try await client.withConnection { connection in
+            try await connection.inTransaction(logger: logger) { transaction in
+                try await context.apply(to: transaction)
+                // One suggestion run at a time: two would both see no open order.
+                try await transaction.execute("SELECT pg_advisory_xact_lock(hashtext(\(Self.kind)))", logger: logger)
+                let short = try await transaction.rows(
+                    """
+                    SELECT p.id, s.warehouse_id, p.preferred_vendor_id, v.active,
+                           greatest(p.reorder_quantity, p.reorder_level - s.usable),
+                           COALESCE((SELECT l.unit_cost_paise
+                                       FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id
+                                      WHERE l.product_id = p.id AND o.vendor_id = p.preferred_vendor_id AND o.status <> 'cancelled'
+                                      ORDER BY o.id DESC LIMIT 1), 0)
+                      FROM (SELECT h.product_id, h.warehouse_id,
+                                   COALESCE(sum(h.quantity) FILTER (WHERE b.expires_on >= business_date()), 0)::bigint AS usable
+                              FROM stock_on_hand h JOIN batches b ON b.id = h.batch_id
+                             GROUP BY h.product_id, h.warehouse_id) s
+                      JOIN products p ON p.id = s.product_id
+                      JOIN warehouses w ON w.id = s.warehouse_id
+                      LEFT JOIN vendors v ON v.id = p.preferred_vendor_id
+                     WHERE p.active AND w.active AND p.reorder_level > 0 AND s.usable < p.reorder_level
+                       AND NOT EXISTS (
+                           SELECT FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id
+                            WHERE l.product_id = p.id AND o.warehouse_id = s.warehouse_id
+                              AND o.status IN ('draft', 'approved', 'partially_received')
+                              AND l.received_quantity < l.quantity)
+                     ORDER BY p.preferred_vendor_id, s.warehouse_id, p.id
+                    """,
+                    as: (Int64, Int64, Int64?, Bool?, Int64, Int64).self, logger: logger
+                )
+                var lines: [Pair: [NewPurchaseOrder.Line]] = [:]
+                var unassigned = 0
+                for (product, warehouse, vendor, vendorActive, quantity, cost) in short {
+                    guard let vendor, vendorActive == true else {
+                        unassigned += 1
+                        continue
+                    }
+                    lines[Pair(vendor: vendor, warehouse: warehouse), default: []]
+                        .append(.init(productId: product, quantity: quantity, unitCost: cost))
+                }
+                var orders: [Int64] = []
+                for (pair, lines) in lines.sorted(by: { ($0.key.vendor, $0.key.warehouse) < ($1.key.vendor, $1.key.warehouse) }) {
+                    let order = NewPurchaseOrder(
+                        vendorId: pair.vendor, warehouseId: pair.warehouse,
+                        note: "Reorder suggestion: stock below reorder level. Check quantities and costs, then approve.",
+                        lines: lines
+                    )
+                    orders.append(try await PurchaseOrderCommands.create(order, on: transaction, context: context))
+                }
+                return (orders, unassigned)
+            }
+        }
+        logger.info(
+            "reorder suggestions drafted",
+            metadata: ["purchaseOrders": "\(orders)", "skippedWithoutPreferredVendor": "\(unassigned)"]
+        )
+    }
+
+    private struct Pair: Hashable {
+        var vendor: Int64
+        var warehouse: Int64
+    }
+}

@@ -187,7 +187,8 @@ final class QueueWorker: Sendable {
         } catch let failure as PermanentJobFailure {
             return .failed(failure.description, permanent: true)
         } catch {
-            return .failed(String(describing: error), permanent: false)
+            // A database error says what the server said, not PostgresNIO's generic text.
+            return .failed(databaseErrorMessage(error), permanent: false)
         }
     }
 }

@@ -48,7 +48,7 @@ public struct ExpiryScan: JobHandler {
                       JOIN batches b ON b.id = s.batch_id
                       JOIN products p ON p.id = s.product_id
                       JOIN warehouses w ON w.id = s.warehouse_id
-                     WHERE s.quantity > 0 AND b.expires_on <= business_date() + \(payload.windowDays)
+                     WHERE s.quantity > 0 AND b.expires_on <= business_date() + \(payload.windowDays)::integer
                 ),
                 raised AS (
                     INSERT INTO notifications (kind, subject, product_id, warehouse_id, batch_id, message, details, raised_at)

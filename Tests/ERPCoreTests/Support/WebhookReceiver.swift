@@ -1,0 +1,86 @@
+// A real HTTP server that plays a customer's webhook endpoint and checks each signature.
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// Receives POSTs on `/hooks/{name}` and keeps what arrived. It checks the
+/// `X-ERP-Signature` of each body against the shared secret on its own (with swift-crypto,
+/// not the code under test) and answers 401 to a bad one.
+final class WebhookReceiver: Sendable {
+    struct Delivery: Sendable {
+        var endpoint: String
+        var subject: String
+        var body: String
+    }
+
+    let secret: String
+    private let state = Mutex<(deliveries: [Delivery], badSignatures: Int, failuresLeft: [String: Int], inFlight: Int)>(([], 0, [:], 0))
+    /// While set, requests are held open (a hung endpoint) until it is cleared.
+    let hanging = Atomic<Bool>(false)
+
+    init(secret: String) {
+        self.secret = secret
+    }
+
+    var deliveries: [Delivery] { state.withLock { $0.deliveries } }
+    var badSignatures: Int { state.withLock { $0.badSignatures } }
+    var inFlight: Int { state.withLock { $0.inFlight } }
+
+    /// Makes `endpoint` answer 503 to its next `count` requests.
+    func fail(_ endpoint: String, times count: Int) {
+        state.withLock { $0.failuresLeft[endpoint] = count }
+    }
+
+    /// Runs the receiver for the length of `body`, which gets its base URL.
+    func serve<Result: Sendable>(_ body: (String) async throws -> Result) async throws -> Result {
+        let router = Router()
+        router.post("hooks/:name") { request, context -> HTTPResponse.Status in
+            let name = context.parameters.get("name") ?? ""
+            self.state.withLock { $0.inFlight += 1 }
+            defer { self.state.withLock { $0.inFlight -= 1 } }
+            while self.hanging.load(ordering: .relaxed) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let bytes = Array(buffer: body)
+            let code = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: Array(self.secret.utf8)))
+            let expected = "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+            guard request.headers[HTTPField.Name("X-ERP-Signature")!] == expected else {
+                self.state.withLock { $0.badSignatures += 1 }
+                return .unauthorized
+            }
+            return self.state.withLock { state in
+                if let left = state.failuresLeft[name], left > 0 {
+                    state.failuresLeft[name] = left - 1
+                    return .serviceUnavailable
+                }
+                let subject = request.headers[HTTPField.Name("X-ERP-Delivery")!] ?? ""
+                state.deliveries.append(Delivery(endpoint: name, subject: subject, body: String(decoding: bytes, as: UTF8.self)))
+                return .noContent
+            }
+        }
+        let port = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "webhook-receiver")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                port.continuation.yield(channel.localAddress?.port ?? 0)
+                port.continuation.finish()
+            },
+            logger: logger
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            var ports = port.stream.makeAsyncIterator()
+            guard let bound = await ports.next() else { throw SetupError("the webhook receiver did not start") }
+            defer { group.cancelAll() }
+            return try await body("http://127.0.0.1:\(bound)/hooks")
+        }
+    }
+}

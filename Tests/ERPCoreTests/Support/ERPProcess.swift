@@ -43,11 +43,22 @@ struct ERPProcess {
     }
 
     func readOutput() async -> String {
-        String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        await Self.readToEnd(output)
     }
 
     func readErrors() async -> String {
-        String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        await Self.readToEnd(errors)
+    }
+
+    /// Reads until the child closes the pipe, on a thread of its own: a blocking read on
+    /// the cooperative pool (two threads on a 2-core machine) would stall other tests.
+    private static func readToEnd(_ pipe: Pipe) async -> String {
+        let handle = pipe.fileHandleForReading
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: String(decoding: handle.readDataToEndOfFile(), as: UTF8.self))
+            }
+        }
     }
 
     func signal(_ signal: Int32) {

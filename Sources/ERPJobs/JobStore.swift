@@ -23,30 +23,9 @@ public enum JobStore {
         queue: String, kinds: [String] = [], limit: Int, worker: String, lease: Duration,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> [ClaimedJob] {
-        let rows = try await connection.query(
-            """
-            WITH next AS (
-                SELECT id FROM jobs
-                 WHERE state = 'pending' AND queue = \(queue) AND run_at <= now()
-                   AND (cardinality(\(kinds)::text[]) = 0 OR kind = ANY(\(kinds)::text[]))
-                 ORDER BY priority, run_at, id
-                 LIMIT \(limit)
-                   FOR UPDATE SKIP LOCKED
-            )
-            UPDATE jobs j
-               SET state = 'running', worker_id = \(worker), attempts = j.attempts + 1,
-                   lease_expires_at = now() + \(Self.milliseconds(lease)) * interval '1 millisecond'
-              FROM next
-             WHERE j.id = next.id
-            RETURNING j.id, j.queue, j.kind, j.payload::text, j.attempts, j.max_attempts
-            """,
-            logger: logger
-        )
-        var jobs: [ClaimedJob] = []
-        for try await (id, queue, kind, payload, attempt, maxAttempts) in rows.decode((Int64, String, String, String, Int, Int).self) {
-            jobs.append(ClaimedJob(id: id, queue: queue, kind: kind, payload: payload, attempt: attempt, maxAttempts: maxAttempts))
-        }
-        return jobs.sorted { $0.id < $1.id }
+        try await acknowledgeAndClaim(
+            completed: [], queue: queue, kinds: kinds, limit: limit, worker: worker, lease: lease, on: connection, logger: logger
+        ).claimed
     }
 
     /// Moves finished jobs that `worker` still holds to the history, in one statement.
@@ -55,21 +34,67 @@ public enum JobStore {
     @discardableResult
     public static func complete(_ ids: [Int64], worker: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
+        return try await acknowledgeAndClaim(
+            completed: ids, queue: "", limit: 0, worker: worker, lease: .zero, on: connection, logger: logger
+        ).acknowledged
+    }
+
+    /// A worker's round trip: moves its finished jobs (`completed`) to the history and
+    /// claims up to `limit` more of `queue`, in one statement and so one commit.
+    ///
+    /// The two parts touch disjoint rows (running jobs of this worker, pending jobs), so
+    /// one snapshot serves both.
+    ///
+    /// - Returns: How many of `completed` were acknowledged (a job whose lease was lost
+    ///   is left alone), and the jobs claimed, by id.
+    public static func acknowledgeAndClaim(
+        completed: [Int64], queue: String, kinds: [String] = [], limit: Int, worker: String, lease: Duration,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> (acknowledged: Int, claimed: [ClaimedJob]) {
         let rows = try await connection.query(
             """
             WITH done AS (
-                DELETE FROM jobs WHERE id = ANY(\(ids)) AND worker_id = \(worker) AND state = 'running'
+                DELETE FROM jobs WHERE id = ANY(\(completed)) AND worker_id = \(worker) AND state = 'running'
                 RETURNING *
+            ),
+            acknowledged AS (
+                INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
+                SELECT id, queue, kind, payload, priority, attempts, max_attempts, 'completed', last_error, dedupe_key, created_at FROM done
+                RETURNING id
+            ),
+            next AS (
+                SELECT id FROM jobs
+                 WHERE state = 'pending' AND queue = \(queue) AND run_at <= now()
+                   AND (cardinality(\(kinds)::text[]) = 0 OR kind = ANY(\(kinds)::text[]))
+                 ORDER BY priority, run_at, id
+                 LIMIT \(limit)
+                   FOR UPDATE SKIP LOCKED
+            ),
+            claimed AS (
+                UPDATE jobs j
+                   SET state = 'running', worker_id = \(worker), attempts = j.attempts + 1,
+                       lease_expires_at = now() + \(Self.milliseconds(lease)) * interval '1 millisecond'
+                  FROM next
+                 WHERE j.id = next.id
+                RETURNING j.id, j.queue, j.kind, j.payload::text AS payload, j.attempts, j.max_attempts
             )
-            INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
-            SELECT id, queue, kind, payload, priority, attempts, max_attempts, 'completed', last_error, dedupe_key, created_at FROM done
-            RETURNING id
+            SELECT id, queue, kind, payload, attempts, max_attempts FROM claimed
+             UNION ALL
+            -- The acknowledged count, in a row no job can have (id 0).
+            SELECT 0, '', '', '', count(*)::integer, 0 FROM acknowledged
             """,
             logger: logger
         )
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
+        var acknowledged = 0
+        var jobs: [ClaimedJob] = []
+        for try await (id, queue, kind, payload, attempt, maxAttempts) in rows.decode((Int64, String, String, String, Int, Int).self) {
+            if id == 0 {
+                acknowledged = attempt
+            } else {
+                jobs.append(ClaimedJob(id: id, queue: queue, kind: kind, payload: payload, attempt: attempt, maxAttempts: maxAttempts))
+            }
+        }
+        return (acknowledged, jobs.sorted { $0.id < $1.id })
     }
 
     /// Records a failed attempt: back to pending after `retryIn`, or dead when it was the

@@ -10,7 +10,7 @@ import Logging
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erp-bench",
-        abstract: "Measure the event pipeline (latency, catch-up) and goods receipts over HTTP against the same SQL in pgbench.",
+        abstract: "Measure the event pipeline (latency, catch-up), goods receipts over HTTP against the same SQL in pgbench, and the job runner.",
         discussion: """
             Creates (and afterwards drops) a database named erp_bench on the server of \
             DATABASE_URL, migrates it, and runs each measurement --runs times:
@@ -25,6 +25,10 @@ struct Bench: AsyncParsableCommand {
             command handler directly (no HTTP), and as the same statements in a pgbench \
             script. The three run back to back in each run, so their ratio is measured on \
             the same machine state.
+              jobs      --drain-jobs no-op jobs already enqueued; how fast a runner working \
+            one queue at --job-concurrency drains them (claims and acknowledgements in \
+            batches). Then --latency-jobs jobs enqueued one at a time into an idle runner: \
+            the time from each enqueue's COMMIT until its handler starts.
 
             `make bench` provisions a throwaway cluster, builds in release mode and runs this.
             """
@@ -54,14 +58,23 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Length of each goods receipt run per path, in seconds (plus one second of warm-up).")
     var receiptSeconds = 10
 
+    @Option(help: "No-op jobs enqueued before each drain run.")
+    var drainJobs = 50_000
+
+    @Option(help: "Jobs enqueued one at a time in each idle-latency run.")
+    var latencyJobs = 1_000
+
+    @Option(help: "Concurrency of the benchmarked queue: the most jobs claimed and running at once.")
+    var jobConcurrency = 500
+
     @Option(help: ArgumentHelp("The pgbench executable; found on PATH or under /usr/lib/postgresql when absent.", valueName: "path"))
     var pgbench: String?
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case pipeline, receipts
+        case pipeline, receipts, jobs
     }
 
-    @Option(help: "Run only this part: pipeline (latency and catch-up) or receipts.")
+    @Option(help: "Run only this part: pipeline (latency and catch-up), receipts or jobs.")
     var only: Suite?
 
     @Flag(help: "Leave the erp_bench database in place afterwards, for a look with psql or pgbench.")
@@ -70,6 +83,9 @@ struct Bench: AsyncParsableCommand {
     func validate() throws {
         guard rate > 0, seconds > 1, backlog > 0, runs > 0, writers > 0, clients > 0, receiptSeconds > 0 else {
             throw ValidationError("--rate, --backlog, --runs, --writers, --clients and --receipt-seconds must be positive and --seconds at least 2")
+        }
+        guard drainJobs > 0, latencyJobs > 0, (1...1000).contains(jobConcurrency) else {
+            throw ValidationError("--drain-jobs and --latency-jobs must be positive and --job-concurrency 1…1000")
         }
     }
 
@@ -81,14 +97,17 @@ struct Bench: AsyncParsableCommand {
         }
         let server = try DatabaseConfiguration(url: url)
         let pgbenchPath = pgbench ?? ReceiptBenchmark.findPgbench()
-        if only != .pipeline, pgbenchPath == nil {
+        if only == nil || only == .receipts, pgbenchPath == nil {
             throw ValidationError("pgbench not found: install PostgreSQL's server package or pass --pgbench")
         }
         let workspace = try await BenchDatabase.create(on: server, logger: logger)
         do {
             var sections: [String] = []
-            if only != .receipts { sections.append(try await pipeline(workspace, logger: logger)) }
-            if only != .pipeline, let pgbenchPath { sections.append(try await receipts(workspace, pgbench: pgbenchPath, logger: logger)) }
+            if only == nil || only == .pipeline { sections.append(try await pipeline(workspace, logger: logger)) }
+            if only == nil || only == .receipts, let pgbenchPath {
+                sections.append(try await receipts(workspace, pgbench: pgbenchPath, logger: logger))
+            }
+            if only == nil || only == .jobs { sections.append(try await jobs(workspace, logger: logger)) }
             let version = try await workspace.serverVersion()
             print(header(serverVersion: version) + "\n\n" + sections.joined(separator: "\n\n"))
             if !keepDatabase { try await workspace.drop() }
@@ -121,6 +140,29 @@ struct Bench: AsyncParsableCommand {
         addRow(to: &table, "catch-up, events/s", throughputs, digits: 0, target: "≥ 50000")
         return """
             Event pipeline — latency: \(rate) events/s for \(seconds) s per run over \(writers) writers; catch-up: \(backlog)-event backlog, batch size 1000
+
+            \(table.rendered)
+            """
+    }
+
+    private func jobs(_ workspace: BenchDatabase, logger: Logger) async throws -> String {
+        let benchmark = JobBenchmark(database: workspace.database, concurrency: jobConcurrency, logger: logger)
+        var drains: [Double] = []
+        var latencies: [JobBenchmark.Latency] = []
+        for run in 1...runs {
+            progress("jobs run \(run)/\(runs): draining \(drainJobs) no-op jobs")
+            drains.append(try await benchmark.drain(drainJobs))
+            progress("jobs run \(run)/\(runs): idle latency over \(latencyJobs) jobs")
+            latencies.append(try await benchmark.idleLatency(latencyJobs))
+        }
+        var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
+        addRow(to: &table, "drain, jobs/s", drains, digits: 0, target: "≥ 30000")
+        addRow(to: &table, "idle enqueue→start p50, ms", latencies.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "idle enqueue→start p99, ms", latencies.map(\.p99Milliseconds), digits: 2, target: "≤ 2")
+        addRow(to: &table, "idle enqueue→start max, ms", latencies.map(\.maxMilliseconds), digits: 2)
+        return """
+            Job runner — drain: \(drainJobs) pre-enqueued no-op jobs, one runner, queue concurrency \(jobConcurrency); \
+            idle latency: \(latencyJobs) sequential jobs; default durability (synchronous_commit on)
 
             \(table.rendered)
             """

@@ -7,7 +7,8 @@ public import ServiceLifecycle
 
 /// Runs background jobs as a swift-service-lifecycle service.
 ///
-/// - Each queue has its own worker, connection and concurrency limit.
+/// - Each queue has its own worker, connection and concurrency limit; a worker's round
+///   trip acknowledges finished jobs and claims new ones in one statement.
 /// - A LISTEN on `erp_jobs` wakes the workers when jobs are enqueued; a safety poll
 ///   wakes them every ``Configuration/pollInterval`` for jobs whose time came (retries,
 ///   delayed jobs) and for notifications lost while reconnecting.
@@ -28,6 +29,9 @@ public struct JobRunner: Service {
         public var pollInterval: Duration
         /// How long running jobs may take to finish after shutdown begins.
         public var drainTimeout: Duration
+        /// How long a finished job's acknowledgement may wait to ride along with the next
+        /// claim before it is written on its own.
+        public var acknowledgementDelay: Duration
         /// The wait between attempts of a failing job.
         public var retryPolicy: RetryPolicy
         /// Periodic jobs this process helps enqueue.
@@ -41,6 +45,7 @@ public struct JobRunner: Service {
             lease: Duration = .seconds(30),
             pollInterval: Duration = .seconds(1),
             drainTimeout: Duration = .seconds(10),
+            acknowledgementDelay: Duration = .milliseconds(25),
             retryPolicy: RetryPolicy = .init(),
             schedules: [JobSchedule] = [],
             workerID: String = JobRunner.newWorkerID()
@@ -49,6 +54,7 @@ public struct JobRunner: Service {
             self.lease = lease
             self.pollInterval = pollInterval
             self.drainTimeout = drainTimeout
+        self.acknowledgementDelay = acknowledgementDelay
             self.retryPolicy = retryPolicy
             self.schedules = schedules
             self.workerID = workerID
@@ -77,7 +83,7 @@ public struct JobRunner: Service {
         self.configuration = configuration
         self.database = database
         self.logger = logger
-        for worker in workers { listener.subscribe(worker.wakeUp) }
+        for worker in workers { listener.subscribe { worker.workMayBeWaiting() } }
     }
 
     /// A fresh worker id: host, process id and a random suffix, so a restarted process

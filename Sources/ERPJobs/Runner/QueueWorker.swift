@@ -6,10 +6,11 @@ import Synchronization
 
 /// Runs the jobs of one queue, at most ``concurrency`` at a time, on one connection.
 ///
-/// Each wake-up (a NOTIFY, the safety poll, a finished job) first acknowledges every
-/// attempt that finished since the last one (completions in one statement), then claims
-/// up to the number of free slots in one statement. A burst of finished jobs therefore
-/// costs two round trips, not two per job.
+/// A wake-up that may mean new work (a NOTIFY, the safety poll, a rescue, or a claim that
+/// filled every free slot) acknowledges every attempt finished since the last round trip
+/// and claims up to the free slots, in one statement. Finished attempts alone do not cost
+/// a round trip: their acknowledgement rides on the next claim, or is written
+/// ``JobRunner/Configuration/acknowledgementDelay`` after the first of them finished.
 final class QueueWorker: Sendable {
     /// How a job's attempt ended.
     enum Outcome: Sendable {
@@ -23,8 +24,13 @@ final class QueueWorker: Sendable {
     }
 
     struct State: Sendable {
+        /// Claimed and not yet acknowledged (so including the finished ones).
         var running: [Int64: ClaimedJob] = [:]
         var finished: [Finished] = []
+        /// When `finished` last went from empty to not.
+        var finishedSince: ContinuousClock.Instant?
+        /// Something may be waiting: claim on the next wake-up.
+        var mayHaveWork = true
         /// Graceful shutdown began: claim nothing more.
         var stopping = false
         /// The drain timeout passed: release what still runs.
@@ -43,8 +49,14 @@ final class QueueWorker: Sendable {
         self.handlers = handlers
     }
 
-    /// The ids of the jobs running now, for the heartbeat.
+    /// The ids of the jobs this worker holds, for the heartbeat.
     var runningIDs: [Int64] { state.withLock { Array($0.running.keys) } }
+
+    /// Jobs may be waiting (a NOTIFY, the poll, a rescue): claim on the next wake-up.
+    func workMayBeWaiting() {
+        state.withLock { $0.mayHaveWork = true }
+        wakeUp.signal()
+    }
 
     /// Stops claiming; the worker ends once the running jobs finish or the drain expires.
     func stop() {
@@ -66,8 +78,10 @@ final class QueueWorker: Sendable {
             return logger
         }()
         let kinds = handlers.keys.sorted()
+        let clock = ContinuousClock()
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         var connection: PostgresConnection?
+        var acknowledgementTimer: ContinuousClock.Instant?
         await withTaskGroup(of: Void.self) { attempts in
             for await _ in wakeUp.wakeUps {
                 do {
@@ -75,35 +89,47 @@ final class QueueWorker: Sendable {
                         connection = try await database.connect(as: "erp-jobs:\(queue)")
                     }
                     guard let connection else { continue }
-                    try await acknowledge(on: connection, configuration: configuration, logger: logger)
-                    let (stopping, drainExpired, free) = state.withLock {
-                        ($0.stopping, $0.drainExpired, concurrency - $0.running.count)
+                    let now = state.withLock { state in
+                        (state.stopping, state.drainExpired, state.mayHaveWork, state.finishedSince,
+                         concurrency - state.running.count + state.finished.count)
                     }
+                    let (stopping, drainExpired, mayHaveWork, finishedSince, free) = now
                     if stopping {
-                        if free == concurrency { break }
+                        try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        if state.withLock({ $0.running.isEmpty }) { break }
                         if drainExpired {
                             try await release(on: connection, configuration: configuration, logger: logger)
                             attempts.cancelAll()
                             break
                         }
-                        continue
-                    }
-                    backoff.reset()
-                    guard free > 0 else { continue }
-                    let claimed = try await JobStore.claim(
-                        queue: queue, kinds: kinds, limit: free, worker: configuration.workerID,
-                        lease: configuration.lease, on: connection, logger: logger
-                    )
-                    state.withLock { state in
-                        for job in claimed { state.running[job.id] = job }
-                    }
-                    for job in claimed {
-                        attempts.addTask { [self] in
-                            let outcome = await perform(job, logger: logger)
-                            state.withLock { $0.finished.append(Finished(job: job, outcome: outcome)) }
-                            wakeUp.signal()
+                    } else if mayHaveWork && free > 0 {
+                        // Cleared first: a NOTIFY during the claim sets it again.
+                        state.withLock { $0.mayHaveWork = false }
+                        let claimed = try await acknowledge(claiming: free, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        if claimed.count == free { state.withLock { $0.mayHaveWork = true } }
+                        for job in claimed {
+                            attempts.addTask { [self] in
+                                let outcome = await perform(job, logger: logger)
+                                state.withLock { state in
+                                    if state.finished.isEmpty { state.finishedSince = clock.now }
+                                    state.finished.append(Finished(job: job, outcome: outcome))
+                                }
+                                wakeUp.signal()
+                            }
+                        }
+                    } else if let finishedSince {
+                        let due = finishedSince + configuration.acknowledgementDelay
+                        if clock.now >= due {
+                            try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        } else if acknowledgementTimer != due {
+                            acknowledgementTimer = due
+                            attempts.addTask { [wakeUp] in
+                                try? await Task.sleep(until: due, clock: clock)
+                                wakeUp.signal()
+                            }
                         }
                     }
+                    backoff.reset()
                 } catch {
                     logger.warning(
                         "job queue connection failed; retrying",
@@ -111,6 +137,7 @@ final class QueueWorker: Sendable {
                     )
                     try? await connection?.close()
                     connection = nil
+                    state.withLock { $0.mayHaveWork = true }
                     try? await Task.sleep(for: backoff.next())
                     wakeUp.signal()
                 }
@@ -119,11 +146,15 @@ final class QueueWorker: Sendable {
         try? await connection?.close()
     }
 
-    /// Writes the outcomes of finished attempts: completions in one statement, each
-    /// failure as a retry after the backoff or a dead job.
-    private func acknowledge(on connection: PostgresConnection, configuration: JobRunner.Configuration, logger: Logger) async throws {
+    /// Writes the outcomes of finished attempts and claims up to `limit` more: the
+    /// completions and the claim in one statement, each failure as a retry after the
+    /// backoff or a dead job.
+    ///
+    /// - Returns: The jobs claimed, already counted as running.
+    private func acknowledge(
+        claiming limit: Int, kinds: [String], on connection: PostgresConnection, configuration: JobRunner.Configuration, logger: Logger
+    ) async throws -> [ClaimedJob] {
         let finished = state.withLock { $0.finished }
-        guard !finished.isEmpty else { return }
         var completed: [Int64] = []
         for attempt in finished {
             switch attempt.outcome {
@@ -143,16 +174,22 @@ final class QueueWorker: Sendable {
                 }
             }
         }
-        let acknowledged = try await JobStore.complete(completed, worker: configuration.workerID, on: connection, logger: logger)
+        guard !completed.isEmpty || limit > 0 else { return [] }
+        let (acknowledged, claimed) = try await JobStore.acknowledgeAndClaim(
+            completed: completed, queue: queue, kinds: kinds, limit: limit, worker: configuration.workerID,
+            lease: configuration.lease, on: connection, logger: logger
+        )
         if acknowledged < completed.count {
             logger.warning("jobs finished after their leases were lost; they may run again", metadata: ["count": "\(completed.count - acknowledged)"])
         }
         // Only now, with the outcomes stored, do they leave the running set.
-        let ids = Set(finished.map(\.job.id))
         state.withLock { state in
             state.finished.removeFirst(finished.count)
-            for id in ids { state.running[id] = nil }
+            if state.finished.isEmpty { state.finishedSince = nil }
+            for attempt in finished { state.running[attempt.job.id] = nil }
+            for job in claimed { state.running[job.id] = job }
         }
+        return claimed
     }
 
     /// Drain expired: the jobs still running go back to the queue for another worker.

@@ -15,7 +15,7 @@ public final class ChannelListener: Sendable {
     public let channel: String
     private let database: Database
     private let logger: Logger
-    private let subscribers = Mutex<[WakeUp]>([])
+    private let subscribers = Mutex<[@Sendable () -> Void]>([])
     private let connected = Atomic<Bool>(false)
     private let connectionCount = Atomic<Int>(0)
 
@@ -28,7 +28,12 @@ public final class ChannelListener: Sendable {
 
     /// Adds a signal to wake on every notification.
     public func subscribe(_ wakeUp: WakeUp) {
-        subscribers.withLock { $0.append(wakeUp) }
+        subscribe { wakeUp.signal() }
+    }
+
+    /// Adds `wake`, called on every notification, reconnect and ``wakeAll()``.
+    public func subscribe(_ wake: @escaping @Sendable () -> Void) {
+        subscribers.withLock { $0.append(wake) }
     }
 
     /// Whether the LISTEN connection is up.
@@ -76,6 +81,6 @@ public final class ChannelListener: Sendable {
 
     /// Wakes every subscriber.
     public func wakeAll() {
-        for wakeUp in subscribers.withLock({ $0 }) { wakeUp.signal() }
+        for wake in subscribers.withLock({ $0 }) { wake() }
     }
 }

@@ -1,0 +1,115 @@
+// The job runner: how fast it drains a backlog, and how soon an idle runner starts a new job.
+import ERPJobs
+import ERPStore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// Runs a production ``JobRunner`` with a handler that does nothing, so what is measured
+/// is the queue: claims, acknowledgements, wake-ups.
+struct JobBenchmark {
+    struct Latency {
+        var p50Milliseconds: Double
+        var p99Milliseconds: Double
+        var maxMilliseconds: Double
+    }
+
+    struct Timeout: Error, CustomStringConvertible {
+        var waitingFor: String
+        var description: String { "timed out waiting for \(waitingFor)" }
+    }
+
+    /// Does nothing, and tells `started` each job's number (its payload) when it starts.
+    struct NoOp: JobHandler {
+        let kind = "bench.noop"
+        let timeout = Duration.seconds(30)
+        let started: @Sendable (String) -> Void
+
+        func perform(_ job: ClaimedJob, logger: Logger) async throws {
+            started(job.payload)
+        }
+    }
+
+    let database: Database
+    let concurrency: Int
+    let logger: Logger
+
+    /// Enqueues `count` jobs, then times a runner from its start until the queue is empty.
+    ///
+    /// - Returns: Jobs per second.
+    func drain(_ count: Int) async throws -> Double {
+        try await database.withConnection(as: "erp-bench") { connection in
+            try await connection.query(
+                "INSERT INTO jobs (kind, queue) SELECT 'bench.noop', 'bench' FROM generate_series(1, \(count))", logger: logger
+            )
+            try await connection.query("VACUUM ANALYZE jobs", logger: logger)
+        }
+        let runner = JobRunner(
+            handlers: [NoOp(started: { _ in })], database: database,
+            configuration: .init(queues: ["bench": concurrency]), logger: logger
+        )
+        let clock = ContinuousClock()
+        let start = clock.now
+        return try await withRunner(runner) {
+            try await database.withConnection(as: "erp-bench") { connection in
+                let deadline = clock.now + .seconds(120)
+                while try await connection.value("SELECT EXISTS (SELECT FROM jobs WHERE queue = 'bench')", as: Bool.self, logger: logger) == true {
+                    guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to drain") }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            return Double(count) / (clock.now - start).seconds
+        }
+    }
+
+    /// Enqueues `count` jobs one at a time into an idle runner, each after the previous one
+    /// started, and times each from its enqueue's COMMIT acknowledgement to its handler starting.
+    func idleLatency(_ count: Int) async throws -> Latency {
+        let clock = ContinuousClock()
+        let (starts, continuation) = AsyncStream.makeStream(of: (String, ContinuousClock.Instant).self)
+        let runner = JobRunner(
+            handlers: [NoOp(started: { continuation.yield(($0, clock.now)) })], database: database,
+            configuration: .init(queues: ["bench": concurrency]), logger: logger
+        )
+        return try await withRunner(runner) {
+            // Let the runner connect and LISTEN before the first job.
+            try await Task.sleep(for: .milliseconds(500))
+            var latencies: [Double] = []
+            var started = starts.makeAsyncIterator()
+            try await database.withConnection(as: "erp-bench") { connection in
+                for number in 0..<count {
+                    let payload = #"{"n":\#(number)}"#
+                    _ = try await JobQueue.enqueue(NewJob(kind: "bench.noop", payload: payload, queue: "bench"), on: connection, logger: logger)
+                    let committed = clock.now
+                    guard let (_, at) = await started.next() else { throw Timeout(waitingFor: "job \(number)") }
+                    latencies.append(max(0, (at - committed).seconds * 1000))
+                    // Idle between jobs, as a quiet shop's queue is.
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            latencies.sort()
+            return Latency(
+                p50Milliseconds: percentile(latencies, 0.50), p99Milliseconds: percentile(latencies, 0.99),
+                maxMilliseconds: latencies.last ?? 0
+            )
+        }
+    }
+
+    private func withRunner<Result: Sendable>(_ runner: JobRunner, _ body: () async throws -> Result) async throws -> Result {
+        let group = ServiceGroup(services: [runner], logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { running in
+            running.addTask { try await group.run() }
+            do {
+                let result = try await body()
+                await group.triggerGracefulShutdown()
+                try await running.waitForAll()
+                return result
+            } catch {
+                running.cancelAll()
+                throw error
+            }
+        }
+    }
+}

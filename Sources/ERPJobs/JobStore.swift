@@ -51,43 +51,14 @@ public enum JobStore {
         completed: [Int64], queue: String, kinds: [String] = [], limit: Int, worker: String, lease: Duration,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> (acknowledged: Int, claimed: [ClaimedJob]) {
-        let rows = try await connection.query(
-            """
-            WITH done AS (
-                DELETE FROM jobs WHERE id = ANY(\(completed)) AND worker_id = \(worker) AND state = 'running'
-                RETURNING *
-            ),
-            acknowledged AS (
-                INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
-                SELECT id, queue, kind, payload, priority, attempts, max_attempts, 'completed', last_error, dedupe_key, created_at FROM done
-                RETURNING id
-            ),
-            next AS (
-                SELECT id FROM jobs
-                 WHERE state = 'pending' AND queue = \(queue) AND run_at <= now()
-                   AND (cardinality(\(kinds)::text[]) = 0 OR kind = ANY(\(kinds)::text[]))
-                 ORDER BY priority, run_at, id
-                 LIMIT \(limit)
-                   FOR UPDATE SKIP LOCKED
-            ),
-            claimed AS (
-                UPDATE jobs j
-                   SET state = 'running', worker_id = \(worker), attempts = j.attempts + 1,
-                       lease_expires_at = now() + \(Self.milliseconds(lease)) * interval '1 millisecond'
-                  FROM next
-                 WHERE j.id = next.id
-                RETURNING j.id, j.queue, j.kind, j.payload::text AS payload, j.attempts, j.max_attempts
-            )
-            SELECT id, queue, kind, payload, attempts, max_attempts FROM claimed
-             UNION ALL
-            -- The acknowledged count, in a row no job can have (id 0).
-            SELECT 0, '', '', '', count(*)::integer, 0 FROM acknowledged
-            """,
-            logger: logger
+        let statement = AcknowledgeAndClaim(
+            completed: completed, worker: worker, queue: queue, kinds: kinds, limit: limit,
+            leaseMilliseconds: Self.milliseconds(lease)
         )
+        let rows = try await connection.execute(statement, logger: logger)
         var acknowledged = 0
         var jobs: [ClaimedJob] = []
-        for try await (id, queue, kind, payload, attempt, maxAttempts) in rows.decode((Int64, String, String, String, Int, Int).self) {
+        for try await (id, queue, kind, payload, attempt, maxAttempts) in rows {
             if id == 0 {
                 acknowledged = attempt
             } else {
@@ -259,5 +230,65 @@ public enum JobStore {
 
     private static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// The worker's round trip as a prepared statement: planned once per connection, since
+/// it runs for every batch of jobs.
+struct AcknowledgeAndClaim: PostgresPreparedStatement {
+    typealias Row = (Int64, String, String, String, Int, Int)
+
+    static let sql = """
+        WITH done AS (
+            DELETE FROM jobs WHERE id = ANY($1::bigint[]) AND worker_id = $2 AND state = 'running'
+            RETURNING *
+        ),
+        acknowledged AS (
+            INSERT INTO job_history (id, queue, kind, payload, priority, attempts, max_attempts, state, last_error, dedupe_key, created_at)
+            SELECT id, queue, kind, payload, priority, attempts, max_attempts, 'completed', last_error, dedupe_key, created_at FROM done
+            RETURNING id
+        ),
+        next AS (
+            SELECT id FROM jobs
+             WHERE state = 'pending' AND queue = $3 AND run_at <= now()
+               AND (cardinality($4::text[]) = 0 OR kind = ANY($4::text[]))
+             ORDER BY priority, run_at, id
+             LIMIT $5
+               FOR UPDATE SKIP LOCKED
+        ),
+        claimed AS (
+            UPDATE jobs j
+               SET state = 'running', worker_id = $2, attempts = j.attempts + 1,
+                   lease_expires_at = now() + $6::bigint * interval '1 millisecond'
+              FROM next
+             WHERE j.id = next.id
+            RETURNING j.id, j.queue, j.kind, j.payload::text AS payload, j.attempts, j.max_attempts
+        )
+        SELECT id, queue, kind, payload, attempts, max_attempts FROM claimed
+         UNION ALL
+        -- The acknowledged count, in a row no job can have (id 0).
+        SELECT 0, '', '', '', count(*)::integer, 0 FROM acknowledged
+        """
+
+    var completed: [Int64]
+    var worker: String
+    var queue: String
+    var kinds: [String]
+    var limit: Int
+    var leaseMilliseconds: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 6)
+        bindings.append(completed)
+        bindings.append(worker)
+        bindings.append(queue)
+        bindings.append(kinds)
+        bindings.append(limit)
+        bindings.append(leaseMilliseconds)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
     }
 }

@@ -57,7 +57,7 @@ struct JobBenchmark {
                 let deadline = clock.now + .seconds(120)
                 while try await connection.value("SELECT EXISTS (SELECT FROM jobs WHERE queue = 'bench')", as: Bool.self, logger: logger) == true {
                     guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to drain") }
-                    try await Task.sleep(for: .milliseconds(5))
+                    try await Task.sleep(for: .milliseconds(20))
                 }
             }
             return Double(count) / (clock.now - start).seconds

@@ -86,7 +86,13 @@ final class QueueWorker: Sendable {
             for await _ in wakeUp.wakeUps {
                 do {
                     if connection?.isClosed ?? true {
-                        connection = try await database.connect(as: "erp-jobs:\(queue)")
+                        let opened = try await database.connect(as: "erp-jobs:\(queue)")
+                        // Claims and acknowledgements need not wait for the WAL flush: a
+                        // crash that loses one only means the job runs again, which
+                        // at-least-once delivery allows anyway. Enqueues, in the business
+                        // transactions, stay durable.
+                        try await opened.query("SET synchronous_commit = off", logger: logger)
+                        connection = opened
                     }
                     guard let connection else { continue }
                     let now = state.withLock { state in

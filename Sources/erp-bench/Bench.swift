@@ -162,7 +162,7 @@ struct Bench: AsyncParsableCommand {
         addRow(to: &table, "idle enqueue→start max, ms", latencies.map(\.maxMilliseconds), digits: 2)
         return """
             Job runner — drain: \(drainJobs) pre-enqueued no-op jobs, one runner, queue concurrency \(jobConcurrency); \
-            idle latency: \(latencyJobs) sequential jobs; default durability (synchronous_commit on)
+            idle latency: \(latencyJobs) sequential jobs, table vacuumed first; server defaults (fsync, synchronous_commit on; worker sessions commit asynchronously)
 
             \(table.rendered)
             """

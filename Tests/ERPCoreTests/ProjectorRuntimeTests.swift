@@ -151,7 +151,10 @@ import Testing
                     #expect(try await Self.applied(test, by: "recorder").total == 0)
                     try await holder.query("COMMIT", logger: test.logger)
                 }
-                try await eventually(timeout: .seconds(10), "the held-back event applied") {
+                // Long before the hour-long poll. Not seconds: the horizon is cluster-wide,
+                // and other tests' CREATE DATABASE (which holds an xid for seconds each,
+                // longer when many run at once) holds it back too.
+                try await eventually(timeout: .seconds(60), "the held-back event applied") {
                     try await Self.applied(test, by: "recorder").total == 1
                 }
                 group.cancelAll()

@@ -154,7 +154,8 @@ public struct JobRunner: Service {
                     let held = try await JobStore.extendLeases(
                         running, worker: configuration.workerID, lease: configuration.lease, on: connection, logger: logger
                     )
-                    let lost = Set(running).subtracting(held)
+                    // Acknowledged meanwhile is not lost: only those the worker still holds.
+                    let lost = Set(running).subtracting(held).intersection(worker.runningIDs)
                     if !lost.isEmpty {
                         logger.warning(
                             "jobs were rescued from this worker (lease expired); they may run twice",

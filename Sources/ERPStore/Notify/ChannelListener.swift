@@ -7,9 +7,9 @@ import Synchronization
 /// on each notification and after every (re)connect.
 ///
 /// Notifications carry no data: the tables are the truth (`events` for projectors,
-/// `jobs` for runners), and a subscriber woken for any reason reads them. The connection never opens a
-/// transaction. A lost connection is retried with capped exponential backoff; a
-/// safety poll elsewhere covers wake-ups lost in between.
+/// `jobs` for runners), and a subscriber woken for any reason reads them. The
+/// connection never opens a transaction. A lost connection is retried with capped
+/// exponential backoff; a safety poll elsewhere covers wake-ups lost in between.
 public final class ChannelListener: Sendable {
     /// The channel LISTENed on.
     public let channel: String
@@ -26,7 +26,7 @@ public final class ChannelListener: Sendable {
         self.logger = logger
     }
 
-    /// Adds a signal to wake on every notification.
+    /// Adds a signal to wake on every notification, reconnect and ``wakeAll()``.
     public func subscribe(_ wakeUp: WakeUp) {
         subscribe { wakeUp.signal() }
     }

@@ -3,6 +3,7 @@ import ArgumentParser
 import ERPStore
 import Foundation
 import Logging
+import PostgresNIO
 
 struct DatabaseOptions: ParsableArguments {
     @Option(
@@ -29,6 +30,17 @@ struct DatabaseOptions: ParsableArguments {
             return Database(configuration: try DatabaseConfiguration(url: url), logger: logger(label: label))
         } catch {
             throw CommandFailure(error.description)
+        }
+    }
+
+    /// Runs `body` on one connection to the database, for an operator command: any
+    /// failure (connecting, or `body`'s) becomes one line on standard error and exit 1.
+    func withConnection<Result: Sendable>(
+        label: String, _ body: (PostgresConnection, Logger) async throws -> Result
+    ) async throws -> Result {
+        let database = try database(label: label)
+        return try await reportingFailure(database) {
+            try await database.withConnection(as: "erp-cli") { try await body($0, database.logger) }
         }
     }
 

@@ -37,13 +37,8 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let database = try options.database(label: "erp.jobs")
-            let jobs = try await reportingFailure(database) {
-                try await database.withConnection(as: "erp-cli") { connection in
-                    try await JobAdmin.list(
-                        state: state.flatMap(JobState.init(rawValue:)), queue: queue, limit: limit, on: connection, logger: database.logger
-                    )
-                }
+            let jobs = try await options.withConnection(label: "erp.jobs") { connection, logger in
+                try await JobAdmin.list(state: state.flatMap(JobState.init(rawValue:)), queue: queue, limit: limit, on: connection, logger: logger)
             }
             if json { return try printJSON(jobs) }
             var table = TextTable(columns: ["ID", "QUEUE", "KIND", "STATE", "ATTEMPTS", "AT", "LAST ERROR"])
@@ -68,11 +63,8 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let database = try options.database(label: "erp.jobs")
-            let statistics = try await reportingFailure(database) {
-                try await database.withConnection(as: "erp-cli") { connection in
-                    try await JobAdmin.statistics(on: connection, logger: database.logger)
-                }
+            let statistics = try await options.withConnection(label: "erp.jobs") { connection, logger in
+                try await JobAdmin.statistics(on: connection, logger: logger)
             }
             if json { return try printJSON(statistics) }
             var table = TextTable(columns: ["QUEUE", "PENDING", "RUNNING", "SCHEDULED", "DEAD", "OLDEST PENDING"])
@@ -97,14 +89,12 @@ struct JobsCommand: AsyncParsableCommand {
         var id: Int64
 
         func run() async throws {
-            let database = try options.database(label: "erp.jobs")
-            try await reportingFailure(database) {
-                let retried = try await database.withConnection(as: "erp-cli") { connection in
-                    try await JobStore.retryDead(id, on: connection, logger: database.logger)
+            try await options.withConnection(label: "erp.jobs") { connection, logger in
+                guard try await JobStore.retryDead(id, on: connection, logger: logger) else {
+                    throw CommandFailure("there is no dead job \(id)")
                 }
-                guard retried else { throw CommandFailure("there is no dead job \(id)") }
-                print("job \(id) is pending again")
             }
+            print("job \(id) is pending again")
         }
     }
 
@@ -119,14 +109,12 @@ struct JobsCommand: AsyncParsableCommand {
         var id: Int64
 
         func run() async throws {
-            let database = try options.database(label: "erp.jobs")
-            try await reportingFailure(database) {
-                let cancelled = try await database.withConnection(as: "erp-cli") { connection in
-                    try await JobStore.cancel(id, on: connection, logger: database.logger)
+            try await options.withConnection(label: "erp.jobs") { connection, logger in
+                guard try await JobStore.cancel(id, on: connection, logger: logger) else {
+                    throw CommandFailure("there is no pending job \(id) (running and finished jobs cannot be cancelled)")
                 }
-                guard cancelled else { throw CommandFailure("there is no pending job \(id) (running and finished jobs cannot be cancelled)") }
-                print("job \(id) is cancelled")
             }
+            print("job \(id) is cancelled")
         }
     }
 }

@@ -24,12 +24,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let database = try options.database(label: "erp.projections")
-            let statuses = try await reportingFailure(database) {
-                try await database.withConnection(as: "erp-cli") { connection in
-                    try await ProjectionControl(known: Projectors.all().map(\.name), logger: database.logger)
-                        .status(on: connection)
-                }
+            let statuses = try await options.withConnection(label: "erp.projections") { connection, logger in
+                try await ProjectionControl(known: Projectors.all().map(\.name), logger: logger).status(on: connection)
             }
             if json { return try printJSON(statuses) }
             var table = TextTable(columns: ["NAME", "STATE", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "LAST ERROR"])
@@ -56,12 +52,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            let database = try options.database(label: "erp.projections")
-            let resumed = try await reportingFailure(database) {
-                try await database.withConnection(as: "erp-cli") { connection in
-                    try await ProjectionControl(known: Projectors.all().map(\.name), logger: database.logger)
-                        .resume(name, on: connection)
-                }
+            let resumed = try await options.withConnection(label: "erp.projections") { connection, logger in
+                try await ProjectionControl(known: Projectors.all().map(\.name), logger: logger).resume(name, on: connection)
             }
             print(resumed ? "\(name) resumed" : "\(name) was not stalled")
         }

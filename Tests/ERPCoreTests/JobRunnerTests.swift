@@ -143,6 +143,27 @@ import Testing
         }
     }
 
+    @Test func theHeartbeatKeepsAJobThatOutlastsItsLeaseFromBeingRescued() async throws {
+        try await TestDatabase.withDatabase { test in
+            let attempts = Attempts()
+            let long = TestHandler(kind: "test.long") { try await attempts.run($0, for: .milliseconds(2500)) }
+            // Leases of 0.9 s, so each runner's rescuer looks every 0.3 s: without the
+            // heartbeat the other runner would take the job over twice before it ends.
+            let configurations = (1...2).map { _ in JobRunner.Configuration(lease: .milliseconds(900), pollInterval: .milliseconds(50)) }
+            try await test.withRunners(configurations, handlers: [long]) {
+                try await test.withConnection { connection in
+                    _ = try await JobQueue.enqueue(NewJob(kind: "test.long"), on: connection, logger: test.logger)
+                }
+                try await eventually("the job completed") {
+                    try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self) == 1
+                }
+            }
+            #expect(attempts.runs.values.sorted() == [1])
+            #expect(attempts.overlaps == 0)
+            #expect(try await test.scalar("SELECT attempts || ' ' || COALESCE(last_error, 'none') FROM job_history", as: String.self) == "1 none")
+        }
+    }
+
     @Test func queuesHaveTheirOwnConcurrency() async throws {
         try await TestDatabase.withDatabase { test in
             let peak = Mutex<[String: (now: Int, peak: Int)]>([:])

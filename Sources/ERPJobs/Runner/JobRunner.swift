@@ -149,19 +149,18 @@ public struct JobRunner: Service {
                     connection = try await database.connect(as: "erp-jobs:maintenance")
                 }
                 guard let connection else { continue }
-                for worker in workers {
-                    let running = worker.runningIDs
-                    let held = try await JobStore.extendLeases(
-                        running, worker: configuration.workerID, lease: configuration.lease, on: connection, logger: logger
+                // One statement for every queue's running jobs.
+                let running = workers.flatMap(\.runningIDs)
+                let held = try await JobStore.extendLeases(
+                    running, worker: configuration.workerID, lease: configuration.lease, on: connection, logger: logger
+                )
+                // Acknowledged meanwhile is not lost: only those the workers still hold.
+                let lost = Set(running).subtracting(held).intersection(workers.flatMap(\.runningIDs))
+                if !lost.isEmpty {
+                    logger.warning(
+                        "jobs were rescued from this worker (lease expired); they may run twice",
+                        metadata: ["jobs": "\(lost.sorted())"]
                     )
-                    // Acknowledged meanwhile is not lost: only those the worker still holds.
-                    let lost = Set(running).subtracting(held).intersection(worker.runningIDs)
-                    if !lost.isEmpty {
-                        logger.warning(
-                            "jobs were rescued from this worker (lease expired); they may run twice",
-                            metadata: ["jobs": "\(lost.sorted())"]
-                        )
-                    }
                 }
                 if try await JobStore.rescueExpired(on: connection, logger: logger) > 0 {
                     listener.wakeAll()

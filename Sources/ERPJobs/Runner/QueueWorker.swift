@@ -95,11 +95,11 @@ final class QueueWorker: Sendable {
                         connection = opened
                     }
                     guard let connection else { continue }
-                    let now = state.withLock { state in
+                    // Finished jobs count as free: this round trip acknowledges them.
+                    let (stopping, drainExpired, mayHaveWork, finishedSince, free) = state.withLock { state in
                         (state.stopping, state.drainExpired, state.mayHaveWork, state.finishedSince,
                          concurrency - state.running.count + state.finished.count)
                     }
-                    let (stopping, drainExpired, mayHaveWork, finishedSince, free) = now
                     if stopping {
                         try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
                         if state.withLock({ $0.running.isEmpty }) { break }

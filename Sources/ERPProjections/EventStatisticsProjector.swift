@@ -12,6 +12,8 @@ public struct EventStatisticsProjector: Projector {
     /// Every type the log may hold: the projector sees all of them.
     public let eventTypes: Set<String>? = nil
 
+    public let tables: [ReadModelTable] = [.replaced("event_type_statistics")]
+
     /// Creates the projector.
     public init() {}
 

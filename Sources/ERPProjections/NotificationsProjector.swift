@@ -20,6 +20,12 @@ public struct NotificationsProjector: Projector {
     /// A received batch expiring within this many days of its receipt raises a notification.
     public static let expiryWarningDays = 90
 
+    /// Its own totals are rebuilt; `notifications` also holds acknowledgements and the
+    /// expiry scan's notifications, so a rebuild only adds what the live table lacks.
+    public let tables: [ReadModelTable] = [
+        .replaced("notification_products"), .replaced("notification_stock"), .addingMissing("notifications", key: "subject"),
+    ]
+
     /// Creates the projector.
     public init() {}
 

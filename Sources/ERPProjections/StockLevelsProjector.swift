@@ -14,6 +14,8 @@ public struct StockLevelsProjector: Projector {
     public let name = "stock_levels"
     public let eventTypes: Set<String>? = StockMovingDocument.eventTypes.union(["product.created", "product.updated"])
 
+    public let tables: [ReadModelTable] = [.replaced("stock_level_products"), .replaced("stock_levels"), .replaced("stock_level_batches")]
+
     /// Creates the projector.
     public init() {}
 

@@ -9,41 +9,75 @@ import Foundation
 struct ProjectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "projections",
-        abstract: "Inspect and control projectors.",
-        subcommands: [Status.self, Resume.self]
+        abstract: "Inspect and control projectors: status, pause, resume, reset.",
+        discussion: "To rebuild a read model beside the live one without downtime, use `erp replay`.",
+        subcommands: [Status.self, Pause.self, Resume.self, Reset.self]
     )
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show each projector's checkpoint, lag and state."
+            abstract: "Show each projector's checkpoint, lag, state and code version.",
+            discussion: """
+                VERSION is the projector code version that built the stored read model, then this build's \
+                version; a projector built by older code is marked "rebuild needed": run `erp replay NAME` \
+                (or `erp replay --outdated`).
+                """
         )
 
         @OptionGroup var options: DatabaseOptions
 
-        @Flag(help: "Print JSON: name, checkpoint, head, lagEvents, lagSeconds, state, failedPosition, lastError.")
+        @Flag(help: """
+            Print JSON: name, checkpoint, head, lagEvents, lagSeconds, state, failedPosition, lastError, \
+            builtWithVersion, codeVersion, replay.
+            """)
         var json = false
 
         func run() async throws {
             let statuses = try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(known: Projectors.all().map(\.name), logger: logger).status(on: connection)
+                try await ProjectionControl(projectors: Projectors.all(), logger: logger).status(on: connection)
             }
             if json { return try printJSON(statuses) }
-            var table = TextTable(columns: ["NAME", "STATE", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "LAST ERROR"])
+            var table = TextTable(columns: ["NAME", "STATE", "VERSION", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "NOTE"])
             for status in statuses {
-                var error = status.lastError ?? ""
-                if let position = status.failedPosition { error = "at position \(position): \(error)" }
+                var notes: [String] = []
+                if status.isBehindCode { notes.append("rebuild needed: built by v\(status.builtWithVersion)") }
+                if let replay = status.replay { notes.append("replay running: \(replay)") }
+                if let error = status.lastError { notes.append("at position \(status.failedPosition ?? 0): \(error)") }
                 table.add([
-                    status.name, status.state, status.checkpoint.description, status.head.description,
-                    "\(status.lagEvents)", String(format: "%.1f", status.lagSeconds), error,
+                    status.name, status.state, "\(status.builtWithVersion)/\(status.codeVersion.map(String.init) ?? "-")",
+                    status.checkpoint.description, status.head.description, "\(status.lagEvents)",
+                    String(format: "%.1f", status.lagSeconds), notes.joined(separator: "; "),
                 ])
             }
             print(table.rendered, terminator: "")
         }
     }
 
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a projector in every process until `erp projections resume`.",
+            discussion: """
+                Its read model keeps serving, growing stale. A batch in flight rolls back; an idle runner \
+                notices within a second.
+                """
+        )
+
+        @OptionGroup var options: DatabaseOptions
+
+        @Argument(help: "The projector's name, as `erp projections status` shows it.")
+        var name: String
+
+        func run() async throws {
+            let paused = try await options.withConnection(label: "erp.projections") { connection, logger in
+                try await ProjectionControl(projectors: Projectors.all(), logger: logger).pause(name, on: connection)
+            }
+            print(paused ? "\(name) paused" : "\(name) was already paused")
+        }
+    }
+
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Clear a stalled projector so it retries the event it stalled on."
+            abstract: "Restart a paused projector, or clear a stalled one so it retries the event it stalled on."
         )
 
         @OptionGroup var options: DatabaseOptions
@@ -53,9 +87,53 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let resumed = try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(known: Projectors.all().map(\.name), logger: logger).resume(name, on: connection)
+                try await ProjectionControl(projectors: Projectors.all(), logger: logger).resume(name, on: connection)
             }
-            print(resumed ? "\(name) resumed" : "\(name) was not stalled")
+            print(resumed ? "\(name) resumed" : "\(name) was neither paused nor stalled")
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Empty a projector's read model and rebuild it in place from the start of the log.",
+            discussion: """
+                Readers see the read model empty, then filling up, until the projector catches up; \
+                `erp replay NAME` rebuilds without that gap. Tables that also hold rows from elsewhere \
+                (notifications: acknowledgements, the expiry scan's) keep their rows. Asks for the \
+                projector's name to confirm unless --yes.
+                """
+        )
+
+        @OptionGroup var options: DatabaseOptions
+
+        @Argument(help: "The projector's name, as `erp projections status` shows it.")
+        var name: String
+
+        @Flag(help: "Do not ask for confirmation.")
+        var yes = false
+
+        func run() async throws {
+            let known = Projectors.all().map(\.name)
+            guard known.contains(name) else {
+                printError("no projector named '\(name)'; known projectors: \(known.sorted().joined(separator: ", "))")
+                throw ExitCode.failure
+            }
+            if !yes {
+                guard isatty(STDIN_FILENO) != 0 else {
+                    printError("reset empties the \(name) read model; pass --yes to confirm when not at a terminal")
+                    throw ExitCode.failure
+                }
+                print("This empties the \(name) read model; readers see it empty until it is rebuilt.")
+                print("Type the projector's name to confirm: ", terminator: "")
+                guard readLine()?.trimmingCharacters(in: .whitespaces) == name else {
+                    printError("not confirmed; nothing changed")
+                    throw ExitCode.failure
+                }
+            }
+            try await options.withConnection(label: "erp.projections") { connection, logger in
+                try await ProjectionControl(projectors: Projectors.all(), logger: logger).reset(name, on: connection)
+            }
+            print("\(name) reset; its runner rebuilds it from the start of the log")
         }
     }
 }

@@ -182,7 +182,7 @@ import Testing
             }
             #expect(applied == 2)
             let status = try await test.withConnection {
-                try await ProjectionControl(known: ["recorder"], logger: test.logger).status(on: $0)
+                try await ProjectionControl(projectors: [RecordingProjector(name: "recorder")], logger: test.logger).status(on: $0)
             }
             #expect(status.first?.checkpoint.position == 5)
             #expect(status.first?.lagEvents == 0)
@@ -276,7 +276,7 @@ import Testing
                 configuration: .init(pollInterval: .milliseconds(20), runner: .init(maximumFailures: 3, retryDelay: .milliseconds(5))),
                 logger: test.logger
             )
-            let control = ProjectionControl(known: ["fragile", "steady"], logger: test.logger)
+            let control = ProjectionControl(projectors: [RecordingProjector(name: "fragile"), RecordingProjector(name: "steady")], logger: test.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await pipeline.run() }
                 try await eventually("fragile stalls") {

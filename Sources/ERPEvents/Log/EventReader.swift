@@ -46,13 +46,16 @@ public struct EventReader: Sendable {
     ///   - checkpoint: Where the reader stands.
     ///   - types: The event types to return; `nil` returns every type.
     ///   - limit: How many events to scan at most.
+    ///   - bound: Read no further than this event; `nil` reads up to the horizon.
     ///   - connection: A connection that is not inside a transaction that has written.
     public func read(
         after checkpoint: EventCheckpoint,
         types: Set<String>?,
         limit: Int,
+        through bound: EventCheckpoint? = nil,
         on connection: PostgresConnection
     ) async throws -> Batch {
+        let last = bound ?? EventCheckpoint(tx: UInt64(Int64.max), position: Int64.max)
         // The text form of tx is named tx_text: an output column called tx would win
         // over the table's column in ORDER BY and sort "1092" before "821".
         let wanted = types.map { Array($0) } ?? []
@@ -68,6 +71,7 @@ public struct EventReader: Sendable {
               FROM (SELECT e.*, e.tx < pg_snapshot_xmin(pg_current_snapshot()) AS visible
                       FROM events e
                      WHERE (e.tx, e.position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
+                       AND (e.tx, e.position) <= (\(String(last.tx))::xid8, \(last.position))
                      ORDER BY e.tx, e.position
                      LIMIT \(limit)) e
              ORDER BY tx, position

@@ -15,12 +15,21 @@ public struct ProjectionStatus: Sendable, Codable, Equatable {
     public var lagEvents: Int64
     /// Age of the oldest event after the checkpoint, in seconds; 0 when caught up.
     public var lagSeconds: Double
-    /// `running` or `stalled`.
+    /// `running`, `stalled` or `paused`.
     public var state: String
     /// While stalled: the event that kept failing.
     public var failedPosition: Int64?
     /// While stalled: the last error it raised.
     public var lastError: String?
+    /// The projector code version that built the stored read model.
+    public var builtWithVersion: Int
+    /// The projector code version of this build; `nil` for a projector this build lacks.
+    public var codeVersion: Int?
+    /// A replay in progress: who runs it and how far it is, e.g. `412000/1000000 events`.
+    public var replay: String?
+
+    /// The read model was built by older projector code: `erp replay` rebuilds it.
+    public var isBehindCode: Bool { codeVersion.map { builtWithVersion < $0 } ?? false }
 }
 
 /// Reads and changes projector state in `projector_checkpoints`.
@@ -34,14 +43,25 @@ public struct ProjectionControl: Sendable {
         }
     }
 
-    /// The projectors this build runs, by name.
-    public let known: [String]
+    /// The projectors this build runs.
+    public let projectors: [any Projector]
     let logger: Logger
 
-    /// Creates the control for the projectors named `known`.
-    public init(known: [String], logger: Logger) {
-        self.known = known
+    /// Their names.
+    public var known: [String] { projectors.map(\.name) }
+
+    /// Creates the control for `projectors`.
+    public init(projectors: [any Projector], logger: Logger) {
+        self.projectors = projectors
         self.logger = logger
+    }
+
+    /// The projector named `name`.
+    ///
+    /// - Throws: ``UnknownProjector`` listing the known ones.
+    public func projector(named name: String) throws -> any Projector {
+        guard let projector = projectors.first(where: { $0.name == name }) else { throw UnknownProjector(name: name, known: known) }
+        return projector
     }
 
     /// The status of every known projector, and of any other that has a checkpoint row.
@@ -51,7 +71,11 @@ public struct ProjectionControl: Sendable {
         let rows = try await connection.query(
             """
             SELECT c.name, c.tx::text, c.position, c.state, c.failed_position, c.last_error,
-                   lag.events, lag.seconds
+                   lag.events, lag.seconds, c.code_version,
+                   (SELECT r.holder || ': ' || r.events_done || '/' || r.events_total || ' events'
+                      FROM projection_replays r
+                     WHERE r.projector = c.name
+                       AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.backend_pid))
               FROM projector_checkpoints c
               CROSS JOIN LATERAL (
                     SELECT count(*) AS events,
@@ -62,45 +86,111 @@ public struct ProjectionControl: Sendable {
             """,
             logger: logger
         )
-        for try await (name, tx, position, state, failedPosition, lastError, lagEvents, lagSeconds)
-            in rows.decode((String, String, Int64, String, Int64?, String?, Int64, Double).self)
+        let versions = Dictionary(projectors.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
+        for try await (name, tx, position, state, failedPosition, lastError, lagEvents, lagSeconds, builtWith, replay)
+            in rows.decode((String, String, Int64, String, Int64?, String?, Int64, Double, Int, String?).self)
         {
             stored[name] = ProjectionStatus(
                 name: name, checkpoint: EventCheckpoint(tx: try parseTransactionID(tx), position: position),
                 head: head, lagEvents: lagEvents, lagSeconds: max(0, lagSeconds), state: state,
-                failedPosition: failedPosition, lastError: lastError
+                failedPosition: failedPosition, lastError: lastError, builtWithVersion: builtWith,
+                codeVersion: versions[name], replay: replay
             )
         }
-        for name in known where stored[name] == nil {
+        for projector in projectors where stored[projector.name] == nil {
+            // Never run: its runner will build it from the start with this code.
             let lag = try await lagFromStart(on: connection)
-            stored[name] = ProjectionStatus(
-                name: name, checkpoint: .start, head: head, lagEvents: lag.events, lagSeconds: lag.seconds,
-                state: "running", failedPosition: nil, lastError: nil
+            stored[projector.name] = ProjectionStatus(
+                name: projector.name, checkpoint: .start, head: head, lagEvents: lag.events, lagSeconds: lag.seconds,
+                state: "running", failedPosition: nil, lastError: nil, builtWithVersion: projector.version,
+                codeVersion: projector.version, replay: nil
             )
         }
         return stored.values.sorted { $0.name < $1.name }
     }
 
-    /// Clears a stalled projector so its runner tries the failing event again, and wakes it.
+    /// Clears a stalled or paused projector so its runner goes on (a stalled one with the
+    /// event it failed on), and wakes it.
     ///
     /// - Throws: ``UnknownProjector`` when no projector has that name.
-    /// - Returns: Whether it was stalled.
+    /// - Returns: Whether it was stalled or paused.
     @discardableResult
     public func resume(_ name: String, on connection: PostgresConnection) async throws -> Bool {
-        guard known.contains(name) else { throw UnknownProjector(name: name, known: known) }
-        let rows = try await connection.query(
+        _ = try projector(named: name)
+        let resumed = try await connection.execute(
             """
             UPDATE projector_checkpoints
                SET state = 'running', failed_position = NULL, last_error = NULL, updated_at = now()
-             WHERE name = \(name) AND state = 'stalled'
+             WHERE name = \(name) AND state IN ('stalled', 'paused')
             RETURNING 1
             """,
             logger: logger
         )
-        var resumed = false
-        for try await _ in rows { resumed = true }
         try await connection.query("SELECT pg_notify(\(EventReader.channel), '')", logger: logger)
-        return resumed
+        return resumed > 0
+    }
+
+    /// Stops a projector's runner, wherever it runs, until ``resume(_:on:)``.
+    ///
+    /// The runner stops at its next batch (a batch in flight rolls back) and, when idle,
+    /// within its checkpoint recheck interval. Its read model keeps serving, growing stale.
+    ///
+    /// - Throws: ``UnknownProjector`` when no projector has that name.
+    /// - Returns: Whether it was not paused already.
+    @discardableResult
+    public func pause(_ name: String, on connection: PostgresConnection) async throws -> Bool {
+        let projector = try projector(named: name)
+        try await connection.query(
+            """
+            INSERT INTO projector_checkpoints (name, code_version) VALUES (\(name), \(projector.version))
+            ON CONFLICT (name) DO NOTHING
+            """,
+            logger: logger
+        )
+        return try await connection.execute(
+            """
+            UPDATE projector_checkpoints SET state = 'paused', updated_at = now()
+             WHERE name = \(name) AND state <> 'paused'
+            RETURNING 1
+            """,
+            logger: logger
+        ) > 0
+    }
+
+    /// Empties a projector's read model and moves its checkpoint to the start of the log,
+    /// so its runner rebuilds it in place (readers see it empty, then filling). A table
+    /// others write to as well (``ReadModelTable/Rebuild/addMissing(key:)``) keeps its rows.
+    ///
+    /// - Throws: ``UnknownProjector``; ``ReplayInProgress`` while a replay of it runs.
+    public func reset(_ name: String, on connection: PostgresConnection) async throws {
+        let projector = try projector(named: name)
+        let lock = ReplayLock(projector: name, logger: logger)
+        try await lock.acquire(holder: ReplayLock.holder(command: "erp projections reset"), on: connection)
+        do {
+            try await connection.inLockingTransaction(logger: logger) { transaction in
+                let replaced = projector.tables.filter { $0.rebuild == .replace }.map(\.name)
+                if let bad = replaced.first(where: { !ShadowTables.isPlainName($0) }) { throw ShadowTables.InvalidName(name: bad) }
+                let emptied = replaced.map { "public.\($0)" }
+                if !emptied.isEmpty {
+                    try await transaction.query("TRUNCATE \(unescaped: emptied.joined(separator: ", "))", logger: logger)
+                }
+                try await transaction.query(
+                    """
+                    INSERT INTO projector_checkpoints AS c (name, code_version) VALUES (\(name), \(projector.version))
+                    ON CONFLICT (name) DO UPDATE
+                       SET tx = '0', position = 0, code_version = EXCLUDED.code_version,
+                           state = CASE c.state WHEN 'paused' THEN 'paused' ELSE 'running' END,
+                           failed_position = NULL, last_error = NULL, updated_at = now()
+                    """,
+                    logger: logger
+                )
+                try await transaction.query("SELECT pg_notify(\(EventReader.channel), '')", logger: logger)
+            }
+        } catch {
+            if !connection.isClosed { try? await lock.release(on: connection) }
+            throw error
+        }
+        try await lock.release(on: connection)
     }
 
     private func lagFromStart(on connection: PostgresConnection) async throws -> (events: Int64, seconds: Double) {

@@ -15,6 +15,17 @@ public protocol Projector: Sendable {
     /// past other types too, without their payloads being read.
     var eventTypes: Set<String>? { get }
 
+    /// The version of the code that turns events into the read model. Raise it when a
+    /// change would build a different read model from the same events: the stored
+    /// projection then shows as behind until `erp replay` rebuilds it. The default is 1.
+    var version: Int { get }
+
+    /// The tables it writes, which `erp replay` rebuilds and `erp projections reset`
+    /// empties. Write them by unqualified name: a rebuild runs ``apply(_:in:logger:)``
+    /// with its own copies first on the search path. The default is none, and a
+    /// projector without tables cannot be replayed.
+    var tables: [ReadModelTable] { get }
+
     /// Applies `events`, in log order, to the read model.
     ///
     /// - Parameters:
@@ -33,5 +44,33 @@ public protocol Projector: Sendable {
 }
 
 extension Projector {
+    public var version: Int { 1 }
+
+    public var tables: [ReadModelTable] { [] }
+
     public func didCommit(_ events: [RecordedEvent], logger: Logger) async {}
+}
+
+/// A table a projector writes, and what a rebuild does with it.
+public struct ReadModelTable: Sendable, Hashable {
+    /// How a rebuild treats the live table.
+    public enum Rebuild: Sendable, Hashable {
+        /// The projector alone writes it: a rebuild builds a new one and swaps it in.
+        case replace
+        /// Others write to it too (an operator's acknowledgement, a scheduled job): the
+        /// live rows are kept and a rebuild adds the rows it built that the live table
+        /// lacks, matched by the unique column `key`.
+        case addMissing(key: String)
+    }
+
+    /// The table's name in the public schema.
+    public var name: String
+    /// What a rebuild does with it.
+    public var rebuild: Rebuild
+
+    /// A table that a rebuild replaces.
+    public static func replaced(_ name: String) -> Self { Self(name: name, rebuild: .replace) }
+
+    /// A table to which a rebuild adds the rows it lacks, matched by `key`.
+    public static func addingMissing(_ name: String, key: String) -> Self { Self(name: name, rebuild: .addMissing(key: key)) }
 }

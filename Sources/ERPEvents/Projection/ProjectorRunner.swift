@@ -28,6 +28,9 @@ public final class ProjectorRunner: Sendable {
         /// How often progress through events of other types alone is stored (it needs no
         /// transaction of its own until then).
         public var skippedCheckpointInterval: Duration
+        /// How long an idle runner trusts the checkpoint it remembers before reading the
+        /// stored one again, to notice a pause, a reset or a replay's swap.
+        public var checkpointRecheckInterval: Duration
 
         /// Creates a configuration; the defaults suit production.
         public init(
@@ -35,13 +38,15 @@ public final class ProjectorRunner: Sendable {
             maximumFailures: Int = 5,
             retryDelay: Duration = .milliseconds(200),
             maximumRetryDelay: Duration = .seconds(10),
-            skippedCheckpointInterval: Duration = .seconds(1)
+            skippedCheckpointInterval: Duration = .seconds(1),
+            checkpointRecheckInterval: Duration = .seconds(1)
         ) {
             self.batchSize = batchSize
             self.maximumFailures = maximumFailures
             self.retryDelay = retryDelay
             self.maximumRetryDelay = maximumRetryDelay
             self.skippedCheckpointInterval = skippedCheckpointInterval
+            self.checkpointRecheckInterval = checkpointRecheckInterval
         }
     }
 
@@ -53,7 +58,7 @@ public final class ProjectorRunner: Sendable {
         /// older open transaction; the runner looks again soon instead of waiting for a
         /// notification, since that transaction may end without one.
         case heldBack(applied: Int)
-        /// The projector is stalled and waits for `erp projections resume`.
+        /// The projector is stalled or paused and waits for `erp projections resume`.
         case stalled
         /// Asked to stop between batches.
         case stopped
@@ -67,10 +72,11 @@ public final class ProjectorRunner: Sendable {
         }
     }
 
-    /// The checkpoint moved under us: another instance applied this range.
+    /// The checkpoint moved under us (another instance, a replay's swap or a reset moved
+    /// it) or the projector was paused.
     struct CheckpointConflict: Error, CustomStringConvertible {
         var projector: String
-        var description: String { "the checkpoint of \(projector) was moved by another instance" }
+        var description: String { "the checkpoint of \(projector) was moved or the projector paused" }
     }
 
     /// The projector this runner keeps up to date.
@@ -88,10 +94,12 @@ public final class ProjectorRunner: Sendable {
     /// checkpoint catches up with them every `skippedCheckpointInterval` (or with the next
     /// applied batch), so a projector that ignores most events does not commit once per
     /// event. Forgetting this (a restart) only means reading those events again.
+    /// `verifiedAt` is when the stored checkpoint was last read or moved by this runner.
     private struct Position {
         var stored: EventCheckpoint
         var reached: EventCheckpoint
         var storedAt: ContinuousClock.Instant
+        var verifiedAt: ContinuousClock.Instant
     }
 
     private let lastSeen = Mutex<Position?>(nil)
@@ -192,7 +200,10 @@ public final class ProjectorRunner: Sendable {
         // Another instance may have moved the checkpoint while this one stood by.
         lastSeen.withLock { $0 = nil }
         try await connection.query(
-            "INSERT INTO projector_checkpoints (name) VALUES (\(projector.name)) ON CONFLICT (name) DO NOTHING",
+            """
+            INSERT INTO projector_checkpoints (name, code_version) VALUES (\(projector.name), \(projector.version))
+            ON CONFLICT (name) DO NOTHING
+            """,
             logger: logger
         )
         let rows = try await connection.query(
@@ -210,9 +221,18 @@ public final class ProjectorRunner: Sendable {
     ///
     /// - Throws: Connection failures; projector errors are retried and end in ``Outcome/stalled``.
     public func catchUp(on connection: PostgresConnection) async throws -> Outcome {
-        // While this runner holds the lock only it moves the checkpoint, so it reads the
-        // stored one once; a stall, a takeover or a conflict makes it read it again.
-        let remembered = lastSeen.withLock { $0 }
+        // While this runner holds the lock only it applies events, so it reads the stored
+        // checkpoint once; a stall, a takeover or a conflict makes it read it again, and
+        // so does an idle spell, in which an operator may have paused or reset it.
+        var remembered = lastSeen.withLock { $0 }
+        if let seen = remembered, ContinuousClock.now - seen.verifiedAt >= configuration.checkpointRecheckInterval {
+            guard let loaded = try await loadCheckpoint(on: connection) else {
+                lastSeen.withLock { $0 = nil }
+                return .stalled
+            }
+            remembered = loaded == seen.stored ? Position(stored: seen.stored, reached: seen.reached, storedAt: seen.storedAt, verifiedAt: .now) : nil
+            if remembered == nil { logger.info("checkpoint moved by a reset or a replay; continuing from it", metadata: ["checkpoint": "\(loaded)"]) }
+        }
         var stored: EventCheckpoint
         if let remembered {
             stored = remembered.stored
@@ -221,21 +241,23 @@ public final class ProjectorRunner: Sendable {
             stored = loaded
         }
         var storedAt = remembered?.storedAt ?? .now
+        var verifiedAt = remembered?.verifiedAt ?? .now
         var checkpoint = remembered?.reached ?? stored
         var keep = true
         defer {
-            lastSeen.withLock { [stored, checkpoint, storedAt, keep] in
-                $0 = keep ? Position(stored: stored, reached: checkpoint, storedAt: storedAt) : nil
+            lastSeen.withLock { [stored, checkpoint, storedAt, verifiedAt, keep] in
+                $0 = keep ? Position(stored: stored, reached: checkpoint, storedAt: storedAt, verifiedAt: verifiedAt) : nil
             }
         }
-        /// Starts again from the stored checkpoint another instance moved; `false` when stalled.
+        /// Starts again from the stored checkpoint, moved by another instance, a replay or a
+        /// reset; `false` when stalled or paused.
         func reloadAfterConflict() async throws -> Bool {
-            logger.warning("checkpoint moved by another instance; reloading it")
+            logger.info("checkpoint moved or projector paused; reloading it")
             guard let reloaded = try await loadCheckpoint(on: connection) else {
                 keep = false
                 return false
             }
-            (stored, checkpoint) = (reloaded, reloaded)
+            (stored, checkpoint, verifiedAt) = (reloaded, reloaded, .now)
             return true
         }
         var applied = 0
@@ -295,7 +317,7 @@ public final class ProjectorRunner: Sendable {
                     continue
                 }
                 if !batch.events.isEmpty { await projector.didCommit(batch.events, logger: logger) }
-                (stored, checkpoint, storedAt) = (end, end, .now)
+                (stored, checkpoint, storedAt, verifiedAt) = (end, end, .now, .now)
                 applied += batch.events.count
                 if let target = isolateUntil, end >= target { isolateUntil = nil }
                 failures = 0
@@ -306,7 +328,7 @@ public final class ProjectorRunner: Sendable {
             if checkpoint != stored, ContinuousClock.now - storedAt >= configuration.skippedCheckpointInterval {
                 do {
                     try await moveCheckpoint(from: stored, to: checkpoint, on: connection)
-                    (stored, storedAt) = (checkpoint, .now)
+                    (stored, storedAt, verifiedAt) = (checkpoint, .now, .now)
                 } catch is CheckpointConflict {
                     guard try await reloadAfterConflict() else { return .stalled }
                     continue
@@ -320,7 +342,7 @@ public final class ProjectorRunner: Sendable {
         }
     }
 
-    /// The stored checkpoint, or `nil` when the projector is stalled.
+    /// The stored checkpoint, or `nil` when the projector is stalled or paused.
     private func loadCheckpoint(on connection: PostgresConnection) async throws -> EventCheckpoint? {
         let rows = try await connection.query(
             "SELECT tx::text, position, state FROM projector_checkpoints WHERE name = \(projector.name)",
@@ -342,6 +364,7 @@ public final class ProjectorRunner: Sendable {
             UPDATE projector_checkpoints
                SET tx = \(String(new.tx))::xid8, position = \(new.position), updated_at = now()
              WHERE name = \(projector.name) AND tx = \(String(old.tx))::xid8 AND position = \(old.position)
+               AND state = 'running'
             RETURNING 1
             """,
             logger: logger

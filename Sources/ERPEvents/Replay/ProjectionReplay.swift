@@ -1,0 +1,314 @@
+// Rebuilds one projector's read model from the log, beside the live one, and swaps it in.
+public import ERPStore
+import Foundation
+public import Logging
+import PostgresNIO
+
+/// Rebuilds a projector's read model from the event log with zero downtime.
+///
+/// 1. Takes the projector's replay lock (a second replay is refused, naming the holder).
+/// 2. Builds into empty copies of its tables (``ShadowTables``) from the start of the
+///    log, batch by batch, each batch its own short transaction, so the rebuild never
+///    holds the visibility horizon back; the live projection keeps serving reads and
+///    its runner keeps applying new events.
+/// 3. At the head, one transaction locks the live tables, applies what arrived
+///    meanwhile, swaps the copies in and moves the checkpoint to where the rebuild
+///    stands. Readers wait for that transaction and then see the new read model; the
+///    live runner's next checkpoint move fails its compare-and-set, and it continues
+///    from the new checkpoint.
+///
+/// A dry run builds the same way up to the live checkpoint and reports how the result
+/// differs from the live projection instead of swapping. Whatever stops a replay
+/// (cancellation, an error, a lost connection) leaves the live projection untouched;
+/// the copies are dropped, or, when the connection is gone, by the next replay.
+public struct ProjectionReplay: Sendable {
+    /// Tuning for a replay.
+    public struct Configuration: Sendable {
+        /// Events scanned per transaction while building.
+        public var batchSize: Int
+        /// Differences a dry run lists (all are counted).
+        public var differenceLimit: Int
+
+        /// Creates a configuration; the defaults suit production.
+        public init(batchSize: Int = 10_000, differenceLimit: Int = 20) {
+            self.batchSize = batchSize
+            self.differenceLimit = differenceLimit
+        }
+    }
+
+    /// How far a replay is, after each batch.
+    public struct Progress: Sendable {
+        /// The projector.
+        public var projector: String
+        /// Events scanned so far (of every type: the log is read in full).
+        public var done: Int64
+        /// Events to scan as counted when the replay started; new ones may add to it.
+        public var total: Int64
+        /// Time since building started.
+        public var elapsed: Duration
+
+        /// Events per second so far.
+        public var rate: Double {
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return seconds > 0 ? Double(done) / seconds : 0
+        }
+
+        /// Estimated time left at the rate so far, when there is one.
+        public var remaining: Duration? {
+            guard rate > 0, total >= done else { return nil }
+            return .milliseconds(Int64(Double(total - done) / rate * 1000))
+        }
+    }
+
+    /// What a replay did.
+    public struct Outcome: Sendable, Codable {
+        /// The projector.
+        public var projector: String
+        /// `swapped` or `dry-run`.
+        public var mode: String
+        /// Events scanned.
+        public var events: Int64
+        /// Events of the projector's types applied.
+        public var applied: Int64
+        /// Where the rebuilt read model stands.
+        public var checkpoint: EventCheckpoint
+        /// Seconds from start to finish.
+        public var seconds: Double
+        /// Rows the swap added to tables others write to (missed notifications, say).
+        public var addedRows: Int
+        /// Dry run: the first differences from the live projection.
+        public var differences: [ProjectionDifference]
+        /// Dry run: how many differences there are in all.
+        public var differenceCount: Int
+    }
+
+    /// The replay could not finish; the live projection is as it was.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// An event position given to `--from` that is past the end of the log.
+    public struct NoEventsFrom: Error, CustomStringConvertible {
+        public var position: Int64
+        public var description: String { "no event at or after position \(position)" }
+    }
+
+    let projector: any Projector
+    let database: Database
+    let configuration: Configuration
+    let logger: Logger
+
+    /// Creates a replay of `projector`; nothing connects until ``run(dryRun:from:progress:)``.
+    public init(projector: any Projector, database: Database, configuration: Configuration = .init(), logger: Logger) {
+        self.projector = projector
+        self.database = database
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "projector"] = "\(projector.name)"
+        self.logger = logger
+    }
+
+    /// Rebuilds the read model and swaps it in, or, for a dry run, compares it with the live one.
+    ///
+    /// - Parameters:
+    ///   - dryRun: Compare with the live projection and drop the rebuild instead of swapping.
+    ///   - from: Build from this event position on (the first event at or after it, and
+    ///     everything after it in log order) instead of the start of the log.
+    ///   - holder: Who runs it, as a refused second replay shows it; by default the host and process.
+    ///   - progress: Called after every batch.
+    /// - Throws: ``ReplayInProgress``; ``NoEventsFrom``; `CancellationError` when the task is
+    ///   cancelled; ``Failure`` when the database goes away; a projector's error. In each
+    ///   case the live projection is untouched.
+    public func run(
+        dryRun: Bool, from: Int64? = nil, holder: String? = nil,
+        progress: @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> Outcome {
+        guard !projector.tables.isEmpty else {
+            throw Failure(description: "\(projector.name) declares no read-model tables, so it cannot be rebuilt")
+        }
+        let shadow = try ShadowTables(projector: projector.name, tables: projector.tables, logger: logger)
+        let lock = ReplayLock(projector: projector.name, logger: logger)
+        let connection: PostgresConnection
+        do {
+            connection = try await database.connect(as: "erp-replay:\(projector.name)")
+        } catch {
+            throw Failure(description: "cannot connect to replay \(projector.name): \(databaseErrorMessage(error, configuration: database.configuration))")
+        }
+        var swapping = false
+        do {
+            try await lock.acquire(holder: holder ?? ReplayLock.holder(command: "erp replay"), on: connection)
+            let outcome = try await rebuild(dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, swapping: &swapping, progress: progress)
+            try await shadow.drop(on: connection)
+            try await lock.release(on: connection)
+            try? await connection.close()
+            return outcome
+        } catch {
+            let lost = connection.isClosed || (error as? PSQLError)?.isConnectionFailure == true || error is ConnectionClosed
+            if !lost, !(error is ReplayInProgress) {
+                // In a task of its own, so an interrupted replay still drops its copies.
+                try? await Task {
+                    try await shadow.drop(on: connection)
+                    try await lock.release(on: connection)
+                }.value
+            }
+            try? await connection.close()
+            if lost {
+                let message = databaseErrorMessage(error, configuration: database.configuration)
+                throw Failure(
+                    description: swapping
+                        ? "lost the database connection while swapping in the rebuilt \(projector.name): \(message). "
+                            + "The swap either committed whole or not at all; `erp projections status` shows the checkpoint"
+                        : "lost the database connection during the replay of \(projector.name): \(message). "
+                            + "The live projection is untouched; run the replay again to start over"
+                )
+            }
+            throw error
+        }
+    }
+
+    private func rebuild(
+        dryRun: Bool, from: Int64?, shadow: ShadowTables, lock: ReplayLock, on connection: PostgresConnection,
+        swapping: inout Bool, progress: @Sendable (Progress) -> Void
+    ) async throws -> Outcome {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let reader = EventReader(logger: logger)
+        try await connection.query("SET synchronous_commit = off", logger: logger)
+        try await ensureCheckpointRow(on: connection)
+        var checkpoint = try await startingPoint(from: from, on: connection)
+        let total = try await connection.value(
+            "SELECT count(*) FROM events WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))",
+            as: Int64.self, logger: logger
+        ) ?? 0
+        try await shadow.create(on: connection)
+        try await shadow.route(connection)
+        logger.info("replay building", metadata: ["events": "\(total)", "dryRun": "\(dryRun)", "from": "\(checkpoint)"])
+
+        var done: Int64 = 0
+        var applied: Int64 = 0
+        var reportedAt = clock.now
+        /// Applies batches after `checkpoint` (up to `bound`) until the horizon, inside
+        /// `transaction` when given, else one transaction per batch.
+        func build(through bound: EventCheckpoint?, in transaction: PostgresConnection?) async throws {
+            while true {
+                try Task.checkCancellation()
+                try connection.ensureOpen()
+                let batch = try await reader.read(
+                    after: checkpoint, types: projector.eventTypes, limit: configuration.batchSize, through: bound,
+                    on: transaction ?? connection
+                )
+                guard let end = batch.end else { return }
+                if !batch.events.isEmpty {
+                    if let transaction {
+                        try await projector.apply(batch.events, in: transaction, logger: logger)
+                    } else {
+                        try await connection.inTransaction(logger: logger) { try await projector.apply(batch.events, in: $0, logger: logger) }
+                    }
+                }
+                checkpoint = end
+                done += Int64(batch.scanned)
+                applied += Int64(batch.events.count)
+                progress(Progress(projector: projector.name, done: done, total: max(total, done), elapsed: clock.now - started))
+                if transaction == nil, clock.now - reportedAt >= .seconds(2) {
+                    try await lock.report(done: done, total: max(total, done), on: connection)
+                    reportedAt = clock.now
+                }
+                if batch.isLast { return }
+            }
+        }
+
+        if dryRun {
+            // Compare at the live checkpoint: build up to it, then hold the live runner's
+            // writes off while the last stretch is applied and the two are compared.
+            try await build(through: try await liveCheckpoint(on: connection), in: nil)
+            try await shadow.analyze(on: connection)
+            let (differences, count) = try await connection.inLockingTransaction(logger: logger) { transaction in
+                try await shadow.lockLive(exclusive: false, in: transaction)
+                let live = try await liveCheckpoint(on: transaction)
+                guard live >= checkpoint else {
+                    throw Failure(description: "the live checkpoint of \(projector.name) moved back (a reset?) during the dry run; run it again")
+                }
+                try await build(through: live, in: transaction)
+                return try await shadow.differences(limit: configuration.differenceLimit, in: transaction)
+            }
+            return Outcome(
+                projector: projector.name, mode: "dry-run", events: done, applied: applied, checkpoint: checkpoint,
+                seconds: seconds(clock.now - started), addedRows: 0, differences: differences, differenceCount: count
+            )
+        }
+
+        try await build(through: nil, in: nil)
+        try await shadow.analyze(on: connection)
+        swapping = true
+        let added = try await connection.inLockingTransaction(logger: logger) { transaction in
+            try await shadow.lockLive(exclusive: true, in: transaction)
+            // The live runner cannot move the checkpoint past this point now.
+            try await transaction.query("SELECT 1 FROM projector_checkpoints WHERE name = \(projector.name) FOR UPDATE", logger: logger)
+            try await build(through: nil, in: transaction)
+            let added = try await shadow.swap(in: transaction)
+            try await transaction.query(
+                """
+                UPDATE projector_checkpoints
+                   SET tx = \(String(checkpoint.tx))::xid8, position = \(checkpoint.position),
+                       code_version = \(projector.version),
+                       state = CASE state WHEN 'paused' THEN 'paused' ELSE 'running' END,
+                       failed_position = NULL, last_error = NULL, updated_at = now()
+                 WHERE name = \(projector.name)
+                """,
+                logger: logger
+            )
+            try await transaction.query("SELECT pg_notify(\(EventReader.channel), '')", logger: logger)
+            return added
+        }
+        swapping = false
+        logger.info("replay swapped in", metadata: ["events": "\(done)", "checkpoint": "\(checkpoint)", "addedRows": "\(added)"])
+        return Outcome(
+            projector: projector.name, mode: "swapped", events: done, applied: applied, checkpoint: checkpoint,
+            seconds: seconds(clock.now - started), addedRows: added, differences: [], differenceCount: 0
+        )
+    }
+
+    private func ensureCheckpointRow(on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO projector_checkpoints (name, code_version) VALUES (\(projector.name), \(projector.version))
+            ON CONFLICT (name) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
+    /// The checkpoint just before the first event at or after `from` in log order, or the start.
+    private func startingPoint(from position: Int64?, on connection: PostgresConnection) async throws -> EventCheckpoint {
+        guard let position else { return .start }
+        let first = try await connection.rows(
+            "SELECT tx::text, position FROM events WHERE position >= \(position) ORDER BY position LIMIT 1",
+            as: (String, Int64).self, logger: logger
+        ).first
+        guard let (tx, _) = first else { throw NoEventsFrom(position: position) }
+        let before = try await connection.rows(
+            """
+            SELECT tx::text, position FROM events
+             WHERE (tx, position) < (\(tx)::xid8, (SELECT min(position) FROM events WHERE position >= \(position) AND tx = \(tx)::xid8))
+             ORDER BY tx DESC, position DESC
+             LIMIT 1
+            """,
+            as: (String, Int64).self, logger: logger
+        ).first
+        guard let (beforeTx, beforePosition) = before else { return .start }
+        return EventCheckpoint(tx: try parseTransactionID(beforeTx), position: beforePosition)
+    }
+
+    private func liveCheckpoint(on connection: PostgresConnection) async throws -> EventCheckpoint {
+        let row = try await connection.rows(
+            "SELECT tx::text, position FROM projector_checkpoints WHERE name = \(projector.name)",
+            as: (String, Int64).self, logger: logger
+        ).first
+        guard let (tx, position) = row else { return .start }
+        return EventCheckpoint(tx: try parseTransactionID(tx), position: position)
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

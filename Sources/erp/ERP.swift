@@ -12,7 +12,7 @@ struct ERP: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProjectionsCommand.self, EventsCommand.self, ReplayCommand.self,
-            JobsCommand.self,
+            JobsCommand.self, SeedCommand.self, VerifyCommand.self,
         ]
     )
 }

@@ -182,7 +182,7 @@ public struct ProjectionReplay: Sendable {
         ) ?? 0
         try await shadow.create(on: connection)
         try await shadow.route(connection)
-        logger.info("replay building", metadata: ["events": "\(total)", "dryRun": "\(dryRun)", "from": "\(checkpoint)"])
+        logger.debug("replay building", metadata: ["events": "\(total)", "dryRun": "\(dryRun)", "from": "\(checkpoint)"])
 
         var done: Int64 = 0
         var applied: Int64 = 0
@@ -261,7 +261,7 @@ public struct ProjectionReplay: Sendable {
             return added
         }
         swapping = false
-        logger.info("replay swapped in", metadata: ["events": "\(done)", "checkpoint": "\(checkpoint)", "addedRows": "\(added)"])
+        logger.debug("replay swapped in", metadata: ["events": "\(done)", "checkpoint": "\(checkpoint)", "addedRows": "\(added)"])
         return Outcome(
             projector: projector.name, mode: "swapped", events: done, applied: applied, checkpoint: checkpoint,
             seconds: seconds(clock.now - started), addedRows: added, differences: [], differenceCount: 0

@@ -8,7 +8,7 @@ import Testing
         try await TestDatabase.withDatabase { test in
             let server = try ERPProcess.start(
                 ["serve", "--no-api", "--poll-interval", "20"],
-                environment: ["DATABASE_URL": "postgres://\(test.configuration.username)@\(test.configuration.host):\(test.configuration.port)/\(test.configuration.database)"]
+                environment: ["DATABASE_URL": test.url]
             )
             let errors = Task { await server.readErrors() }
             try await test.withConnection { writer in
@@ -69,7 +69,7 @@ import Testing
 
     @Test func statusAndResumeFromTheCommandLine() async throws {
         try await TestDatabase.withDatabase { test in
-            let environment = ["DATABASE_URL": "postgres://\(test.configuration.username)@\(test.configuration.host):\(test.configuration.port)/\(test.configuration.database)"]
+            let environment = ["DATABASE_URL": test.url]
             try await test.execute("INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.happened', 't', '1', '{}')")
             let status = try await ERPProcess.run(["projections", "status", "--json"], environment: environment)
             #expect(status.status == 0, "\(status.errors)")

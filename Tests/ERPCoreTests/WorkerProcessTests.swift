@@ -10,9 +10,8 @@ import Testing
 /// `erp worker` and `erp jobs` as real processes.
 @Suite struct WorkerProcessTests {
     static func environment(_ test: TestDatabase, webhooks: String = "") -> [String: String] {
-        let configuration = test.configuration
-        return [
-            "DATABASE_URL": "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)",
+        [
+            "DATABASE_URL": test.url,
             "ERP_WEBHOOK_URLS": webhooks,
             "ERP_WEBHOOK_SECRET": BackgroundWorkTests.secret,
         ]

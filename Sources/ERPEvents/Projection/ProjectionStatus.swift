@@ -68,14 +68,22 @@ public struct ProjectionControl: Sendable {
     public func status(on connection: PostgresConnection) async throws -> [ProjectionStatus] {
         let head = try await EventReader(logger: logger).head(on: connection)
         var stored: [String: ProjectionStatus] = [:]
+        // A row whose backend is gone was left by a replay that died: not running.
+        let replays = Dictionary(
+            try await connection.rows(
+                """
+                SELECT r.projector, r.holder || ': ' || r.events_done || '/' || r.events_total || ' events'
+                  FROM projection_replays r
+                 WHERE EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.backend_pid)
+                """,
+                as: (String, String).self, logger: logger
+            ),
+            uniquingKeysWith: { first, _ in first }
+        )
         let rows = try await connection.query(
             """
             SELECT c.name, c.tx::text, c.position, c.state, c.failed_position, c.last_error,
-                   lag.events, lag.seconds, c.code_version,
-                   (SELECT r.holder || ': ' || r.events_done || '/' || r.events_total || ' events'
-                      FROM projection_replays r
-                     WHERE r.projector = c.name
-                       AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.backend_pid))
+                   lag.events, lag.seconds, c.code_version
               FROM projector_checkpoints c
               CROSS JOIN LATERAL (
                     SELECT count(*) AS events,
@@ -87,9 +95,10 @@ public struct ProjectionControl: Sendable {
             logger: logger
         )
         let versions = Dictionary(projectors.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
-        for try await (name, tx, position, state, failedPosition, lastError, lagEvents, lagSeconds, builtWith, replay)
-            in rows.decode((String, String, Int64, String, Int64?, String?, Int64, Double, Int, String?).self)
+        for try await (name, tx, position, state, failedPosition, lastError, lagEvents, lagSeconds, builtWith)
+            in rows.decode((String, String, Int64, String, Int64?, String?, Int64, Double, Int).self)
         {
+            let replay = replays[name]
             stored[name] = ProjectionStatus(
                 name: name, checkpoint: EventCheckpoint(tx: try parseTransactionID(tx), position: position),
                 head: head, lagEvents: lagEvents, lagSeconds: max(0, lagSeconds), state: state,
@@ -103,7 +112,7 @@ public struct ProjectionControl: Sendable {
             stored[projector.name] = ProjectionStatus(
                 name: projector.name, checkpoint: .start, head: head, lagEvents: lag.events, lagSeconds: lag.seconds,
                 state: "running", failedPosition: nil, lastError: nil, builtWithVersion: projector.version,
-                codeVersion: projector.version, replay: nil
+                codeVersion: projector.version, replay: replays[projector.name]
             )
         }
         return stored.values.sorted { $0.name < $1.name }

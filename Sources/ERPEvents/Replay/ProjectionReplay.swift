@@ -244,7 +244,13 @@ public struct ProjectionReplay: Sendable {
             try await shadow.lockLive(exclusive: true, in: transaction)
             // The live runner cannot move the checkpoint past this point now.
             try await transaction.query("SELECT 1 FROM projector_checkpoints WHERE name = \(projector.name) FOR UPDATE", logger: logger)
+            let live = try await liveCheckpoint(on: transaction)
             try await build(through: nil, in: transaction)
+            // The live runner read below the same horizon, so the rebuild reaches at least as
+            // far; swapping in anything older would show readers an earlier state.
+            guard checkpoint >= live else {
+                throw Failure(description: "the rebuild of \(projector.name) stands at \(checkpoint), behind the live checkpoint \(live); nothing was swapped, run it again")
+            }
             let added = try await shadow.swap(in: transaction)
             try await transaction.query(
                 """

@@ -43,10 +43,10 @@ enum LiveAPI {
         try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
     }
 
-    /// Applies every event to every projector `erp serve` runs, until none is left.
-    static func catchUpProjections(_ test: TestDatabase) async throws {
+    /// Applies every event to `projectors` (by default every one `erp serve` runs), until none is left.
+    static func catchUpProjections(_ test: TestDatabase, _ projectors: [any Projector] = Projectors.all()) async throws {
         try await test.withConnection { connection in
-            for projector in Projectors.all() {
+            for projector in projectors {
                 let runner = ProjectorRunner(projector: projector, database: test.database, logger: test.logger)
                 #expect(try await runner.tryToBecomeActive(on: connection))
                 try await eventually("\(projector.name) caught up") {

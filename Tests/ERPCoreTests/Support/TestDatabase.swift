@@ -10,6 +10,8 @@ struct TestDatabase {
     let database: Database
     var configuration: DatabaseConfiguration { database.configuration }
     var logger: Logger { database.logger }
+    /// The database's URL, for an `erp` child process's DATABASE_URL.
+    var url: String { "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)" }
 
     /// The server `make test` started, from DATABASE_URL.
     static func serverConfiguration() throws -> DatabaseConfiguration {

@@ -25,6 +25,9 @@ struct Bench: AsyncParsableCommand {
             command handler directly (no HTTP), and as the same statements in a pgbench \
             script. The three run back to back in each run, so their ratio is measured on \
             the same machine state.
+              replay    a stock history of --replay-events events written by `erp seed`'s \
+            generator; `erp replay stock_levels` from the start to the swap, beside one set-based \
+            SQL statement computing the same on-hand totals (the ceiling).
               jobs      --drain-jobs no-op jobs already enqueued; how fast a runner working \
             one queue at --job-concurrency drains them (claims and acknowledgements in \
             batches). Then --latency-jobs jobs enqueued one at a time into an idle runner: \
@@ -67,14 +70,17 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Concurrency of the benchmarked queue: the most jobs claimed and running at once.")
     var jobConcurrency = 500
 
+    @Option(help: "Events in the stock history the replay runs rebuild from.")
+    var replayEvents = 1_000_000
+
     @Option(help: ArgumentHelp("The pgbench executable; found on PATH or under /usr/lib/postgresql when absent.", valueName: "path"))
     var pgbench: String?
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case pipeline, receipts, jobs
+        case pipeline, receipts, jobs, replay
     }
 
-    @Option(help: "Run only this part: pipeline (latency and catch-up), receipts or jobs.")
+    @Option(help: "Run only this part: pipeline (latency and catch-up), receipts, jobs or replay.")
     var only: Suite?
 
     @Flag(help: "Leave the erp_bench database in place afterwards, for a look with psql or pgbench.")
@@ -84,7 +90,7 @@ struct Bench: AsyncParsableCommand {
         guard rate > 0, seconds > 1, backlog > 0, runs > 0, writers > 0, clients > 0, receiptSeconds > 0 else {
             throw ValidationError("--rate, --backlog, --runs, --writers, --clients and --receipt-seconds must be positive and --seconds at least 2")
         }
-        guard drainJobs > 0, latencyJobs > 0, (1...1000).contains(jobConcurrency) else {
+        guard replayEvents > 0, drainJobs > 0, latencyJobs > 0, (1...1000).contains(jobConcurrency) else {
             throw ValidationError("--drain-jobs and --latency-jobs must be positive and --job-concurrency 1…1000")
         }
     }
@@ -108,6 +114,7 @@ struct Bench: AsyncParsableCommand {
                 sections.append(try await receipts(workspace, pgbench: pgbenchPath, logger: logger))
             }
             if only == nil || only == .jobs { sections.append(try await jobs(workspace, logger: logger)) }
+            if only == nil || only == .replay { sections.append(try await replay(workspace, logger: logger)) }
             let version = try await workspace.serverVersion()
             print(header(serverVersion: version) + "\n\n" + sections.joined(separator: "\n\n"))
             if !keepDatabase { try await workspace.drop() }
@@ -163,6 +170,30 @@ struct Bench: AsyncParsableCommand {
         return """
             Job runner — drain: \(drainJobs) pre-enqueued no-op jobs, one runner, queue concurrency \(jobConcurrency); \
             idle latency: \(latencyJobs) sequential jobs, table vacuumed first; server defaults (fsync, synchronous_commit on; worker sessions commit asynchronously)
+
+            \(table.rendered)
+            """
+    }
+
+    private func replay(_ workspace: BenchDatabase, logger: Logger) async throws -> String {
+        let benchmark = ReplayBenchmark(database: workspace.database, logger: logger)
+        progress("seeding a stock history of \(replayEvents) events")
+        let seeded = try await benchmark.seed(replayEvents)
+        var replays: [Double] = []
+        var ceilings: [Double] = []
+        for run in 1...runs {
+            progress("replay run \(run)/\(runs): rebuilding stock_levels")
+            replays.append(try await benchmark.replay())
+            progress("replay run \(run)/\(runs): the set-based SQL ceiling")
+            ceilings.append(try await benchmark.setBasedCeiling())
+        }
+        var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
+        addRow(to: &table, "replay stock_levels, events/s", replays, digits: 0, target: "≥ 100000")
+        addRow(to: &table, "one SQL statement, events/s", ceilings, digits: 0)
+        addRow(to: &table, "replay ÷ SQL", zip(replays, ceilings).map { $0 / max($1, 1) }, digits: 2)
+        return """
+            Replay — `erp replay stock_levels` over \(seeded) seeded events (receipts, issues, transfers, adjustments), \
+            from the start of the log to the swap, beside INSERT … SELECT … GROUP BY over the same movements
 
             \(table.rendered)
             """

@@ -13,6 +13,9 @@ public import PostgresNIO
 public struct StockLevelsProjector: Projector {
     public let name = "stock_levels"
     public let eventTypes: Set<String>? = StockMovingDocument.eventTypes.union(["product.created", "product.updated"])
+    /// Stock events come as their movements in ``StockMovementRows``' compact form; product
+    /// events as JSON.
+    public let payloadSQL: String? = "CASE WHEN type LIKE 'product.%' THEN payload::text ELSE \(StockMovementRows.sql) END"
 
     public let tables: [ReadModelTable] = [.replaced("stock_level_products"), .replaced("stock_levels"), .replaced("stock_level_batches")]
 
@@ -32,18 +35,18 @@ public struct StockLevelsProjector: Projector {
 
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         var products: [Int64: ProductSummary] = [:]
-        var documents: [StockMovingDocument] = []
+        var documents: [[StockMovement]] = []
         for event in events {
             if event.type.hasPrefix("product.") {
                 let product = try event.decodePayload(as: ProductSummary.self)
                 products[product.id] = product
             } else {
-                documents.append(try event.decodePayload(as: StockMovingDocument.self))
+                documents.append(try StockMovementRows.parse(event.payload, position: event.position))
             }
         }
         try await save(Array(products.values), on: transaction, logger: logger)
 
-        let movements = documents.flatMap(\.movements)
+        let movements = documents.flatMap { $0 }
         guard !movements.isEmpty else { return }
         var levels = try await load(Set(movements.map { Place(product: $0.productId, warehouse: $0.warehouseId) }), on: transaction, logger: logger)
         var batches: [BatchPlace: (movement: StockMovement, change: Int64)] = [:]
@@ -51,7 +54,7 @@ public struct StockLevelsProjector: Projector {
             // What the outgoing legs took, per batch (a batch is of one product): a
             // transfer's incoming leg brings it along.
             var taken: [Int64: StockValue] = [:]
-            for movement in document.movements {
+            for movement in document {
                 let place = Place(product: movement.productId, warehouse: movement.warehouseId)
                 var level = levels[place, default: StockValue()]
                 if movement.quantity < 0 {

@@ -17,9 +17,16 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
     public init(_ text: String) throws(Problem) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            (1900...9999).contains(year), (1...12).contains(month), (1...Self.days(in: month, of: year)).contains(day)
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
         else { throw Problem(text: text) }
+        try self.init(year: year, month: month, day: day)
+    }
+
+    /// The date with these numbers, refusing dates the calendar does not have.
+    public init(year: Int, month: Int, day: Int) throws(Problem) {
+        guard (1900...9999).contains(year), (1...12).contains(month), (1...Self.days(in: month, of: year)).contains(day) else {
+            throw Problem(text: "\(year)-\(month)-\(day)")
+        }
         self.year = year
         self.month = month
         self.day = day

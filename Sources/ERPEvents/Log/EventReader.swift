@@ -47,12 +47,14 @@ public struct EventReader: Sendable {
     ///   - types: The event types to return; `nil` returns every type.
     ///   - limit: How many events to scan at most.
     ///   - bound: Read no further than this event; `nil` reads up to the horizon.
+    ///   - payloadSQL: A text expression returned in place of the payload (``Projector/payloadSQL``).
     ///   - connection: A connection that is not inside a transaction that has written.
     public func read(
         after checkpoint: EventCheckpoint,
         types: Set<String>?,
         limit: Int,
         through bound: EventCheckpoint? = nil,
+        payloadSQL: String? = nil,
         on connection: PostgresConnection
     ) async throws -> Batch {
         let last = bound ?? EventCheckpoint(tx: UInt64(Int64.max), position: Int64.max)
@@ -65,7 +67,7 @@ public struct EventReader: Sendable {
         let rows = try await connection.query(
             """
             SELECT position, tx::text AS tx_text, type, aggregate_type, aggregate_id,
-                   CASE WHEN visible AND (\(all) OR type = ANY(\(wanted))) THEN payload::text END,
+                   CASE WHEN visible AND (\(all) OR type = ANY(\(wanted))) THEN COALESCE(\(unescaped: payloadSQL ?? "payload::text"), '') END,
                    CASE WHEN visible AND (\(all) OR type = ANY(\(wanted))) THEN metadata::text END,
                    recorded_at, visible
               FROM (SELECT e.*, e.tx < pg_snapshot_xmin(pg_current_snapshot()) AS visible

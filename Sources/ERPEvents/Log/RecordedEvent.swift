@@ -42,6 +42,10 @@ public struct RecordedEvent: Sendable, Hashable {
     ///
     /// - Throws: `DecodingError` when the payload does not have the shape of `T`.
     public func decodePayload<T: Decodable>(as type: T.Type = T.self) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(payload.utf8))
+        try Self.decoder.decode(T.self, from: Data(payload.utf8))
     }
+
+    /// Shared: decoding does not change a decoder, and making one per event costs more
+    /// than decoding a small payload.
+    private static let decoder = JSONDecoder()
 }

@@ -15,6 +15,13 @@ public protocol Projector: Sendable {
     /// past other types too, without their payloads being read.
     var eventTypes: Set<String>? { get }
 
+    /// What the reader sends as each event's ``RecordedEvent/payload``: a SQL expression of
+    /// type text over the event's columns (`payload`, `type`), or `nil` (the default) for
+    /// the payload as JSON. Moving and decoding whole payloads is most of what rebuilding
+    /// from a long log costs; a projector that reads a few fields of large payloads can
+    /// have PostgreSQL pick them out. A constant of the projector's code, never input.
+    var payloadSQL: String? { get }
+
     /// The version of the code that turns events into the read model. Raise it when a
     /// change would build a different read model from the same events: the stored
     /// projection then shows as behind until `erp replay` rebuilds it. The default is 1.
@@ -45,6 +52,8 @@ public protocol Projector: Sendable {
 
 extension Projector {
     public var version: Int { 1 }
+
+    public var payloadSQL: String? { nil }
 
     public var tables: [ReadModelTable] { [] }
 

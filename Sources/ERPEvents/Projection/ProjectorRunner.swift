@@ -271,7 +271,7 @@ public final class ProjectorRunner: Sendable {
             try connection.ensureOpen()
             let batch = try await reader.read(
                 after: checkpoint, types: projector.eventTypes,
-                limit: isolateUntil == nil ? configuration.batchSize : 1, on: connection
+                limit: isolateUntil == nil ? configuration.batchSize : 1, payloadSQL: projector.payloadSQL, on: connection
             )
             if let end = batch.end, batch.events.isEmpty, isolateUntil == nil {
                 // Only events of other types: nothing to apply, nothing to commit.

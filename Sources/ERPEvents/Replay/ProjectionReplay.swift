@@ -128,22 +128,33 @@ public struct ProjectionReplay: Sendable {
         }
         let shadow = try ShadowTables(projector: projector.name, tables: projector.tables, logger: logger)
         let lock = ReplayLock(projector: projector.name, logger: logger)
+        // One connection applies, the other reads the next batch meanwhile.
         let connection: PostgresConnection
+        let reading: PostgresConnection
         do {
             connection = try await database.connect(as: "erp-replay:\(projector.name)")
+            do {
+                reading = try await database.connect(as: "erp-replay-reader:\(projector.name)")
+            } catch {
+                try? await connection.close()
+                throw error
+            }
         } catch {
             throw Failure(description: "cannot connect to replay \(projector.name): \(databaseErrorMessage(error, configuration: database.configuration))")
         }
         var swapping = false
         do {
             try await lock.acquire(holder: holder ?? ReplayLock.holder(command: "erp replay"), on: connection)
-            let outcome = try await rebuild(dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, swapping: &swapping, progress: progress)
+            let outcome = try await rebuild(
+                dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, reading: reading, swapping: &swapping, progress: progress
+            )
             try await shadow.drop(on: connection)
             try await lock.release(on: connection)
             try? await connection.close()
+            try? await reading.close()
             return outcome
         } catch {
-            let lost = connection.isClosed || (error as? PSQLError)?.isConnectionFailure == true || error is ConnectionClosed
+            let lost = connection.isClosed || reading.isClosed || (error as? PSQLError)?.isConnectionFailure == true || error is ConnectionClosed
             if !lost, !(error is ReplayInProgress) {
                 // In a task of its own, so an interrupted replay still drops its copies.
                 try? await Task {
@@ -152,6 +163,7 @@ public struct ProjectionReplay: Sendable {
                 }.value
             }
             try? await connection.close()
+            try? await reading.close()
             if lost {
                 let message = databaseErrorMessage(error, configuration: database.configuration)
                 throw Failure(
@@ -168,7 +180,7 @@ public struct ProjectionReplay: Sendable {
 
     private func rebuild(
         dryRun: Bool, from: Int64?, shadow: ShadowTables, lock: ReplayLock, on connection: PostgresConnection,
-        swapping: inout Bool, progress: @Sendable (Progress) -> Void
+        reading: PostgresConnection, swapping: inout Bool, progress: @Sendable (Progress) -> Void
     ) async throws -> Outcome {
         let clock = ContinuousClock()
         let started = clock.now
@@ -187,32 +199,50 @@ public struct ProjectionReplay: Sendable {
         var done: Int64 = 0
         var applied: Int64 = 0
         var reportedAt = clock.now
-        /// Applies batches after `checkpoint` (up to `bound`) until the horizon, inside
-        /// `transaction` when given, else one transaction per batch.
-        func build(through bound: EventCheckpoint?, in transaction: PostgresConnection?) async throws {
-            while true {
+        func read(after start: EventCheckpoint, through bound: EventCheckpoint?, on source: PostgresConnection) async throws -> EventReader.Batch {
+            try source.ensureOpen()
+            return try await reader.read(
+                after: start, types: projector.eventTypes, limit: configuration.batchSize, through: bound,
+                payloadSQL: projector.payloadSQL, on: source
+            )
+        }
+        func record(_ batch: EventReader.Batch, end: EventCheckpoint) {
+            checkpoint = end
+            done += Int64(batch.scanned)
+            applied += Int64(batch.events.count)
+            progress(Progress(projector: projector.name, done: done, total: max(total, done), elapsed: clock.now - started))
+        }
+        /// Applies batches after `checkpoint` (up to `bound`) until the horizon, one
+        /// transaction per batch, reading each next batch while the last is applied.
+        func build(through bound: EventCheckpoint?) async throws {
+            var batch = try await read(after: checkpoint, through: bound, on: reading)
+            while let end = batch.end {
                 try Task.checkCancellation()
                 try connection.ensureOpen()
-                let batch = try await reader.read(
-                    after: checkpoint, types: projector.eventTypes, limit: configuration.batchSize, through: bound,
-                    on: transaction ?? connection
-                )
-                guard let end = batch.end else { return }
+                let isLast = batch.isLast
+                async let following = isLast ? nil : read(after: end, through: bound, on: reading)
                 if !batch.events.isEmpty {
-                    if let transaction {
-                        try await projector.apply(batch.events, in: transaction, logger: logger)
-                    } else {
-                        try await connection.inTransaction(logger: logger) { try await projector.apply(batch.events, in: $0, logger: logger) }
+                    try await connection.inTransaction(logger: logger) { [batch] in
+                        try await projector.apply(batch.events, in: $0, logger: logger)
                     }
                 }
-                checkpoint = end
-                done += Int64(batch.scanned)
-                applied += Int64(batch.events.count)
-                progress(Progress(projector: projector.name, done: done, total: max(total, done), elapsed: clock.now - started))
-                if transaction == nil, clock.now - reportedAt >= .seconds(2) {
+                record(batch, end: end)
+                if clock.now - reportedAt >= .seconds(2) {
                     try await lock.report(done: done, total: max(total, done), on: connection)
                     reportedAt = clock.now
                 }
+                guard let next = try await following else { return }
+                batch = next
+            }
+        }
+        /// Applies what is left after `checkpoint` (up to `bound`) inside `transaction`.
+        func finish(through bound: EventCheckpoint?, in transaction: PostgresConnection) async throws {
+            while true {
+                try Task.checkCancellation()
+                let batch = try await read(after: checkpoint, through: bound, on: transaction)
+                guard let end = batch.end else { return }
+                if !batch.events.isEmpty { try await projector.apply(batch.events, in: transaction, logger: logger) }
+                record(batch, end: end)
                 if batch.isLast { return }
             }
         }
@@ -220,7 +250,7 @@ public struct ProjectionReplay: Sendable {
         if dryRun {
             // Compare at the live checkpoint: build up to it, then hold the live runner's
             // writes off while the last stretch is applied and the two are compared.
-            try await build(through: try await liveCheckpoint(on: connection), in: nil)
+            try await build(through: try await liveCheckpoint(on: connection))
             try await shadow.analyze(on: connection)
             let (differences, count) = try await connection.inLockingTransaction(logger: logger) { transaction in
                 try await shadow.lockLive(exclusive: false, in: transaction)
@@ -228,7 +258,7 @@ public struct ProjectionReplay: Sendable {
                 guard live >= checkpoint else {
                     throw Failure(description: "the live checkpoint of \(projector.name) moved back (a reset?) during the dry run; run it again")
                 }
-                try await build(through: live, in: transaction)
+                try await finish(through: live, in: transaction)
                 return try await shadow.differences(limit: configuration.differenceLimit, in: transaction)
             }
             return Outcome(
@@ -237,7 +267,7 @@ public struct ProjectionReplay: Sendable {
             )
         }
 
-        try await build(through: nil, in: nil)
+        try await build(through: nil)
         try await shadow.analyze(on: connection)
         swapping = true
         let added = try await connection.inLockingTransaction(logger: logger) { transaction in
@@ -245,7 +275,7 @@ public struct ProjectionReplay: Sendable {
             // The live runner cannot move the checkpoint past this point now.
             try await transaction.query("SELECT 1 FROM projector_checkpoints WHERE name = \(projector.name) FOR UPDATE", logger: logger)
             let live = try await liveCheckpoint(on: transaction)
-            try await build(through: nil, in: transaction)
+            try await finish(through: nil, in: transaction)
             // The live runner read below the same horizon, so the rebuild reaches at least as
             // far; swapping in anything older would show readers an earlier state.
             guard checkpoint >= live else {

@@ -334,6 +334,7 @@ import Testing
                 let base = StockLevelsProjector()
                 var name: String { base.name }
                 var eventTypes: Set<String>? { base.eventTypes }
+                var payloadSQL: String? { base.payloadSQL }
                 var version: Int { 2 }
                 var tables: [ReadModelTable] { base.tables }
                 func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {

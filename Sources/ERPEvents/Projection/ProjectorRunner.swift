@@ -380,7 +380,7 @@ public final class ProjectorRunner: Sendable {
             """
             UPDATE projector_checkpoints
                SET state = 'stalled', failed_position = \(position), last_error = \(message), updated_at = now()
-             WHERE name = \(projector.name)
+             WHERE name = \(projector.name) AND state = 'running'
             """,
             logger: logger
         )

@@ -252,7 +252,10 @@ public struct ProjectionReplay: Sendable {
             // writes off while the last stretch is applied and the two are compared.
             try await build(through: try await liveCheckpoint(on: connection))
             try await shadow.analyze(on: connection)
+            let built = (checkpoint, done, applied)
             let (differences, count) = try await connection.inLockingTransaction(logger: logger) { transaction in
+                // A retried attempt starts where the rolled-back one did.
+                (checkpoint, done, applied) = built
                 try await shadow.lockLive(exclusive: false, in: transaction)
                 let live = try await liveCheckpoint(on: transaction)
                 guard live >= checkpoint else {
@@ -270,7 +273,10 @@ public struct ProjectionReplay: Sendable {
         try await build(through: nil)
         try await shadow.analyze(on: connection)
         swapping = true
+        let built = (checkpoint, done, applied)
         let added = try await connection.inLockingTransaction(logger: logger) { transaction in
+            // A retried attempt starts where the rolled-back one did.
+            (checkpoint, done, applied) = built
             try await shadow.lockLive(exclusive: true, in: transaction)
             // The live runner cannot move the checkpoint past this point now.
             try await transaction.query("SELECT 1 FROM projector_checkpoints WHERE name = \(projector.name) FOR UPDATE", logger: logger)

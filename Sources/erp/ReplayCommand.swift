@@ -37,7 +37,10 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Rebuild the projectors whose read model was built by an older code version.")
     var outdated = false
 
-    @Option(help: ArgumentHelp("Build from this event position on instead of the start of the log.", valueName: "position"))
+    @Option(help: ArgumentHelp(
+        "Build from this event position on instead of the start of the log: the fresh tables then hold only what those events build.",
+        valueName: "position"
+    ))
     var from: Int64?
 
     @Flag(help: "Compare the rebuild with the live read model instead of swapping it in.")

@@ -129,6 +129,13 @@ import Testing
             let cli = try await ERPProcess.run(["replay", "stock_levels", "--dry-run"], environment: ["DATABASE_URL": test.url])
             #expect(cli.status == 1)
             #expect(cli.output.contains("2 rows differ from the live read model"), "\(cli.output)")
+
+            // From the middle of the log: only the later events build the copies.
+            let replay = ProjectionReplay(projector: StockLevelsProjector(), database: test.database, logger: test.logger)
+            let fromMiddle = try await replay.run(dryRun: true, from: 400)
+            #expect(fromMiddle.events == (try await test.scalar("SELECT count(*) FROM events WHERE position >= 400", as: Int64.self)))
+            #expect(fromMiddle.differenceCount > 2)
+            await #expect(throws: ProjectionReplay.NoEventsFrom.self) { try await replay.run(dryRun: true, from: 1_000_000) }
         }
     }
 

@@ -147,6 +147,14 @@ func interruptible<Result: Sendable>(
         // The body finishes first unless a signal (or the end of the signal sequence) does.
         guard let first = try await group.next(), let result = first else {
             group.cancelAll()
+            // The replay drops its copies as it stops. Should that hang (a query on a
+            // connection the server dropped is never answered by PostgresNIO 1.33), exit
+            // anyway: the server rolls back and unlocks with the session, and the next
+            // replay drops the copies.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 10) {
+                printError("interrupted; cleaning up took over 10 s, exiting (the next replay drops the copies)")
+                exit(130)
+            }
             while true {
                 do {
                     guard try await group.next() != nil else { break }

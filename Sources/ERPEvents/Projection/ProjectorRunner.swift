@@ -230,8 +230,12 @@ public final class ProjectorRunner: Sendable {
                 lastSeen.withLock { $0 = nil }
                 return .stalled
             }
-            remembered = loaded == seen.stored ? Position(stored: seen.stored, reached: seen.reached, storedAt: seen.storedAt, verifiedAt: .now) : nil
-            if remembered == nil { logger.info("checkpoint moved by a reset or a replay; continuing from it", metadata: ["checkpoint": "\(loaded)"]) }
+            if loaded == seen.stored {
+                remembered = Position(stored: seen.stored, reached: seen.reached, storedAt: seen.storedAt, verifiedAt: .now)
+            } else {
+                logger.info("checkpoint moved by a reset or a replay; continuing from it", metadata: ["checkpoint": "\(loaded)"])
+                remembered = Position(stored: loaded, reached: loaded, storedAt: .now, verifiedAt: .now)
+            }
         }
         var stored: EventCheckpoint
         if let remembered {

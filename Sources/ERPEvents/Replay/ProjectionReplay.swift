@@ -143,8 +143,10 @@ public struct ProjectionReplay: Sendable {
             throw Failure(description: "cannot connect to replay \(projector.name): \(databaseErrorMessage(error, configuration: database.configuration))")
         }
         var swapping = false
+        var holdsLock = false
         do {
             try await lock.acquire(holder: holder ?? ReplayLock.holder(command: "erp replay"), on: connection)
+            holdsLock = true
             let outcome = try await rebuild(
                 dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, reading: reading, swapping: &swapping, progress: progress
             )
@@ -155,15 +157,15 @@ public struct ProjectionReplay: Sendable {
             return outcome
         } catch {
             let lost = connection.isClosed || reading.isClosed || (error as? PSQLError)?.isConnectionFailure == true || error is ConnectionClosed
-            if !lost, !(error is ReplayInProgress) {
-                // In a task of its own, so an interrupted replay still drops its copies.
-                try? await Task {
-                    try await shadow.drop(on: connection)
-                    try await lock.release(on: connection)
-                }.value
-            }
+            // The working connections may be mid-query (a cancelled task leaves a row
+            // stream half read): close them, which also ends the lock, and drop the copies
+            // from a connection of its own, in a task of its own so an interrupted replay
+            // still does it.
             try? await connection.close()
             try? await reading.close()
+            if holdsLock {
+                await Task { await dropLeftovers(shadow, lock: lock) }.value
+            }
             if lost {
                 let message = databaseErrorMessage(error, configuration: database.configuration)
                 throw Failure(
@@ -175,6 +177,25 @@ public struct ProjectionReplay: Sendable {
                 )
             }
             throw error
+        }
+    }
+
+    /// Drops what a replay that failed left behind, once its session (and lock) is gone;
+    /// leaves them when another replay has taken the lock meanwhile, or the database is
+    /// out of reach (the next replay drops them).
+    private func dropLeftovers(_ shadow: ShadowTables, lock: ReplayLock) async {
+        do {
+            try await database.withConnection(as: "erp-replay-cleanup:\(projector.name)") { connection in
+                try await connection.query("SET lock_timeout = '5s'", logger: logger)
+                guard try await lock.acquireAfterHolderEnds(on: connection) else { return }
+                try await shadow.drop(on: connection)
+                try await lock.release(on: connection)
+            }
+        } catch {
+            logger.warning(
+                "could not drop the replay's copies; the next replay drops them",
+                metadata: ["error": "\(databaseErrorMessage(error, configuration: database.configuration))"]
+            )
         }
     }
 

@@ -72,6 +72,19 @@ struct ReplayLock {
         )
     }
 
+    /// Waits (up to the session's lock timeout) for the lock held by a session that is
+    /// ending, then holds it; used to clean up after that session.
+    ///
+    /// - Returns: Whether it holds the lock; `false` when another session kept it.
+    func acquireAfterHolderEnds(on connection: PostgresConnection) async throws -> Bool {
+        do {
+            try await connection.query("SELECT pg_advisory_lock(\(Self.lockSpace), hashtext(\(projector)))", logger: logger)
+            return true
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {
+            return false
+        }
+    }
+
     /// Records how far the holder got.
     func report(done: Int64, total: Int64, on connection: PostgresConnection) async throws {
         try await connection.query(
@@ -83,11 +96,10 @@ struct ReplayLock {
         )
     }
 
-    /// Removes the record and releases the lock.
+    /// Removes the record and releases the lock. The record is removed whoever wrote it:
+    /// only the lock's holder calls this.
     func release(on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "DELETE FROM projection_replays WHERE projector = \(projector) AND backend_pid = pg_backend_pid()", logger: logger
-        )
+        try await connection.query("DELETE FROM projection_replays WHERE projector = \(projector)", logger: logger)
         try await connection.query("SELECT pg_advisory_unlock(\(Self.lockSpace), hashtext(\(projector)))", logger: logger)
     }
 }

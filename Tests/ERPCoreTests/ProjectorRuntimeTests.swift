@@ -45,7 +45,8 @@ import Testing
 
     static func catchUp(_ runner: ProjectorRunner, on connection: PostgresConnection, until expected: Int) async throws -> Int {
         var applied = 0
-        try await eventually("\(expected) events applied") {
+        // Other tests' transactions (CREATE DATABASE among them) can hold the horizon back.
+        try await eventually(timeout: .seconds(60), "\(expected) events applied") {
             applied += try await runner.catchUp(on: connection).applied
             return applied >= expected
         }
@@ -100,33 +101,37 @@ import Testing
         try await TestDatabase.withDatabase { test in
             try await test.execute(TestSchema.projectionLog)
             let runner = ProjectorRunner(projector: RecordingProjector(name: "recorder"), database: test.database, logger: test.logger)
-            let connection = try await test.database.connect(as: "runner")
-            #expect(try await runner.tryToBecomeActive(on: connection))
+            // Connections closed however the test ends: one left open fails a debug build's assertion.
+            try await test.database.withConnection(as: "runner") { connection in
+                #expect(try await runner.tryToBecomeActive(on: connection))
 
-            let t1 = try await test.database.connect(as: "t1")
-            try await t1.query("BEGIN", logger: test.logger)
-            try await Self.insertEvent(test, payload: #"{"by":"t1"}"#, on: t1)
-            try await Self.insertEvent(test, payload: #"{"by":"t2"}"#)
+                try await test.database.withConnection(as: "t1") { t1 in
+                    try await t1.query("BEGIN", logger: test.logger)
+                    try await Self.insertEvent(test, payload: #"{"by":"t1"}"#, on: t1)
+                    try await Self.insertEvent(test, payload: #"{"by":"t2"}"#)
 
-            #expect(try await runner.catchUp(on: connection) == .heldBack(applied: 0))
-            let whileOpen = try await test.scalar("SELECT position FROM projector_checkpoints WHERE name = 'recorder'", as: Int64.self)
-            #expect(whileOpen == 0)
+                    #expect(try await runner.catchUp(on: connection) == .heldBack(applied: 0))
+                    let whileOpen = try await test.scalar("SELECT position FROM projector_checkpoints WHERE name = 'recorder'", as: Int64.self)
+                    #expect(whileOpen == 0)
 
-            try await t1.query("COMMIT", logger: test.logger)
-            #expect(try await Self.catchUp(runner, on: connection, until: 2) == 2)
-            #expect(try await runner.catchUp(on: connection) == .caughtUp(applied: 0))
+                    try await t1.query("COMMIT", logger: test.logger)
+                }
+                #expect(try await Self.catchUp(runner, on: connection, until: 2) == 2)
+                // Other tests' transactions may hold the horizon back for a while.
+                try await eventually(timeout: .seconds(60), "caught up") {
+                    try await runner.catchUp(on: connection) == .caughtUp(applied: 0)
+                }
 
-            let order = try await test.withConnection { connection in
-                let rows = try await connection.query(
-                    "SELECT e.payload ->> 'by' FROM projection_log l JOIN events e USING (position) ORDER BY l.tx, l.position",
-                    logger: test.logger
-                )
-                return try await rows.decode(String.self).reduce(into: [String]()) { $0.append($1) }
+                let order = try await test.withConnection { connection in
+                    let rows = try await connection.query(
+                        "SELECT e.payload ->> 'by' FROM projection_log l JOIN events e USING (position) ORDER BY l.tx, l.position",
+                        logger: test.logger
+                    )
+                    return try await rows.decode(String.self).reduce(into: [String]()) { $0.append($1) }
+                }
+                #expect(order == ["t1", "t2"])
+                #expect(try await Self.applied(test, by: "recorder") == (2, 2))
             }
-            #expect(order == ["t1", "t2"])
-            #expect(try await Self.applied(test, by: "recorder") == (2, 2))
-            try await t1.close()
-            try await connection.close()
         }
     }
 

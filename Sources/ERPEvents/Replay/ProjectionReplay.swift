@@ -3,6 +3,7 @@ public import ERPStore
 import Foundation
 public import Logging
 import PostgresNIO
+import Synchronization
 
 /// Rebuilds a projector's read model from the event log with zero downtime.
 ///
@@ -121,7 +122,7 @@ public struct ProjectionReplay: Sendable {
     ///   case the live projection is untouched.
     public func run(
         dryRun: Bool, from: Int64? = nil, holder: String? = nil,
-        progress: @Sendable (Progress) -> Void = { _ in }
+        progress: @escaping @Sendable (Progress) -> Void = { _ in }
     ) async throws -> Outcome {
         guard !projector.tables.isEmpty else {
             throw Failure(description: "\(projector.name) declares no read-model tables, so it cannot be rebuilt")
@@ -142,14 +143,16 @@ public struct ProjectionReplay: Sendable {
         } catch {
             throw Failure(description: "cannot connect to replay \(projector.name): \(databaseErrorMessage(error, configuration: database.configuration))")
         }
-        var swapping = false
+        let swapping = Flag()
         var holdsLock = false
         do {
             try await lock.acquire(holder: holder ?? ReplayLock.holder(command: "erp replay"), on: connection)
             holdsLock = true
-            let outcome = try await rebuild(
-                dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, reading: reading, swapping: &swapping, progress: progress
-            )
+            let outcome = try await untilClosed([connection, reading]) {
+                try await rebuild(
+                    dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, reading: reading, swapping: swapping, progress: progress
+                )
+            }
             try await shadow.drop(on: connection)
             try await lock.release(on: connection)
             try? await connection.close()
@@ -169,7 +172,7 @@ public struct ProjectionReplay: Sendable {
             if lost {
                 let message = databaseErrorMessage(error, configuration: database.configuration)
                 throw Failure(
-                    description: swapping
+                    description: swapping.isSet
                         ? "lost the database connection while swapping in the rebuilt \(projector.name): \(message). "
                             + "The swap either committed whole or not at all; `erp projections status` shows the checkpoint"
                         : "lost the database connection during the replay of \(projector.name): \(message). "
@@ -177,6 +180,76 @@ public struct ProjectionReplay: Sendable {
                 )
             }
             throw error
+        }
+    }
+
+    /// Whether the swap transaction is under way, for the message when the connection is lost.
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set(_ isSet: Bool) { value.withLock { $0 = isSet } }
+    }
+
+    /// Runs `work` in a task of its own and returns what it returns, or throws
+    /// ``ConnectionClosed`` as soon as one of `connections` closes first.
+    ///
+    /// PostgresNIO 1.33 never answers a query written to a connection the server has
+    /// just dropped (a terminated backend), and the replay would wait for ever. When that
+    /// happens `work`'s task is cancelled and left behind on the query that will not be
+    /// answered: the replay reports the lost database instead of hanging.
+    private func untilClosed<Result: Sendable>(
+        _ connections: [PostgresConnection], _ work: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        let race = Race<Result>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+                race.start(continuation, work)
+                for connection in connections {
+                    // After `work` ended (the replay closes its connections) this does nothing.
+                    connection.closeFuture.whenComplete { _ in race.finish(.failure(ConnectionClosed())) }
+                }
+            }
+        } onCancel: {
+            race.cancel()
+        }
+    }
+
+    /// `work` against the connections closing: the first outcome resumes the caller.
+    private final class Race<Result: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Result, any Error>?
+            var task: Task<Void, Never>?
+            var cancelled = false
+        }
+        private let state = Mutex(State())
+
+        func start(_ continuation: CheckedContinuation<Result, any Error>, _ work: @escaping @Sendable () async throws -> Result) {
+            state.withLock { $0.continuation = continuation }
+            let task = Task {
+                do { finish(.success(try await work())) } catch { finish(.failure(error)) }
+            }
+            let cancelled = state.withLock { state in
+                state.task = task
+                return state.cancelled
+            }
+            if cancelled { task.cancel() }
+        }
+
+        func finish(_ outcome: Swift.Result<Result, any Error>) {
+            let (continuation, task) = state.withLock { state in
+                defer { state.continuation = nil }
+                return (state.continuation, state.task)
+            }
+            guard let continuation else { return }
+            continuation.resume(with: outcome)
+            if case .failure = outcome { task?.cancel() }
+        }
+
+        func cancel() {
+            state.withLock { state in
+                state.cancelled = true
+                return state.task
+            }?.cancel()
         }
     }
 
@@ -201,7 +274,7 @@ public struct ProjectionReplay: Sendable {
 
     private func rebuild(
         dryRun: Bool, from: Int64?, shadow: ShadowTables, lock: ReplayLock, on connection: PostgresConnection,
-        reading: PostgresConnection, swapping: inout Bool, progress: @Sendable (Progress) -> Void
+        reading: PostgresConnection, swapping: Flag, progress: @Sendable (Progress) -> Void
     ) async throws -> Outcome {
         let clock = ContinuousClock()
         let started = clock.now
@@ -293,7 +366,7 @@ public struct ProjectionReplay: Sendable {
 
         try await build(through: nil)
         try await shadow.analyze(on: connection)
-        swapping = true
+        swapping.set(true)
         let built = (checkpoint, done, applied)
         let added = try await connection.inLockingTransaction(logger: logger) { transaction in
             // A retried attempt starts where the rolled-back one did.
@@ -323,7 +396,7 @@ public struct ProjectionReplay: Sendable {
             try await transaction.query("SELECT pg_notify(\(EventReader.channel), '')", logger: logger)
             return added
         }
-        swapping = false
+        swapping.set(false)
         logger.debug("replay swapped in", metadata: ["events": "\(done)", "checkpoint": "\(checkpoint)", "addedRows": "\(added)"])
         return Outcome(
             projector: projector.name, mode: "swapped", events: done, applied: applied, checkpoint: checkpoint,

@@ -58,6 +58,9 @@ public struct Database: Sendable {
 
 /// The connection was closed (by the server or the network) before a query was sent.
 public struct ConnectionClosed: Error, CustomStringConvertible {
+    /// Creates the error.
+    public init() {}
+
     public var description: String { "the database connection was closed" }
 }
 

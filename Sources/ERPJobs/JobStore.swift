@@ -1,4 +1,5 @@
 // Claiming, finishing and failing jobs: each one statement, safe under any number of workers.
+import ERPStore
 public import Logging
 public import PostgresNIO
 
@@ -53,7 +54,7 @@ public enum JobStore {
     ) async throws -> (acknowledged: Int, claimed: [ClaimedJob]) {
         let statement = AcknowledgeAndClaim(
             completed: completed, worker: worker, queue: queue, kinds: kinds, limit: limit,
-            leaseMilliseconds: Self.milliseconds(lease)
+            leaseMilliseconds: lease.inMilliseconds
         )
         let rows = try await connection.execute(statement, logger: logger)
         var acknowledged = 0
@@ -90,7 +91,7 @@ public enum JobStore {
             retried AS (
                 UPDATE jobs j
                    SET state = 'pending', worker_id = NULL, lease_expires_at = NULL, last_error = \(error),
-                       run_at = now() + \(Self.milliseconds(retryIn)) * interval '1 millisecond'
+                       run_at = now() + \(retryIn.inMilliseconds) * interval '1 millisecond'
                   FROM job
                  WHERE j.id = job.id AND job.attempts < job.max_attempts AND NOT \(permanent)
                 RETURNING j.id
@@ -154,7 +155,7 @@ public enum JobStore {
         guard !ids.isEmpty else { return [] }
         let rows = try await connection.query(
             """
-            UPDATE jobs SET lease_expires_at = now() + \(Self.milliseconds(lease)) * interval '1 millisecond'
+            UPDATE jobs SET lease_expires_at = now() + \(lease.inMilliseconds) * interval '1 millisecond'
              WHERE id = ANY(\(ids)) AND worker_id = \(worker) AND state = 'running'
             RETURNING id
             """,
@@ -226,10 +227,6 @@ public enum JobStore {
         var count = 0
         for try await _ in rows { count += 1 }
         return count
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }
 

@@ -52,7 +52,7 @@ struct CatchUpBenchmark {
             }
             let elapsed = start.duration(to: clock.now)
             guard applied == expected else { throw Incomplete(applied: applied, expected: expected) }
-            return Double(applied) / elapsed.seconds
+            return Double(applied) / elapsed.inSeconds
         }
     }
 }

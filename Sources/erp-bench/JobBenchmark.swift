@@ -60,7 +60,7 @@ struct JobBenchmark {
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
-            return Double(count) / (clock.now - start).seconds
+            return Double(count) / (clock.now - start).inSeconds
         }
     }
 
@@ -88,7 +88,7 @@ struct JobBenchmark {
                     _ = try await JobQueue.enqueue(NewJob(kind: "bench.noop", payload: payload, queue: "bench"), on: connection, logger: logger)
                     let committed = clock.now
                     guard let (_, at) = await started.next() else { throw Timeout(waitingFor: "job \(number)") }
-                    latencies.append(max(0, (at - committed).seconds * 1000))
+                    latencies.append(max(0, (at - committed).inSeconds * 1000))
                     // Idle between jobs, as a quiet shop's queue is.
                     try await Task.sleep(for: .milliseconds(2))
                 }

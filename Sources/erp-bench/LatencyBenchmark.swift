@@ -70,7 +70,7 @@ struct LatencyBenchmark {
                 p50Milliseconds: percentile(latencies, 0.50),
                 p99Milliseconds: percentile(latencies, 0.99),
                 maxMilliseconds: latencies.last ?? 0,
-                achievedRate: Double(total) / writing.seconds
+                achievedRate: Double(total) / writing.inSeconds
             )
         }
     }
@@ -117,7 +117,7 @@ final class Timings: Sendable {
         state.withLock { state in
             state.committed.compactMap { id, committed -> Double? in
                 guard !state.uncounted.contains(id), let projected = state.projected[id] else { return nil }
-                return max(0, committed.duration(to: projected).milliseconds)
+                return max(0, committed.duration(to: projected).inSeconds * 1000)
             }
         }
     }
@@ -146,12 +146,4 @@ func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
     guard !sorted.isEmpty else { return 0 }
     let index = min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)
     return sorted[max(0, index)]
-}
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-    var milliseconds: Double { seconds * 1000 }
 }

@@ -51,7 +51,7 @@ struct ReplayBenchmark {
             )
             let elapsed = ContinuousClock.now - started
             try await connection.query("DROP TABLE bench_on_hand", logger: logger)
-            return Double(events) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            return Double(events) / elapsed.inSeconds
         }
     }
 }

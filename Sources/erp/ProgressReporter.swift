@@ -1,9 +1,10 @@
 // Progress of long work on standard error: a bar on a terminal, periodic lines otherwise.
-import ERPEvents
+import ERPStore
 import Foundation
 import Synchronization
 
-/// Shows a replay's progress on standard error, so standard output keeps only results.
+/// Shows the progress of long work (a replay, a seed) on standard error, so standard
+/// output keeps only results.
 ///
 /// On a terminal it redraws one line (bar, events, events/s, time left) up to ten times a
 /// second; into a file or a pipe it writes a plain line every five seconds.
@@ -11,7 +12,8 @@ final class ProgressReporter: Sendable {
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private let last = Mutex<ContinuousClock.Instant?>(nil)
 
-    func report(_ progress: ProjectionReplay.Progress) {
+    /// Shows `done` of `total` events of `subject`, `elapsed` after it started, when due.
+    func report(_ subject: String, done: Int64, total: Int64, elapsed: Duration) {
         let interval: Duration = isTerminal ? .milliseconds(100) : .seconds(5)
         let due = last.withLock { last in
             let now = ContinuousClock.now
@@ -20,16 +22,17 @@ final class ProgressReporter: Sendable {
             return true
         }
         guard due else { return }
-        let fraction = progress.total > 0 ? min(1, Double(progress.done) / Double(progress.total)) : 1
-        let figures = "\(progress.done)/\(progress.total) events, \(Int(progress.rate)) events/s, "
-            + (progress.remaining.map { "about \(Self.format($0)) left" } ?? "time left unknown")
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
+        let rate = elapsed > .zero ? Double(done) / elapsed.inSeconds : 0
+        let figures = "\(done)/\(total) events, \(Int(rate)) events/s, "
+            + (rate > 0 && total >= done ? "about \(Self.format(.seconds(Double(total - done) / rate))) left" : "time left unknown")
         if isTerminal {
             let width = 30
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            write("\r\u{1B}[K\(progress.projector) [\(bar)] \(Int(fraction * 100))% \(figures)")
+            write("\r\u{1B}[K\(subject) [\(bar)] \(Int(fraction * 100))% \(figures)")
         } else {
-            write("\(progress.projector): \(Int(fraction * 100))% \(figures)\n")
+            write("\(subject): \(Int(fraction * 100))% \(figures)\n")
         }
     }
 

@@ -82,7 +82,9 @@ struct ReplayCommand: AsyncParsableCommand {
                 var outcomes: [ProjectionReplay.Outcome] = []
                 for projector in chosen {
                     let replay = ProjectionReplay(projector: projector, database: database, configuration: configuration, logger: database.logger)
-                    let outcome = try await replay.run(dryRun: dryRun, from: from) { reporter.report($0) }
+                    let outcome = try await replay.run(dryRun: dryRun, from: from) {
+                        reporter.report($0.projector, done: $0.done, total: $0.total, elapsed: $0.elapsed)
+                    }
                     reporter.finish()
                     if !json { describe(outcome) }
                     outcomes.append(outcome)

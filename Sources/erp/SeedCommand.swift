@@ -39,21 +39,16 @@ struct SeedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = ContinuousClock.now
-        let isTerminal = isatty(STDERR_FILENO) != 0
-        var shownAt = ContinuousClock.now
+        let reporter = ProgressReporter()
         let written = try await options.withConnection(label: "erp.seed") { connection, logger in
             let seeder = StockHistorySeeder(
                 configuration: .init(products: products, warehouses: warehouses, documentsPerWarehouse: documentsPerRound), logger: logger
             )
             return try await seeder.seed(events: events, on: connection) { written in
-                guard ContinuousClock.now - shownAt >= (isTerminal ? .milliseconds(200) : .seconds(5)) else { return }
-                shownAt = .now
-                let line = "seeded \(written)/\(events) events (\(min(100, written * 100 / events))%)"
-                FileHandle.standardError.write(Data((isTerminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
+                reporter.report("seed", done: Int64(written), total: Int64(events), elapsed: ContinuousClock.now - started)
             }
         }
-        if isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        let seconds = Double((ContinuousClock.now - started).components.seconds) + Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-        print("wrote \(written) events in \(String(format: "%.1f", seconds)) s")
+        reporter.finish()
+        print("wrote \(written) events in \(String(format: "%.1f", (ContinuousClock.now - started).inSeconds)) s")
     }
 }

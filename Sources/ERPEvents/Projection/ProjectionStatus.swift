@@ -106,9 +106,10 @@ public struct ProjectionControl: Sendable {
                 codeVersion: versions[name], replay: replay
             )
         }
-        for projector in projectors where stored[projector.name] == nil {
-            // Never run: its runner will build it from the start with this code.
-            let lag = try await lagFromStart(on: connection)
+        let neverRun = projectors.filter { stored[$0.name] == nil }
+        // Never run: each runner will build its read model from the start with this code.
+        let lag = neverRun.isEmpty ? (events: 0, seconds: 0) : try await lagFromStart(on: connection)
+        for projector in neverRun {
             stored[projector.name] = ProjectionStatus(
                 name: projector.name, checkpoint: .start, head: head, lagEvents: lag.events, lagSeconds: lag.seconds,
                 state: "running", failedPosition: nil, lastError: nil, builtWithVersion: projector.version,
@@ -148,14 +149,7 @@ public struct ProjectionControl: Sendable {
     /// - Returns: Whether it was not paused already.
     @discardableResult
     public func pause(_ name: String, on connection: PostgresConnection) async throws -> Bool {
-        let projector = try projector(named: name)
-        try await connection.query(
-            """
-            INSERT INTO projector_checkpoints (name, code_version) VALUES (\(name), \(projector.version))
-            ON CONFLICT (name) DO NOTHING
-            """,
-            logger: logger
-        )
+        try await projector(named: name).ensureCheckpointRow(on: connection, logger: logger)
         return try await connection.execute(
             """
             UPDATE projector_checkpoints SET state = 'paused', updated_at = now()

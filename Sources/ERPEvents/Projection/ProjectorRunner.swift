@@ -199,13 +199,7 @@ public final class ProjectorRunner: Sendable {
     public func tryToBecomeActive(on connection: PostgresConnection) async throws -> Bool {
         // Another instance may have moved the checkpoint while this one stood by.
         lastSeen.withLock { $0 = nil }
-        try await connection.query(
-            """
-            INSERT INTO projector_checkpoints (name, code_version) VALUES (\(projector.name), \(projector.version))
-            ON CONFLICT (name) DO NOTHING
-            """,
-            logger: logger
-        )
+        try await projector.ensureCheckpointRow(on: connection, logger: logger)
         let rows = try await connection.query(
             "SELECT pg_try_advisory_lock(\(Self.lockSpace), hashtext(\(projector.name)))",
             logger: logger
@@ -348,15 +342,8 @@ public final class ProjectorRunner: Sendable {
 
     /// The stored checkpoint, or `nil` when the projector is stalled or paused.
     private func loadCheckpoint(on connection: PostgresConnection) async throws -> EventCheckpoint? {
-        let rows = try await connection.query(
-            "SELECT tx::text, position, state FROM projector_checkpoints WHERE name = \(projector.name)",
-            logger: logger
-        )
-        for try await (tx, position, state) in rows.decode((String, Int64, String).self) {
-            guard state == "running" else { return nil }
-            return EventCheckpoint(tx: try parseTransactionID(tx), position: position)
-        }
-        return .start
+        let stored = try await projector.storedCheckpoint(on: connection, logger: logger)
+        return stored.state == "running" ? stored.checkpoint : nil
     }
 
     private func moveCheckpoint(

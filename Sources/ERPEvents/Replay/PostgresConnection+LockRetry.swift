@@ -19,8 +19,7 @@ extension PostgresConnection {
         while true {
             do {
                 return try await inTransaction(logger: logger) { transaction in
-                    let milliseconds = lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000
-                    try await transaction.query("SELECT set_config('lock_timeout', \(String(milliseconds)), true)", logger: logger)
+                    try await transaction.query("SELECT set_config('lock_timeout', \(String(lockTimeout.inMilliseconds)), true)", logger: logger)
                     return try await body(transaction)
                 }
             } catch let error as PSQLError where attempt < attempts && ["40P01", "55P03"].contains(error.serverInfo?[.sqlState]) {

@@ -47,18 +47,6 @@ public struct ProjectionReplay: Sendable {
         public var total: Int64
         /// Time since building started.
         public var elapsed: Duration
-
-        /// Events per second so far.
-        public var rate: Double {
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            return seconds > 0 ? Double(done) / seconds : 0
-        }
-
-        /// Estimated time left at the rate so far, when there is one.
-        public var remaining: Duration? {
-            guard rate > 0, total >= done else { return nil }
-            return .milliseconds(Int64(Double(total - done) / rate * 1000))
-        }
     }
 
     /// What a replay did.
@@ -280,7 +268,7 @@ public struct ProjectionReplay: Sendable {
         let started = clock.now
         let reader = EventReader(logger: logger)
         try await connection.query("SET synchronous_commit = off", logger: logger)
-        try await ensureCheckpointRow(on: connection)
+        try await projector.ensureCheckpointRow(on: connection, logger: logger)
         var checkpoint = try await startingPoint(from: from, on: connection)
         let total = try await connection.value(
             "SELECT count(*) FROM events WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))",
@@ -360,7 +348,7 @@ public struct ProjectionReplay: Sendable {
             }
             return Outcome(
                 projector: projector.name, mode: "dry-run", events: done, applied: applied, checkpoint: checkpoint,
-                seconds: seconds(clock.now - started), addedRows: 0, differences: differences, differenceCount: count
+                seconds: (clock.now - started).inSeconds, addedRows: 0, differences: differences, differenceCount: count
             )
         }
 
@@ -400,17 +388,7 @@ public struct ProjectionReplay: Sendable {
         logger.debug("replay swapped in", metadata: ["events": "\(done)", "checkpoint": "\(checkpoint)", "addedRows": "\(added)"])
         return Outcome(
             projector: projector.name, mode: "swapped", events: done, applied: applied, checkpoint: checkpoint,
-            seconds: seconds(clock.now - started), addedRows: added, differences: [], differenceCount: 0
-        )
-    }
-
-    private func ensureCheckpointRow(on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO projector_checkpoints (name, code_version) VALUES (\(projector.name), \(projector.version))
-            ON CONFLICT (name) DO NOTHING
-            """,
-            logger: logger
+            seconds: (clock.now - started).inSeconds, addedRows: added, differences: [], differenceCount: 0
         )
     }
 
@@ -421,11 +399,11 @@ public struct ProjectionReplay: Sendable {
             "SELECT tx::text, position FROM events WHERE position >= \(position) ORDER BY position LIMIT 1",
             as: (String, Int64).self, logger: logger
         ).first
-        guard let (tx, _) = first else { throw NoEventsFrom(position: position) }
+        guard let (tx, firstPosition) = first else { throw NoEventsFrom(position: position) }
         let before = try await connection.rows(
             """
             SELECT tx::text, position FROM events
-             WHERE (tx, position) < (\(tx)::xid8, (SELECT min(position) FROM events WHERE position >= \(position) AND tx = \(tx)::xid8))
+             WHERE (tx, position) < (\(tx)::xid8, \(firstPosition))
              ORDER BY tx DESC, position DESC
              LIMIT 1
             """,
@@ -436,15 +414,6 @@ public struct ProjectionReplay: Sendable {
     }
 
     private func liveCheckpoint(on connection: PostgresConnection) async throws -> EventCheckpoint {
-        let row = try await connection.rows(
-            "SELECT tx::text, position FROM projector_checkpoints WHERE name = \(projector.name)",
-            as: (String, Int64).self, logger: logger
-        ).first
-        guard let (tx, position) = row else { return .start }
-        return EventCheckpoint(tx: try parseTransactionID(tx), position: position)
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        try await projector.storedCheckpoint(on: connection, logger: logger).checkpoint
     }
 }

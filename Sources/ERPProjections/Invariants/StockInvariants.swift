@@ -14,28 +14,29 @@ extension Invariant {
         ]
     }
 
-    /// Movements summed per product × warehouse × batch from the stock-moving events,
-    /// up to the stock levels checkpoint when `throughCheckpoint`, else all of them.
+    /// Movements summed per product × warehouse × batch from the stock-moving events (the
+    /// `moving` CTE ``disagreements(_:_:_:_:limit:)`` binds), up to the stock levels
+    /// checkpoint when `throughCheckpoint`, else all of them.
     private static func movementTotals(throughCheckpoint: Bool) -> String {
         let bound = throughCheckpoint
             ? "AND (e.tx, e.position) <= (SELECT tx, position FROM projector_checkpoints WHERE name = 'stock_levels')"
             : ""
-        let types = StockMovingDocument.eventTypes.sorted().map { "'\($0)'" }.joined(separator: ", ")
         return """
             SELECT (m ->> 'productId')::bigint AS product_id, (m ->> 'warehouseId')::bigint AS warehouse_id,
                    (m ->> 'batchId')::bigint AS batch_id, sum((m ->> 'quantity')::bigint)::bigint AS quantity
               FROM events e, jsonb_array_elements(e.payload -> 'movements') m
-             WHERE e.type IN (\(types)) \(bound)
+             WHERE e.type IN (SELECT type FROM moving) \(bound)
              GROUP BY 1, 2, 3
             """
     }
 
-    /// Rows of two per-batch quantity sources that disagree, as breach lines.
+    /// Rows of two per-batch quantity sources (constant subqueries) that disagree, as breach lines.
     private static func disagreements(_ left: String, _ leftName: String, _ right: String, _ rightName: String, limit: Int) -> PostgresQuery {
         """
+        WITH moving(type) AS (SELECT unnest(\(Array(StockMovingDocument.eventTypes))::text[]))
         SELECT 'product ' || COALESCE(a.product_id, b.product_id) || ', warehouse ' || COALESCE(a.warehouse_id, b.warehouse_id)
-               || ', batch ' || COALESCE(a.batch_id, b.batch_id) || ': \(unescaped: leftName) ' || COALESCE(a.quantity, 0)
-               || ', \(unescaped: rightName) ' || COALESCE(b.quantity, 0),
+               || ', batch ' || COALESCE(a.batch_id, b.batch_id) || ': ' || \(leftName)::text || ' ' || COALESCE(a.quantity, 0)
+               || ', ' || \(rightName)::text || ' ' || COALESCE(b.quantity, 0),
                count(*) OVER ()::integer
           FROM (\(unescaped: left)) a
           FULL JOIN (\(unescaped: right)) b USING (product_id, warehouse_id, batch_id)

@@ -253,12 +253,14 @@ struct AcknowledgeAndClaim: PostgresPreparedStatement {
              LIMIT $5
                FOR UPDATE SKIP LOCKED
         ),
+        -- By id through the primary key: joined to `next` instead, the generic plan of
+        -- this prepared statement (its LIMIT a parameter) hashes the whole hot table,
+        -- so every claim cost as much as the backlog is long.
         claimed AS (
             UPDATE jobs j
                SET state = 'running', worker_id = $2, attempts = j.attempts + 1,
                    lease_expires_at = now() + $6::bigint * interval '1 millisecond'
-              FROM next
-             WHERE j.id = next.id
+             WHERE j.id = ANY(ARRAY(SELECT id FROM next))
             RETURNING j.id, j.queue, j.kind, j.payload::text AS payload, j.attempts, j.max_attempts
         )
         SELECT id, queue, kind, payload, attempts, max_attempts FROM claimed

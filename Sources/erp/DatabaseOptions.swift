@@ -1,5 +1,6 @@
 // Options every command that talks to the database shares.
 import ArgumentParser
+import ERPJobs
 import ERPStore
 import Foundation
 import Logging
@@ -45,7 +46,7 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func logger(label: String) -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0, metadataProvider: .runningJob) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         return logger
     }

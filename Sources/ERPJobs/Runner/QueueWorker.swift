@@ -23,9 +23,22 @@ final class QueueWorker: Sendable {
         var outcome: Outcome
     }
 
+    /// A claimed job, from its claim until its outcome is stored.
+    struct Attempt: Sendable {
+        var job: ClaimedJob
+        /// When the handler's timeout runs out.
+        var deadline: ContinuousClock.Instant
+        /// The task running the attempt, until it ends.
+        var task: Task<Void, Never>?
+        var hasEnded = false
+        /// Set when the attempt overran its timeout and was cancelled: it fails with
+        /// this, whatever the handler does after.
+        var timedOut: JobTimedOut?
+    }
+
     struct State: Sendable {
-        /// Claimed and not yet acknowledged (so including the finished ones).
-        var running: [Int64: ClaimedJob] = [:]
+        /// Claimed and not yet acknowledged (so including the finished ones), by id.
+        var running: [Int64: Attempt] = [:]
         var finished: [Finished] = []
         /// When `finished` last went from empty to not.
         var finishedSince: ContinuousClock.Instant?
@@ -42,6 +55,7 @@ final class QueueWorker: Sendable {
     let wakeUp = WakeUp()
     private let handlers: [String: any JobHandler]
     private let state = Mutex(State())
+    private let clock = ContinuousClock()
 
     init(queue: String, concurrency: Int, handlers: [String: any JobHandler]) {
         self.queue = queue
@@ -70,7 +84,8 @@ final class QueueWorker: Sendable {
         wakeUp.signal()
     }
 
-    /// Claims and runs jobs until stopped and drained, or cancelled.
+    /// Claims and runs jobs until stopped and drained, or cancelled; returns once every
+    /// attempt it started has ended.
     func run(database: Database, configuration: JobRunner.Configuration, logger: Logger) async {
         let logger = {
             var logger = logger
@@ -78,12 +93,29 @@ final class QueueWorker: Sendable {
             return logger
         }()
         let kinds = handlers.keys.sorted()
-        let clock = ContinuousClock()
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         var connection: PostgresConnection?
         var acknowledgementTimer: ContinuousClock.Instant?
-        await withTaskGroup(of: Void.self) { attempts in
+        // When the next attempt's timeout runs out, as far as the timer set for it knows.
+        var timeoutTimer: ContinuousClock.Instant?
+        // Discarding: a timer leaves nothing behind once it fired.
+        await withDiscardingTaskGroup { timers in
+            // Wakes the loop at `due`, unless it is already set to.
+            func setTimer(_ timer: inout ContinuousClock.Instant?, for due: ContinuousClock.Instant) {
+                guard timer.map({ due < $0 }) ?? true else { return }
+                timer = due
+                timers.addTask { [wakeUp, clock] in
+                    try? await Task.sleep(until: due, clock: clock)
+                    wakeUp.signal()
+                }
+            }
             for await _ in wakeUp.wakeUps {
+                let now = clock.now
+                if let due = acknowledgementTimer, now >= due { acknowledgementTimer = nil }
+                if let due = timeoutTimer, now >= due {
+                    timeoutTimer = nil
+                    cancelOverdueAttempts(logger: logger)
+                }
                 do {
                     if connection?.isClosed ?? true {
                         let opened = try await database.connect(as: "erp-jobs:\(queue)")
@@ -105,7 +137,6 @@ final class QueueWorker: Sendable {
                         if state.withLock({ $0.running.isEmpty }) { break }
                         if drainExpired {
                             try await release(on: connection, configuration: configuration, logger: logger)
-                            attempts.cancelAll()
                             break
                         }
                     } else if mayHaveWork && free > 0 {
@@ -113,26 +144,13 @@ final class QueueWorker: Sendable {
                         state.withLock { $0.mayHaveWork = false }
                         let claimed = try await acknowledge(claiming: free, kinds: kinds, on: connection, configuration: configuration, logger: logger)
                         if claimed.count == free { state.withLock { $0.mayHaveWork = true } }
-                        for job in claimed {
-                            attempts.addTask { [self] in
-                                let outcome = await perform(job, logger: logger)
-                                state.withLock { state in
-                                    if state.finished.isEmpty { state.finishedSince = clock.now }
-                                    state.finished.append(Finished(job: job, outcome: outcome))
-                                }
-                                wakeUp.signal()
-                            }
-                        }
+                        if let deadline = start(claimed, logger: logger) { setTimer(&timeoutTimer, for: deadline) }
                     } else if let finishedSince {
                         let due = finishedSince + configuration.acknowledgementDelay
                         if clock.now >= due {
                             try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
-                        } else if acknowledgementTimer != due {
-                            acknowledgementTimer = due
-                            attempts.addTask { [wakeUp] in
-                                try? await Task.sleep(until: due, clock: clock)
-                                wakeUp.signal()
-                            }
+                        } else {
+                            setTimer(&acknowledgementTimer, for: due)
                         }
                     }
                     backoff.reset()
@@ -147,9 +165,81 @@ final class QueueWorker: Sendable {
                     try? await Task.sleep(for: backoff.next())
                     wakeUp.signal()
                 }
+                if timeoutTimer == nil, let deadline = nextDeadline() { setTimer(&timeoutTimer, for: deadline) }
             }
+            timers.cancelAll()
+        }
+        // Stopped by the drain timeout or by cancellation: what still runs is cancelled.
+        // Either way, nothing outlives the worker.
+        let stillRunning = state.withLock { state in state.running.values.compactMap(\.task) }
+        for task in stillRunning {
+            task.cancel()
+            await task.value
         }
         try? await connection?.close()
+    }
+
+    /// Starts an attempt of each claimed job, each in a task of its own.
+    ///
+    /// - Returns: The earliest of their deadlines.
+    private func start(_ claimed: [ClaimedJob], logger: Logger) -> ContinuousClock.Instant? {
+        var earliest: ContinuousClock.Instant?
+        for job in claimed {
+            // Not a child of the worker's task group: a child cannot be cancelled on its
+            // own when it overruns its timeout, and racing each attempt against a timer in
+            // a group of its own cost more than a no-op job. The worker keeps every task,
+            // cancels it on a timeout or when the worker stops, and awaits it before `run`
+            // returns.
+            let task = Task { [self] in
+                let outcome = await ClaimedJob.$current.withValue(job) { await perform(job, logger: logger) }
+                finish(job, outcome)
+            }
+            let deadline = state.withLock { state -> ContinuousClock.Instant? in
+                guard state.running[job.id]?.hasEnded == false else { return nil }
+                state.running[job.id]?.task = task
+                return state.running[job.id]?.deadline
+            }
+            if let deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        return earliest
+    }
+
+    /// Records an attempt's outcome for the next acknowledgement, and wakes the loop.
+    private func finish(_ job: ClaimedJob, _ outcome: Outcome) {
+        state.withLock { state in
+            var outcome = outcome
+            if let timedOut = state.running[job.id]?.timedOut {
+                outcome = .failed(timedOut.description, permanent: false)
+            }
+            state.running[job.id]?.hasEnded = true
+            state.running[job.id]?.task = nil
+            if state.finished.isEmpty { state.finishedSince = clock.now }
+            state.finished.append(Finished(job: job, outcome: outcome))
+        }
+        wakeUp.signal()
+    }
+
+    /// Cancels the attempts that overran their handler's timeout.
+    private func cancelOverdueAttempts(logger: Logger) {
+        let now = clock.now
+        let overdue = state.withLock { state in
+            let overdue = state.running.values.filter { !$0.hasEnded && $0.timedOut == nil && $0.deadline <= now }
+            for attempt in overdue {
+                state.running[attempt.job.id]?.timedOut = JobTimedOut(timeout: handlers[attempt.job.kind]?.timeout ?? .zero)
+            }
+            return overdue
+        }
+        for attempt in overdue {
+            logger.warning("job overran its timeout; cancelling it", metadata: ["job": "\(attempt.job.id)", "kind": "\(attempt.job.kind)"])
+            attempt.task?.cancel()
+        }
+    }
+
+    /// The earliest deadline of the attempts still running and not yet timed out.
+    private func nextDeadline() -> ContinuousClock.Instant? {
+        state.withLock { state in
+            state.running.values.lazy.filter { !$0.hasEnded && $0.timedOut == nil }.map(\.deadline).min()
+        }
     }
 
     /// Writes the outcomes of finished attempts and claims up to `limit` more: the
@@ -189,11 +279,16 @@ final class QueueWorker: Sendable {
             logger.warning("jobs finished after their leases were lost; they may run again", metadata: ["count": "\(completed.count - acknowledged)"])
         }
         // Only now, with the outcomes stored, do they leave the running set.
+        let now = clock.now
         state.withLock { state in
             state.finished.removeFirst(finished.count)
             if state.finished.isEmpty { state.finishedSince = nil }
             for attempt in finished { state.running[attempt.job.id] = nil }
-            for job in claimed { state.running[job.id] = job }
+            for job in claimed {
+                // A job no handler here knows fails at once; its deadline never comes.
+                let timeout = handlers[job.kind]?.timeout ?? .zero
+                state.running[job.id] = Attempt(job: job, deadline: now + timeout)
+            }
         }
         return claimed
     }
@@ -205,27 +300,13 @@ final class QueueWorker: Sendable {
         logger.notice("drain timeout: released the jobs still running", metadata: ["released": "\(released)"])
     }
 
-    /// One attempt, bounded by the handler's timeout.
+    /// One attempt; the worker cancels it if it overruns the handler's timeout.
     private func perform(_ job: ClaimedJob, logger: Logger) async -> Outcome {
         guard let handler = handlers[job.kind] else {
             return .failed("this worker has no handler for \(job.kind)", permanent: false)
         }
-        let logger = {
-            var logger = logger
-            logger[metadataKey: "job"] = "\(job.id)"
-            logger[metadataKey: "kind"] = "\(job.kind)"
-            return logger
-        }()
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await handler.perform(job, logger: logger) }
-                group.addTask {
-                    try await Task.sleep(for: handler.timeout)
-                    throw JobTimedOut(timeout: handler.timeout)
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            try await handler.perform(job, logger: logger)
             return .completed
         } catch let failure as PermanentJobFailure {
             return .failed(failure.description, permanent: true)

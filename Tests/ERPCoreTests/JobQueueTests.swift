@@ -58,6 +58,19 @@ import Testing
         }
     }
 
+    @Test(arguments: [NewJob(kind: "Test Work"), NewJob(kind: "test.work", queue: "Reports")])
+    func aKindOrQueueNameOutsideItsFormatIsRefused(_ job: NewJob) async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.withConnection { connection in
+                let error = await #expect(throws: PSQLError.self) {
+                    try await JobQueue.enqueue(job, on: connection, logger: test.logger)
+                }
+                #expect(error?.serverInfo?[.sqlState] == "23514")
+            }
+            #expect(try await test.scalar("SELECT count(*)::integer FROM jobs", as: Int.self) == 0)
+        }
+    }
+
     @Test func fourWorkersOnAThousandJobsRunEachOnceAndNeverTwiceAtATime() async throws {
         try await TestDatabase.withDatabase { test in
             try await test.withConnection { connection in

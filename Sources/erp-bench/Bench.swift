@@ -30,7 +30,7 @@ struct Bench: AsyncParsableCommand {
             SQL statement computing the same on-hand totals (the ceiling).
               jobs      --drain-jobs no-op jobs already enqueued; how fast a runner working \
             one queue at --job-concurrency drains them (claims and acknowledgements in \
-            batches). Then --latency-jobs jobs enqueued one at a time into an idle runner: \
+            batches), then --job-runners runners side by side. Then --latency-jobs jobs enqueued one at a time into an idle runner: \
             the time from each enqueue's COMMIT until its handler starts.
 
             `make bench` provisions a throwaway cluster, builds in release mode and runs this.
@@ -67,8 +67,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Jobs enqueued one at a time in each idle-latency run.")
     var latencyJobs = 1_000
 
-    @Option(help: "Concurrency of the benchmarked queue: the most jobs claimed and running at once.")
+    @Option(help: "Concurrency of the benchmarked queue in each runner: the most jobs it claims and runs at once.")
     var jobConcurrency = 500
+
+    @Option(help: "Runners draining the queue side by side in the second drain of each run, as that many worker daemons would; the first drain has one.")
+    var jobRunners = 2
 
     @Option(help: "Events in the stock history the replay runs rebuild from.")
     var replayEvents = 1_000_000
@@ -90,8 +93,8 @@ struct Bench: AsyncParsableCommand {
         guard rate > 0, seconds > 1, backlog > 0, runs > 0, writers > 0, clients > 0, receiptSeconds > 0 else {
             throw ValidationError("--rate, --backlog, --runs, --writers, --clients and --receipt-seconds must be positive and --seconds at least 2")
         }
-        guard replayEvents > 0, drainJobs > 0, latencyJobs > 0, (1...1000).contains(jobConcurrency) else {
-            throw ValidationError("--drain-jobs and --latency-jobs must be positive and --job-concurrency 1…1000")
+        guard replayEvents > 0, drainJobs > 0, latencyJobs > 0, (1...1000).contains(jobConcurrency), (1...8).contains(jobRunners) else {
+            throw ValidationError("--drain-jobs and --latency-jobs must be positive, --job-concurrency 1…1000 and --job-runners 1…8")
         }
     }
 
@@ -155,20 +158,30 @@ struct Bench: AsyncParsableCommand {
     private func jobs(_ workspace: BenchDatabase, logger: Logger) async throws -> String {
         let benchmark = JobBenchmark(database: workspace.database, concurrency: jobConcurrency, logger: logger)
         var drains: [Double] = []
+        var parallelDrains: [Double] = []
         var latencies: [JobBenchmark.Latency] = []
         for run in 1...runs {
-            progress("jobs run \(run)/\(runs): draining \(drainJobs) no-op jobs")
-            drains.append(try await benchmark.drain(drainJobs))
+            progress("jobs run \(run)/\(runs): draining \(drainJobs) no-op jobs with one runner")
+            drains.append(try await benchmark.drain(drainJobs, runners: 1))
+            if jobRunners > 1 {
+                progress("jobs run \(run)/\(runs): draining \(drainJobs) no-op jobs with \(jobRunners) runners")
+                parallelDrains.append(try await benchmark.drain(drainJobs, runners: jobRunners))
+            }
             progress("jobs run \(run)/\(runs): idle latency over \(latencyJobs) jobs")
             latencies.append(try await benchmark.idleLatency(latencyJobs))
         }
         var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
-        addRow(to: &table, "drain, jobs/s", drains, digits: 0, target: "≥ 30000")
+        addRow(to: &table, "drain, 1 runner, jobs/s", drains, digits: 0, target: "≥ 30000")
+        if jobRunners > 1 {
+            addRow(to: &table, "drain, \(jobRunners) runners, jobs/s", parallelDrains, digits: 0, target: "≥ 30000")
+        }
         addRow(to: &table, "idle enqueue→start p50, ms", latencies.map(\.p50Milliseconds), digits: 2)
         addRow(to: &table, "idle enqueue→start p99, ms", latencies.map(\.p99Milliseconds), digits: 2, target: "≤ 2")
         addRow(to: &table, "idle enqueue→start max, ms", latencies.map(\.maxMilliseconds), digits: 2)
+        let drainers = jobRunners > 1 ? "by one runner, then by \(jobRunners) side by side (as that many worker daemons)" : "by one runner"
         return """
-            Job runner — drain: \(drainJobs) pre-enqueued no-op jobs, one runner, queue concurrency \(jobConcurrency); \
+            Job runner — drain: \(drainJobs) pre-enqueued no-op jobs \(drainers), \
+            queue concurrency \(jobConcurrency) in each; \
             idle latency: \(latencyJobs) sequential jobs, table vacuumed first; server defaults (fsync, synchronous_commit on; worker sessions commit asynchronously)
 
             \(table.rendered)

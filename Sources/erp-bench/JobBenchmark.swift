@@ -36,10 +36,11 @@ struct JobBenchmark {
     let concurrency: Int
     let logger: Logger
 
-    /// Enqueues `count` jobs, then times a runner from its start until the queue is empty.
+    /// Enqueues `count` jobs, then times `runners` runners side by side (as that many
+    /// worker daemons would) from their start until the queue is empty.
     ///
     /// - Returns: Jobs per second.
-    func drain(_ count: Int) async throws -> Double {
+    func drain(_ count: Int, runners: Int) async throws -> Double {
         try await database.withConnection(as: "erp-bench") { connection in
             try await connection.query(
                 "INSERT INTO jobs (kind, queue) SELECT 'bench.noop', 'bench' FROM generate_series(1, \(count))", logger: logger
@@ -47,13 +48,15 @@ struct JobBenchmark {
             try await connection.query("VACUUM ANALYZE jobs", logger: logger)
         }
         let started = Atomic<Int>(0)
-        let runner = JobRunner(
-            handlers: [NoOp(started: { _ in started.add(1, ordering: .relaxed) })], database: database,
-            configuration: .init(queues: ["bench": concurrency]), logger: logger
-        )
+        let drainers = (0..<runners).map { _ in
+            JobRunner(
+                handlers: [NoOp(started: { _ in started.add(1, ordering: .relaxed) })], database: database,
+                configuration: .init(queues: ["bench": concurrency]), logger: logger
+            )
+        }
         let clock = ContinuousClock()
         let start = clock.now
-        return try await withRunner(runner) {
+        return try await withRunners(drainers) {
             let deadline = clock.now + .seconds(120)
             // Asking the server only once every job started keeps the benchmark's own
             // queries out of the measurement.
@@ -80,11 +83,13 @@ struct JobBenchmark {
             handlers: [NoOp(started: { continuation.yield(($0, clock.now)) })], database: database,
             configuration: .init(queues: ["bench": concurrency]), logger: logger
         )
-        // A queue at rest: the dead rows of the drain vacuumed, as autovacuum does.
+        // A queue at rest: the dead rows of the drain vacuumed, as autovacuum does, and its
+        // writes flushed, so that the server is not still busy with a drain's aftermath.
         try await database.withConnection(as: "erp-bench") { connection in
-            try await connection.query("VACUUM ANALYZE jobs", logger: logger)
+            try await connection.query("VACUUM ANALYZE jobs, job_history", logger: logger)
+            try await connection.query("CHECKPOINT", logger: logger)
         }
-        return try await withRunner(runner) {
+        return try await withRunners([runner]) {
             // Let the runner connect and LISTEN before the first job.
             try await Task.sleep(for: .milliseconds(500))
             var latencies: [Double] = []
@@ -108,8 +113,8 @@ struct JobBenchmark {
         }
     }
 
-    private func withRunner<Result: Sendable>(_ runner: JobRunner, _ body: () async throws -> Result) async throws -> Result {
-        let group = ServiceGroup(services: [runner], logger: logger)
+    private func withRunners<Result: Sendable>(_ runners: [JobRunner], _ body: () async throws -> Result) async throws -> Result {
+        let group = ServiceGroup(services: runners, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { running in
             running.addTask { try await group.run() }
             do {

@@ -124,6 +124,9 @@ final class QueueWorker: Sendable {
                         // at-least-once delivery allows anyway. Enqueues, in the business
                         // transactions, stay durable.
                         try await opened.query("SET synchronous_commit = off", logger: logger)
+                        // The round trip's plan does not depend on its parameters; left to
+                        // choose, PostgreSQL planned it afresh for each batch.
+                        try await opened.query("SET plan_cache_mode = force_generic_plan", logger: logger)
                         connection = opened
                     }
                     guard let connection else { continue }

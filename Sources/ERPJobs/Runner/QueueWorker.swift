@@ -26,8 +26,9 @@ final class QueueWorker: Sendable {
     /// A claimed job, from its claim until its outcome is stored.
     struct Attempt: Sendable {
         var job: ClaimedJob
-        /// When the handler's timeout runs out.
-        var deadline: ContinuousClock.Instant
+        /// When the handler's timeout runs out; nil when no handler here knows the kind
+        /// (the attempt fails at once).
+        var deadline: ContinuousClock.Instant?
         /// The task running the attempt, until it ends.
         var task: Task<Void, Never>?
         var hasEnded = false
@@ -226,7 +227,9 @@ final class QueueWorker: Sendable {
     private func cancelOverdueAttempts(logger: Logger) {
         let now = clock.now
         let overdue = state.withLock { state in
-            let overdue = state.running.values.filter { !$0.hasEnded && $0.timedOut == nil && $0.deadline <= now }
+            let overdue = state.running.values.filter { attempt in
+                !attempt.hasEnded && attempt.timedOut == nil && attempt.deadline.map { $0 <= now } ?? false
+            }
             for attempt in overdue {
                 state.running[attempt.job.id]?.timedOut = JobTimedOut(timeout: handlers[attempt.job.kind]?.timeout ?? .zero)
             }
@@ -241,7 +244,7 @@ final class QueueWorker: Sendable {
     /// The earliest deadline of the attempts still running and not yet timed out.
     private func nextDeadline() -> ContinuousClock.Instant? {
         state.withLock { state in
-            state.running.values.lazy.filter { !$0.hasEnded && $0.timedOut == nil }.map(\.deadline).min()
+            state.running.values.lazy.filter { !$0.hasEnded && $0.timedOut == nil }.compactMap(\.deadline).min()
         }
     }
 
@@ -288,9 +291,7 @@ final class QueueWorker: Sendable {
             if state.finished.isEmpty { state.finishedSince = nil }
             for attempt in finished { state.running[attempt.job.id] = nil }
             for job in claimed {
-                // A job no handler here knows fails at once; its deadline never comes.
-                let timeout = handlers[job.kind]?.timeout ?? .zero
-                state.running[job.id] = Attempt(job: job, deadline: now + timeout)
+                state.running[job.id] = Attempt(job: job, deadline: handlers[job.kind].map { now + $0.timeout })
             }
         }
         return claimed

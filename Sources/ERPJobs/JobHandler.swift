@@ -12,6 +12,10 @@ public protocol JobHandler: Sendable {
     var timeout: Duration { get }
     /// Does the job. Throwing fails the attempt: it is retried after a backoff until its
     /// attempts run out, unless the error is a ``PermanentJobFailure``.
+    ///
+    /// - Parameter logger: The worker's logger, naming the queue and the worker; a log
+    ///   handler with the ``Logging/Logger/MetadataProvider/runningJob`` provider adds
+    ///   the job's id and kind to each line.
     func perform(_ job: ClaimedJob, logger: Logger) async throws
 }
 

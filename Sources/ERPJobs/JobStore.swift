@@ -255,9 +255,9 @@ struct AcknowledgeAndClaim: PostgresPreparedStatement {
              LIMIT $5
                FOR UPDATE SKIP LOCKED
         ),
-        -- By id through the primary key: joined to `next` instead, the generic plan of
-        -- this prepared statement (its LIMIT a parameter) hashes the whole hot table,
-        -- so every claim cost as much as the backlog is long.
+        -- By id through the primary key. Joined to `next` instead, the generic plan of
+        -- this prepared statement (its LIMIT a parameter) hashed the whole hot table:
+        -- every claim cost as much as the backlog was long.
         claimed AS (
             UPDATE jobs j
                SET state = 'running', worker_id = $2, attempts = j.attempts + 1,

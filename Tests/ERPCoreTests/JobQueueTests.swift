@@ -58,6 +58,39 @@ import Testing
         }
     }
 
+    /// A claim's cost must not grow with the backlog: the worker's generic plan of the
+    /// round trip reaches `jobs` through its indexes, never by reading the whole table.
+    @Test func theClaimNeverScansTheWholeBacklog() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(
+                """
+                INSERT INTO jobs (kind) SELECT 'test.work' FROM generate_series(1, 20000);
+                ANALYZE jobs;
+                """
+            )
+            let scans = try await test.withConnection { connection in
+                try await connection.inTransaction(logger: test.logger) { transaction in
+                    // As worker sessions run it (see QueueWorker).
+                    try await transaction.query("SET LOCAL plan_cache_mode = force_generic_plan", logger: test.logger)
+                    var claimed: [ClaimedJob] = []
+                    for _ in 0..<3 {
+                        claimed = try await JobStore.acknowledgeAndClaim(
+                            completed: claimed.map(\.id), queue: "default", limit: 100, worker: "w1", lease: .seconds(30),
+                            on: transaction, logger: test.logger
+                        ).claimed
+                        #expect(claimed.count == 100)
+                    }
+                    let rows = try await transaction.query(
+                        "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'jobs'", logger: test.logger
+                    )
+                    for try await scans in rows.decode(Int.self) { return scans }
+                    return -1
+                }
+            }
+            #expect(scans == 0)
+        }
+    }
+
     @Test(arguments: [NewJob(kind: "Test Work"), NewJob(kind: "test.work", queue: "Reports")])
     func aKindOrQueueNameOutsideItsFormatIsRefused(_ job: NewJob) async throws {
         try await TestDatabase.withDatabase { test in

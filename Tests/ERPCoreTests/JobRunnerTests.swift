@@ -102,7 +102,7 @@ import Testing
     @Test func gracefulShutdownLetsRunningJobsFinish() async throws {
         try await TestDatabase.withDatabase { test in
             let attempts = Attempts()
-            let handler = TestHandler(kind: "test.work") { try await attempts.run($0, for: .milliseconds(500)) }
+            let handler = TestHandler(kind: "test.work") { try await attempts.run($0, for: .seconds(1)) }
             let configuration = JobRunner.Configuration(queues: ["default": 5], pollInterval: .milliseconds(50), drainTimeout: .seconds(30))
             try await test.withRunners([configuration], handlers: [handler]) {
                 try await test.withConnection { connection in
@@ -146,10 +146,12 @@ import Testing
     @Test func theHeartbeatKeepsAJobThatOutlastsItsLeaseFromBeingRescued() async throws {
         try await TestDatabase.withDatabase { test in
             let attempts = Attempts()
-            let long = TestHandler(kind: "test.long") { try await attempts.run($0, for: .milliseconds(2500)) }
-            // Leases of 0.9 s, so each runner's rescuer looks every 0.3 s: without the
-            // heartbeat the other runner would take the job over twice before it ends.
-            let configurations = (1...2).map { _ in JobRunner.Configuration(lease: .milliseconds(900), pollInterval: .milliseconds(50)) }
+            let long = TestHandler(kind: "test.long") { try await attempts.run($0, for: .milliseconds(4000)) }
+            // Leases of 1.5 s, so each runner's rescuer looks every 0.5 s: without the
+            // heartbeat the other runner would take the job over twice before it ends. (A
+            // shorter lease left too little room for a heartbeat delayed by a loaded CI
+            // machine running every suite at once.)
+            let configurations = (1...2).map { _ in JobRunner.Configuration(lease: .milliseconds(1500), pollInterval: .milliseconds(50)) }
             try await test.withRunners(configurations, handlers: [long]) {
                 try await test.withConnection { connection in
                     _ = try await JobQueue.enqueue(NewJob(kind: "test.long"), on: connection, logger: test.logger)

@@ -6,11 +6,11 @@ import Synchronization
 
 /// Runs the jobs of one queue, at most ``concurrency`` at a time, on one connection.
 ///
-/// A wake-up that may mean new work (a NOTIFY, the safety poll, a rescue, or a full
-/// claim) acknowledges every attempt finished since the last round trip and claims up to
-/// the free slots, at most half the concurrency, in one statement. Finished attempts
-/// alone do not cost a round trip: their acknowledgement rides on the next claim, or is
-/// written ``JobRunner/Configuration/acknowledgementDelay`` after the first of them finished.
+/// A wake-up that may mean new work (a NOTIFY, the safety poll, a rescue, or a claim that
+/// filled every free slot) acknowledges every attempt finished since the last round trip
+/// and claims up to the free slots, in one statement. Finished attempts alone do not cost
+/// a round trip: their acknowledgement rides on the next claim, or is written
+/// ``JobRunner/Configuration/acknowledgementDelay`` after the first of them finished.
 final class QueueWorker: Sendable {
     /// How a job's attempt ended.
     enum Outcome: Sendable {
@@ -57,9 +57,6 @@ final class QueueWorker: Sendable {
     private let handlers: [String: any JobHandler]
     private let state = Mutex(State())
     private let clock = ContinuousClock()
-
-    /// The most jobs one round trip claims.
-    private var batchSize: Int { max(1, concurrency / 2) }
 
     init(queue: String, concurrency: Int, handlers: [String: any JobHandler]) {
         self.queue = queue
@@ -149,16 +146,9 @@ final class QueueWorker: Sendable {
                     } else if mayHaveWork && free > 0 {
                         // Cleared first: a NOTIFY during the claim sets it again.
                         state.withLock { $0.mayHaveWork = false }
-                        // At most half the slots per round trip: with a backlog, one batch
-                        // runs while the server claims the next.
-                        let limit = min(free, batchSize)
-                        let claimed = try await acknowledge(claiming: limit, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        let claimed = try await acknowledge(claiming: free, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        if claimed.count == free { state.withLock { $0.mayHaveWork = true } }
                         if let deadline = start(claimed, logger: logger) { setTimer(&timeoutTimer, for: deadline) }
-                        if claimed.count == limit {
-                            // A full batch: more may be waiting.
-                            state.withLock { $0.mayHaveWork = true }
-                            wakeUp.signal()
-                        }
                     } else if let finishedSince {
                         let due = finishedSince + configuration.acknowledgementDelay
                         if clock.now >= due {

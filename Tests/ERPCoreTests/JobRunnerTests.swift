@@ -79,6 +79,57 @@ import Testing
         }
     }
 
+    @Test func anAttemptThatOverrunsItsTimeoutFailsEvenIfItThenReturnsNormally() async throws {
+        try await TestDatabase.withDatabase { test in
+            let finishedAfterCancel = Atomic<Int>(0)
+            // Ignores its cancellation and returns as if it had done the work.
+            let stubborn = TestHandler(kind: "test.stubborn", timeout: .milliseconds(100)) { _ in
+                try? await Task.sleep(for: .seconds(60))
+                if Task.isCancelled { finishedAfterCancel.add(1, ordering: .relaxed) }
+            }
+            let quick = TestHandler(kind: "test.quick", timeout: .seconds(30)) { _ in }
+            try await test.withRunners([JobRunner.Configuration(pollInterval: .milliseconds(50))], handlers: [stubborn, quick]) {
+                try await test.withConnection { connection in
+                    _ = try await JobQueue.enqueue(
+                        [NewJob(kind: "test.stubborn", maxAttempts: 1), NewJob(kind: "test.quick")], on: connection, logger: test.logger
+                    )
+                }
+                try await eventually("both jobs finished") {
+                    try await test.scalar("SELECT count(*)::integer FROM job_history", as: Int.self) == 2
+                }
+            }
+            #expect(finishedAfterCancel.load(ordering: .relaxed) == 1)
+            #expect(
+                try await test.scalar("SELECT string_agg(kind || ' ' || state || ' ' || COALESCE(last_error, 'none'), ', ' ORDER BY kind) FROM job_history", as: String.self)
+                    == "test.quick completed none, test.stubborn dead timed out after 0.1 seconds"
+            )
+        }
+    }
+
+    @Test func aFailureWithNothingElseToWriteLeavesTheWorkerAndShutdownDoesNotWaitForIt() async throws {
+        try await TestDatabase.withDatabase { test in
+            let broken = TestHandler(kind: "test.broken") { _ in throw PermanentJobFailure("payload names no product") }
+            // No safety poll whose claim would carry the failure along, and a drain timeout
+            // long enough to tell whether shutdown waited on the failed attempt.
+            let configuration = JobRunner.Configuration(pollInterval: .seconds(3600), drainTimeout: .seconds(60))
+            let clock = ContinuousClock()
+            let dead = try await test.withRunners([configuration], handlers: [broken]) {
+                try await test.withConnection { connection in
+                    _ = try await JobQueue.enqueue(NewJob(kind: "test.broken"), on: connection, logger: test.logger)
+                }
+                try await eventually("the job is dead") {
+                    try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'dead'", as: Int.self) == 1
+                }
+                return clock.now
+            }
+            // The attempt once stayed in the worker's running set after its failure was
+            // stored, written again at every later round trip, and held shutdown for the
+            // whole drain timeout.
+            #expect(clock.now - dead < .seconds(30))
+            #expect(try await test.scalar("SELECT attempts || ': ' || last_error FROM job_history", as: String.self) == "1: payload names no product")
+        }
+    }
+
     @Test func aPermanentFailureIsDeadAtOnceAndAnUnhandledKindIsLeftForAnotherWorker() async throws {
         try await TestDatabase.withDatabase { test in
             let broken = TestHandler(kind: "test.broken") { _ in throw PermanentJobFailure("payload names no product") }

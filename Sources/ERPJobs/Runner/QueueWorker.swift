@@ -276,13 +276,17 @@ final class QueueWorker: Sendable {
                 }
             }
         }
-        guard !completed.isEmpty || limit > 0 else { return [] }
-        let (acknowledged, claimed) = try await JobStore.acknowledgeAndClaim(
-            completed: completed, queue: queue, kinds: kinds, limit: limit, worker: configuration.workerID,
-            lease: configuration.lease, on: connection, logger: logger
-        )
-        if acknowledged < completed.count {
-            logger.warning("jobs finished after their leases were lost; they may run again", metadata: ["count": "\(completed.count - acknowledged)"])
+        var claimed: [ClaimedJob] = []
+        // Failures alone are stored by now: no round trip is left to make for them.
+        if !completed.isEmpty || limit > 0 {
+            let acknowledged: Int
+            (acknowledged, claimed) = try await JobStore.acknowledgeAndClaim(
+                completed: completed, queue: queue, kinds: kinds, limit: limit, worker: configuration.workerID,
+                lease: configuration.lease, on: connection, logger: logger
+            )
+            if acknowledged < completed.count {
+                logger.warning("jobs finished after their leases were lost; they may run again", metadata: ["count": "\(completed.count - acknowledged)"])
+            }
         }
         // Only now, with the outcomes stored, do they leave the running set.
         let now = clock.now

@@ -187,25 +187,24 @@ final class QueueWorker: Sendable {
     ///
     /// - Returns: The earliest of their deadlines.
     private func start(_ claimed: [ClaimedJob], logger: Logger) -> ContinuousClock.Instant? {
-        var earliest: ContinuousClock.Instant?
-        for job in claimed {
-            // Not a child of the worker's task group: a child cannot be cancelled on its
-            // own when it overruns its timeout, and racing each attempt against a timer in
-            // a group of its own cost more than a no-op job. The worker keeps every task,
-            // cancels it on a timeout or when the worker stops, and awaits it before `run`
-            // returns.
-            let task = Task { [self] in
+        // Not children of the worker's task group: a child cannot be cancelled on its own
+        // when it overruns its timeout, and racing each attempt against a timer in a group
+        // of its own cost more than a no-op job. The worker keeps every task, cancels it on
+        // a timeout or when the worker stops, and awaits it before `run` returns.
+        let tasks = claimed.map { job in
+            Task { [self] in
                 let outcome = await ClaimedJob.$current.withValue(job) { await perform(job, logger: logger) }
                 finish(job, outcome)
             }
-            let deadline = state.withLock { state -> ContinuousClock.Instant? in
-                guard state.running[job.id]?.hasEnded == false else { return nil }
-                state.running[job.id]?.task = task
-                return state.running[job.id]?.deadline
-            }
-            if let deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         }
-        return earliest
+        return state.withLock { state in
+            var earliest: ContinuousClock.Instant?
+            for (job, task) in zip(claimed, tasks) where state.running[job.id]?.hasEnded == false {
+                state.running[job.id]?.task = task
+                if let deadline = state.running[job.id]?.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+            }
+            return earliest
+        }
     }
 
     /// Records an attempt's outcome for the next acknowledgement, and wakes the loop.

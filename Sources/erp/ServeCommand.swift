@@ -50,12 +50,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Safety poll interval for projectors, in milliseconds.", valueName: "ms"))
     var pollInterval = 1000
 
+    @Option(help: ArgumentHelp(
+        "Restart a projector runner whose work goes this long without progress (no batch read or committed), in seconds.",
+        valueName: "seconds"
+    ))
+    var projectorWatchdog = 30
+
     @Option(help: ArgumentHelp("Longest wait for in-flight work on shutdown, in seconds.", valueName: "seconds"))
     var shutdownTimeout = 15
 
     func validate() throws {
         guard api || projectors || jobs else { throw ValidationError("nothing to run: --no-api, --no-projectors and --no-jobs together") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
+        guard projectorWatchdog > 0 else { throw ValidationError("--projector-watchdog must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard shutdownTimeout > 0 else { throw ValidationError("--shutdown-timeout must be positive") }
         if jobs && jobOptions.drainTimeout >= shutdownTimeout {
@@ -71,7 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
         let pipeline = projectors
             ? EventPipeline(
                 projectors: Projectors.all(), database: database,
-                configuration: .init(pollInterval: .milliseconds(pollInterval)), logger: logger
+                configuration: .init(pollInterval: .milliseconds(pollInterval), watchdogTimeout: .seconds(projectorWatchdog)),
+                logger: logger
             )
             : nil
         // The pool: API requests and job handlers.
@@ -85,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
 
         if api {
-            let readiness = Readiness(client: client, listener: pipeline?.listener)
+            let readiness = Readiness(client: client, pipeline: pipeline)
             let app = APIServer.application(
                 readiness: readiness,
                 client: client,

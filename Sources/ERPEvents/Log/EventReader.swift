@@ -62,34 +62,49 @@ public struct EventReader: Sendable {
         // over the table's column in ORDER BY and sort "1092" before "821".
         let wanted = types.map { Array($0) } ?? []
         let all = types == nil
-        // Rows above the horizon come last (the order is by tx) and only say that
-        // something is held back; their payloads are not fetched.
+        // Events below the horizon form a prefix of the log in (tx, position) order, so
+        // the batch is the first `limit` of them. One more row, with no event in it, says
+        // whether anything after them is held back above the horizon: the rows of an open
+        // transaction's wake are never fetched, however many wait.
         let rows = try await connection.query(
             """
-            SELECT position, tx::text AS tx_text, type, aggregate_type, aggregate_id,
-                   CASE WHEN visible AND (\(all) OR type = ANY(\(wanted))) THEN COALESCE(\(unescaped: payloadSQL ?? "payload::text"), '') END,
-                   CASE WHEN visible AND (\(all) OR type = ANY(\(wanted))) THEN metadata::text END,
-                   recorded_at, visible
-              FROM (SELECT e.*, e.tx < pg_snapshot_xmin(pg_current_snapshot()) AS visible
-                      FROM events e
-                     WHERE (e.tx, e.position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
-                       AND (e.tx, e.position) <= (\(String(last.tx))::xid8, \(last.position))
-                     ORDER BY e.tx, e.position
-                     LIMIT \(limit)) e
-             ORDER BY tx, position
+            WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+            batch AS (
+                SELECT e.position, e.tx, e.type, e.aggregate_type, e.aggregate_id,
+                       CASE WHEN \(all) OR e.type = ANY(\(wanted)) THEN COALESCE(\(unescaped: payloadSQL ?? "payload::text"), '') END AS payload,
+                       CASE WHEN \(all) OR e.type = ANY(\(wanted)) THEN e.metadata::text END AS metadata,
+                       e.recorded_at
+                  FROM events e, horizon h
+                 WHERE (e.tx, e.position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
+                   AND (e.tx, e.position) <= (\(String(last.tx))::xid8, \(last.position))
+                   AND e.tx < h.xmin
+                 ORDER BY e.tx, e.position
+                 LIMIT \(limit)
+            )
+            SELECT position, tx::text AS tx_text, type, aggregate_type, aggregate_id, payload, metadata, recorded_at, visible
+              FROM (SELECT b.*, true AS visible FROM batch b
+                    UNION ALL
+                    SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false
+                      FROM horizon h
+                     WHERE EXISTS (
+                           SELECT 1 FROM events e
+                            WHERE e.tx >= h.xmin
+                              AND (e.tx, e.position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))
+                              AND (e.tx, e.position) <= (\(String(last.tx))::xid8, \(last.position)))) r
+             ORDER BY visible DESC, tx, position
             """,
             logger: logger
         )
         var batch = Batch(events: [], end: nil, scanned: 0)
         var returned = 0
         for try await (position, txText, type, aggregateType, aggregateID, payload, metadata, recordedAt, visible)
-            in rows.decode((Int64, String, String, String, String, String?, String?, Date, Bool).self)
+            in rows.decode((Int64?, String?, String?, String?, String?, String?, String?, Date?, Bool).self)
         {
-            returned += 1
-            guard visible, !batch.heldBack else {
+            guard visible, let position, let txText, let type, let aggregateType, let aggregateID, let recordedAt else {
                 batch.heldBack = true
                 continue
             }
+            returned += 1
             let tx = try parseTransactionID(txText)
             batch.scanned += 1
             batch.end = EventCheckpoint(tx: tx, position: position)
@@ -102,6 +117,8 @@ public struct EventReader: Sendable {
                 )
             }
         }
+        // Held back only counts when the batch reached the horizon: a full batch reads on.
+        if returned == limit { batch.heldBack = false }
         batch.isLast = batch.heldBack || returned < limit
         return batch
     }

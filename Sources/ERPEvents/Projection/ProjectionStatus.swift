@@ -1,5 +1,6 @@
 // Where each projector stands, and the operator's levers on it.
 import ERPStore
+public import Foundation
 public import Logging
 public import PostgresNIO
 
@@ -27,6 +28,18 @@ public struct ProjectionStatus: Sendable, Codable, Equatable {
     public var codeVersion: Int?
     /// A replay in progress: who runs it and how far it is, e.g. `412000/1000000 events`.
     public var replay: String?
+    /// The process whose runner holds the projector's lock and applies events, e.g.
+    /// `shop-1 pid 4711`; `nil` when no process runs it now.
+    public var activeHolder: String?
+    /// Since when ``activeHolder`` holds the lock, when it recorded that.
+    public var activeSince: Date?
+    /// Processes whose runners stand by to take over, in the order they connected.
+    public var standbys: [String] = []
+    /// How often a watchdog restarted a runner of this projector that made no progress.
+    public var restarts: Int = 0
+    /// When the last such restart happened, and why.
+    public var lastRestartAt: Date?
+    public var lastRestartReason: String?
 
     /// The read model was built by older projector code: `erp replay` rebuilds it.
     public var isBehindCode: Bool { codeVersion.map { builtWithVersion < $0 } ?? false }
@@ -80,10 +93,20 @@ public struct ProjectionControl: Sendable {
             ),
             uniquingKeysWith: { first, _ in first }
         )
+        // Who runs each projector comes from the advisory locks (the truth) and the
+        // runners' connection names (`erp-projector:NAME PID@HOST`).
         let rows = try await connection.query(
             """
             SELECT c.name, c.tx::text, c.position, c.state, c.failed_position, c.last_error,
-                   lag.events, lag.seconds, c.code_version
+                   lag.events, lag.seconds, c.code_version,
+                   holder.application_name, CASE WHEN holder.pid IS NOT NULL THEN c.holder_since END,
+                   c.holder,
+                   ARRAY(SELECT s.application_name FROM pg_stat_activity s
+                          WHERE s.datname = current_database()
+                            AND starts_with(s.application_name, \(ProjectorRunner.applicationPrefix(for: ""))::text || c.name || ' ')
+                            AND s.pid IS DISTINCT FROM holder.pid
+                          ORDER BY s.backend_start),
+                   c.restarts, c.last_restart_at, c.last_restart_reason
               FROM projector_checkpoints c
               CROSS JOIN LATERAL (
                     SELECT count(*) AS events,
@@ -91,20 +114,40 @@ public struct ProjectionControl: Sendable {
                       FROM events e
                      WHERE (e.tx, e.position) > (c.tx, c.position)
                    ) lag
+              LEFT JOIN LATERAL (
+                    SELECT a.pid, a.application_name
+                      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                       AND l.classid = \(ProjectorRunner.lockSpace)::oid AND l.objid = hashtext(c.name)::oid
+                     LIMIT 1
+                   ) holder ON true
             """,
             logger: logger
         )
         let versions = Dictionary(projectors.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
-        for try await (name, tx, position, state, failedPosition, lastError, lagEvents, lagSeconds, builtWith)
-            in rows.decode((String, String, Int64, String, Int64?, String?, Int64, Double, Int).self)
-        {
-            let replay = replays[name]
-            stored[name] = ProjectionStatus(
+        for try await row in rows.decode(
+            (
+                String, String, Int64, String, Int64?, String?, Int64, Double, Int,
+                String?, Date?, String?, [String], Int, Date?, String?
+            ).self
+        ) {
+            let (name, tx, position, state, failedPosition, lastError, lagEvents, lagSeconds, builtWith) =
+                (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8)
+            let prefix = ProjectorRunner.applicationPrefix(for: name)
+            let holder = row.9.map { Self.process(fromApplicationName: $0, prefix: prefix) }
+            var status = ProjectionStatus(
                 name: name, checkpoint: EventCheckpoint(tx: try parseTransactionID(tx), position: position),
                 head: head, lagEvents: lagEvents, lagSeconds: max(0, lagSeconds), state: state,
                 failedPosition: failedPosition, lastError: lastError, builtWithVersion: builtWith,
-                codeVersion: versions[name], replay: replay
+                codeVersion: versions[name], replay: replays[name]
             )
+            status.activeHolder = holder
+            // The recorded start belongs to this holder only if it recorded it.
+            status.activeSince = holder != nil && holder == row.11 ? row.10 : nil
+            status.standbys = row.12.map { Self.process(fromApplicationName: $0, prefix: prefix) }
+            (status.restarts, status.lastRestartAt, status.lastRestartReason) = (row.13, row.14, row.15)
+            stored[name] = status
         }
         let neverRun = projectors.filter { stored[$0.name] == nil }
         // Never run: each runner will build its read model from the start with this code.
@@ -194,6 +237,13 @@ public struct ProjectionControl: Sendable {
             throw error
         }
         try await lock.release(on: connection)
+    }
+
+    /// `host pid N` from a runner's connection name `erp-projector:NAME N@host`.
+    static func process(fromApplicationName name: String, prefix: String) -> String {
+        let process = name.dropFirst(prefix.count)
+        guard let at = process.firstIndex(of: "@") else { return String(process) }
+        return "\(process[process.index(after: at)...]) pid \(process[..<at])"
     }
 
     private func lagFromStart(on connection: PostgresConnection) async throws -> (events: Int64, seconds: Double) {

@@ -31,6 +31,9 @@ public final class ProjectorRunner: Sendable {
         /// How long an idle runner trusts the checkpoint it remembers before reading the
         /// stored one again, to notice a pause, a reset or a replay's swap.
         public var checkpointRecheckInterval: Duration
+        /// Longest pause between looks while committed events wait behind an older open
+        /// transaction (the pipeline sets its safety poll's interval).
+        public var heldBackMaximumDelay: Duration
 
         /// Creates a configuration; the defaults suit production.
         public init(
@@ -39,7 +42,8 @@ public final class ProjectorRunner: Sendable {
             retryDelay: Duration = .milliseconds(200),
             maximumRetryDelay: Duration = .seconds(10),
             skippedCheckpointInterval: Duration = .seconds(1),
-            checkpointRecheckInterval: Duration = .seconds(1)
+            checkpointRecheckInterval: Duration = .seconds(1),
+            heldBackMaximumDelay: Duration = .seconds(1)
         ) {
             self.batchSize = batchSize
             self.maximumFailures = maximumFailures
@@ -47,6 +51,7 @@ public final class ProjectorRunner: Sendable {
             self.maximumRetryDelay = maximumRetryDelay
             self.skippedCheckpointInterval = skippedCheckpointInterval
             self.checkpointRecheckInterval = checkpointRecheckInterval
+            self.heldBackMaximumDelay = heldBackMaximumDelay
         }
     }
 
@@ -88,6 +93,10 @@ public final class ProjectorRunner: Sendable {
     let reader: EventReader
     let logger: Logger
     private let active = Atomic<Bool>(false)
+    /// A look again at held-back events is scheduled (there is at most one).
+    private let lookAgainPending = Atomic<Bool>(false)
+    /// What the pipeline's watchdog reads: whether a step is under way and when it last progressed.
+    let health = RunnerHealth()
 
     /// The stored checkpoint as this runner last saw it, and how far it has read past it
     /// through events of other types only. Skipping those needs no transaction; the
@@ -107,6 +116,22 @@ public final class ProjectorRunner: Sendable {
     /// Whether this instance holds the projector's lock and applies events.
     public var isActive: Bool { active.load(ordering: .relaxed) }
 
+    /// How long the step under way (connecting, taking the lock, catching up) has gone
+    /// without progress; `nil` while the runner waits for a wake-up.
+    public var timeWithoutProgress: Duration? { health.withoutProgress() }
+
+    /// How often the watchdog restarted this runner since the process started.
+    public var restarts: Int { health.restarts }
+
+    /// Abandons the step under way by closing the runner's connection; the runner
+    /// reconnects and resumes from its checkpoint, as after any lost connection.
+    ///
+    /// - Returns: The restarts so far, and the server process id of the closed connection
+    ///   (it holds the projector's lock until it notices the close), when it had one.
+    public func restart() -> (restarts: Int, backendPID: Int32?) {
+        health.restart()
+    }
+
     /// Creates a runner; nothing connects until ``run()``.
     public init(projector: any Projector, database: Database, configuration: Configuration = .init(), logger: Logger) {
         self.projector = projector
@@ -121,63 +146,56 @@ public final class ProjectorRunner: Sendable {
     /// Advisory lock key space of projectors (the two-key form, so it never meets the migration lock).
     static let lockSpace: Int32 = 0x4550_524A
 
+    /// The `application_name` of a runner's connection: the projector, then the host and
+    /// process, which `erp projections status` shows for the holder and the standbys.
+    static func applicationName(for projector: String) -> String {
+        let prefix = "\(applicationPrefix(for: projector))\(ProcessIdentity.pid)@"
+        // PostgreSQL keeps 63 bytes of it; the host gives way.
+        let room = max(0, 63 - prefix.utf8.count)
+        return prefix + String(decoding: ProcessIdentity.host.utf8.prefix(room), as: UTF8.self)
+    }
+
+    /// What every runner connection of `projector` is named with, up to the process.
+    static func applicationPrefix(for projector: String) -> String { "erp-projector:\(projector) " }
+
     /// Catches up on every wake-up until ``wakeUp`` is finished or the task is cancelled.
     ///
-    /// Reconnects with backoff when its connection fails; the batch in flight then
-    /// rolls back with the connection and is applied again after reconnecting.
+    /// Reconnects with backoff when its connection fails or closes; the batch in flight
+    /// then rolls back with the connection and is applied again after reconnecting.
+    /// Every step runs through `untilClosed`, so a closed connection ends it at once
+    /// (PostgresNIO 1.33 never answers a query written to a closed connection).
     public func run() async {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         var wakeUps = wakeUp.wakeUps.makeAsyncIterator()
         while !wakeUp.isFinished, !Task.isCancelled {
             var connection: PostgresConnection?
             do {
-                let opened = try await database.connect(as: "erp-projector:\(projector.name)")
+                health.beginStep()
+                let opened = try await database.connect(as: Self.applicationName(for: projector.name))
                 connection = opened
                 // A projector's transactions write only what the log can rebuild, and the
                 // read model moves with its checkpoint: a crash that loses the last commits
                 // just means applying those events again. Not waiting for the WAL flush
                 // keeps several projectors from queueing on fsync at every event.
-                try await opened.query("SET synchronous_commit = off", logger: logger)
+                let backendPID = try await opened.untilClosed { [logger] in
+                    try await $0.query("SET synchronous_commit = off", logger: logger)
+                    return try await $0.value("SELECT pg_backend_pid()", as: Int32.self, logger: logger) ?? 0
+                }
+                health.attach(opened, backendPID: backendPID)
+                health.endStep()
                 if backoff.attempts > 0 {
                     // Events may have arrived while disconnected: catch up without waiting.
                     wakeUp.signal()
                 }
                 backoff.reset()
-                var holdsLock = false
-                // An event held back by an older open transaction becomes readable when that
-                // transaction ends, which may send no notification: look again after a
-                // growing pause, or sooner when a notification comes first.
-                var patience = Backoff(initial: .milliseconds(1), maximum: .milliseconds(100))
-                try await withThrowingDiscardingTaskGroup { lookAgain in
-                    while await wakeUps.next() != nil {
-                        try opened.ensureOpen()
-                        if !holdsLock {
-                            holdsLock = try await tryToBecomeActive(on: opened)
-                            guard holdsLock else { continue }
-                            active.store(true, ordering: .relaxed)
-                            logger.info("projector active")
-                        }
-                        let outcome = try await catchUp(on: opened)
-                        guard case .heldBack(let applied) = outcome else {
-                            patience.reset()
-                            continue
-                        }
-                        // Under steady writes a newer event is nearly always above the
-                        // horizon; while events keep being applied, stay quick.
-                        if applied > 0 { patience.reset() }
-                        let pause = patience.next()
-                        lookAgain.addTask { [wakeUp] in
-                            try? await Task.sleep(for: pause)
-                            wakeUp.signal()
-                        }
-                    }
-                    lookAgain.cancelAll()
-                }
+                try await serve(on: opened, wakeUps: &wakeUps)
                 active.store(false, ordering: .relaxed)
+                health.detach()
                 try? await opened.close()
                 return
             } catch {
                 active.store(false, ordering: .relaxed)
+                health.detach()
                 try? await connection?.close()
                 if wakeUp.isFinished || Task.isCancelled { return }
                 let delay = backoff.next()
@@ -193,6 +211,45 @@ public final class ProjectorRunner: Sendable {
         }
     }
 
+    /// Catches up on `connection` at every wake-up until the wake-ups end.
+    private func serve(on connection: PostgresConnection, wakeUps: inout AsyncStream<Void>.Iterator) async throws {
+        var holdsLock = false
+        // An event held back by an older open transaction becomes readable when that
+        // transaction ends, which may send no notification: look again after a growing
+        // pause, up to the safety poll's interval, or sooner when a notification comes.
+        // At most one look-again is pending: the wake-ups it sends fold into one anyway,
+        // and each held-back outcome adding its own would multiply the looks.
+        var patience = Backoff(initial: .milliseconds(1), maximum: configuration.heldBackMaximumDelay)
+        try await withThrowingDiscardingTaskGroup { lookAgain in
+            while await wakeUps.next() != nil {
+                health.beginStep()
+                defer { health.endStep() }
+                if !holdsLock {
+                    holdsLock = try await connection.untilClosed { [self] in try await tryToBecomeActive(on: $0) }
+                    guard holdsLock else { continue }
+                    active.store(true, ordering: .relaxed)
+                    logger.info("projector active")
+                }
+                let outcome = try await connection.untilClosed { [self] in try await catchUp(on: $0) }
+                guard case .heldBack(let applied) = outcome else {
+                    patience.reset()
+                    continue
+                }
+                // Under steady writes a newer event is nearly always above the horizon;
+                // while events keep being applied, stay quick.
+                if applied > 0 { patience.reset() }
+                guard lookAgainPending.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { continue }
+                let pause = patience.next()
+                lookAgain.addTask { [self] in
+                    try? await Task.sleep(for: pause)
+                    lookAgainPending.store(false, ordering: .relaxed)
+                    wakeUp.signal()
+                }
+            }
+            lookAgain.cancelAll()
+        }
+    }
+
     /// Takes this projector's advisory lock on `connection` if no other session holds it.
     ///
     /// - Returns: Whether this session now holds the lock (and so may apply events).
@@ -204,8 +261,18 @@ public final class ProjectorRunner: Sendable {
             "SELECT pg_try_advisory_lock(\(Self.lockSpace), hashtext(\(projector.name)))",
             logger: logger
         )
-        for try await locked in rows.decode(Bool.self) { return locked }
-        return false
+        var locked = false
+        for try await granted in rows.decode(Bool.self) { locked = granted }
+        if locked {
+            try await connection.query(
+                """
+                UPDATE projector_checkpoints SET holder = \(ProcessIdentity.description), holder_since = now()
+                 WHERE name = \(projector.name)
+                """,
+                logger: logger
+            )
+        }
+        return locked
     }
 
     /// Applies batches until nothing is left below the horizon, the projector stalls,
@@ -266,7 +333,7 @@ public final class ProjectorRunner: Sendable {
         var retry = Backoff(initial: configuration.retryDelay, maximum: configuration.maximumRetryDelay)
         while true {
             if wakeUp.isFinished || Task.isCancelled { return .stopped }
-            try connection.ensureOpen()
+            health.progressed()
             let batch = try await reader.read(
                 after: checkpoint, types: projector.eventTypes,
                 limit: isolateUntil == nil ? configuration.batchSize : 1, payloadSQL: projector.payloadSQL, on: connection
@@ -349,7 +416,6 @@ public final class ProjectorRunner: Sendable {
     private func moveCheckpoint(
         from old: EventCheckpoint, to new: EventCheckpoint, on transaction: PostgresConnection
     ) async throws {
-        try transaction.ensureOpen()
         let rows = try await transaction.query(
             """
             UPDATE projector_checkpoints

@@ -136,10 +136,14 @@ public struct ProjectionReplay: Sendable {
         do {
             try await lock.acquire(holder: holder ?? ReplayLock.holder(command: "erp replay"), on: connection)
             holdsLock = true
-            let outcome = try await untilClosed([connection, reading]) {
-                try await rebuild(
-                    dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, reading: reading, swapping: swapping, progress: progress
-                )
+            // Either connection closing ends the replay (see untilClosed).
+            let outcome = try await connection.untilClosed { [reading] connection in
+                try await reading.untilClosed { reading in
+                    try await rebuild(
+                        dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, reading: reading, swapping: swapping,
+                        progress: progress
+                    )
+                }
             }
             try await shadow.drop(on: connection)
             try await lock.release(on: connection)
@@ -176,69 +180,6 @@ public struct ProjectionReplay: Sendable {
         private let value = Mutex(false)
         var isSet: Bool { value.withLock { $0 } }
         func set(_ isSet: Bool) { value.withLock { $0 = isSet } }
-    }
-
-    /// Runs `work` in a task of its own and returns what it returns, or throws
-    /// ``ConnectionClosed`` as soon as one of `connections` closes first.
-    ///
-    /// PostgresNIO 1.33 never answers a query written to a connection the server has
-    /// just dropped (a terminated backend), and the replay would wait for ever. When that
-    /// happens `work`'s task is cancelled and left behind on the query that will not be
-    /// answered: the replay reports the lost database instead of hanging.
-    private func untilClosed<Result: Sendable>(
-        _ connections: [PostgresConnection], _ work: @escaping @Sendable () async throws -> Result
-    ) async throws -> Result {
-        let race = Race<Result>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
-                race.start(continuation, work)
-                for connection in connections {
-                    // After `work` ended (the replay closes its connections) this does nothing.
-                    connection.closeFuture.whenComplete { _ in race.finish(.failure(ConnectionClosed())) }
-                }
-            }
-        } onCancel: {
-            race.cancel()
-        }
-    }
-
-    /// `work` against the connections closing: the first outcome resumes the caller.
-    private final class Race<Result: Sendable>: Sendable {
-        private struct State {
-            var continuation: CheckedContinuation<Result, any Error>?
-            var task: Task<Void, Never>?
-            var cancelled = false
-        }
-        private let state = Mutex(State())
-
-        func start(_ continuation: CheckedContinuation<Result, any Error>, _ work: @escaping @Sendable () async throws -> Result) {
-            state.withLock { $0.continuation = continuation }
-            let task = Task {
-                do { finish(.success(try await work())) } catch { finish(.failure(error)) }
-            }
-            let cancelled = state.withLock { state in
-                state.task = task
-                return state.cancelled
-            }
-            if cancelled { task.cancel() }
-        }
-
-        func finish(_ outcome: Swift.Result<Result, any Error>) {
-            let (continuation, task) = state.withLock { state in
-                defer { state.continuation = nil }
-                return (state.continuation, state.task)
-            }
-            guard let continuation else { return }
-            continuation.resume(with: outcome)
-            if case .failure = outcome { task?.cancel() }
-        }
-
-        func cancel() {
-            state.withLock { state in
-                state.cancelled = true
-                return state.task
-            }?.cancel()
-        }
     }
 
     /// Drops what a replay that failed left behind, once its session (and lock) is gone;
@@ -282,8 +223,7 @@ public struct ProjectionReplay: Sendable {
         var applied: Int64 = 0
         var reportedAt = clock.now
         func read(after start: EventCheckpoint, through bound: EventCheckpoint?, on source: PostgresConnection) async throws -> EventReader.Batch {
-            try source.ensureOpen()
-            return try await reader.read(
+            try await reader.read(
                 after: start, types: projector.eventTypes, limit: configuration.batchSize, through: bound,
                 payloadSQL: projector.payloadSQL, on: source
             )
@@ -300,7 +240,6 @@ public struct ProjectionReplay: Sendable {
             var batch = try await read(after: checkpoint, through: bound, on: reading)
             while let end = batch.end {
                 try Task.checkCancellation()
-                try connection.ensureOpen()
                 let isLast = batch.isLast
                 async let following = isLast ? nil : read(after: end, through: bound, on: reading)
                 if !batch.events.isEmpty {

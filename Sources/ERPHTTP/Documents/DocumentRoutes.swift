@@ -46,14 +46,14 @@ struct DocumentRoutes {
             let limit = query.limit()
             let after = query.cursor(count: 1)?.first ?? 0
             try query.check()
-            let page = try await client.withConnection { connection in
+            let page = try await client.withLiveConnection { connection in
                 try await PostedDocuments.list(kind, status: status, after: after, limit: limit, on: connection, logger: context.logger)
             }
             return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
         api.get(RouterPath("\(path)/:id")) { _, context in
             let id = try context.pathID()
-            let document = try await client.withConnection { connection in
+            let document = try await client.withLiveConnection { connection in
                 try await Self.document(kind, id: id, on: connection, logger: context.logger)
             }
             return CommandRunner.json(document)

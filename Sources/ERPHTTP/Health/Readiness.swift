@@ -1,4 +1,4 @@
-// What `GET /ready` checks: the database, the schema, and the event listener.
+// What `GET /ready` checks: the database, the schema, the event listener and the projector runners.
 public import ERPEvents
 public import ERPStore
 import Logging
@@ -13,15 +13,19 @@ public struct Readiness: Sendable {
         public var migrations: Bool
         /// `nil` when this process runs no listener (API-only role).
         public var listener: Bool?
+        /// Projectors whose runner made no progress for the watchdog's timeout (it is
+        /// being restarted); `nil` when this process runs no projectors.
+        public var stuckProjectors: [String]?
         public var detail: String?
 
         /// Whether every check passed.
-        public var isReady: Bool { database && migrations && listener != false }
+        public var isReady: Bool { database && migrations && listener != false && (stuckProjectors ?? []).isEmpty }
     }
 
     let client: PostgresClient
     let migrations: [Migration]
     let listener: ChannelListener?
+    let pipeline: EventPipeline?
     let timeout: Duration
 
     /// Creates the check.
@@ -29,33 +33,39 @@ public struct Readiness: Sendable {
     /// - Parameters:
     ///   - client: The pooled client the API uses.
     ///   - migrations: The migrations this binary carries; all must be applied.
-    ///   - listener: The event listener when this process runs one.
+    ///   - listener: The event listener when this process runs one (the pipeline's, by default).
+    ///   - pipeline: The projectors when this process runs them.
     ///   - timeout: How long the database may take to answer.
     public init(
-        client: PostgresClient, migrations: [Migration] = Migration.embedded, listener: ChannelListener?,
-        timeout: Duration = .seconds(2)
+        client: PostgresClient, migrations: [Migration] = Migration.embedded, listener: ChannelListener? = nil,
+        pipeline: EventPipeline? = nil, timeout: Duration = .seconds(2)
     ) {
         self.client = client
         self.migrations = migrations
-        self.listener = listener
+        self.listener = listener ?? pipeline?.listener
+        self.pipeline = pipeline
         self.timeout = timeout
     }
 
     /// Runs the checks.
     public func check() async -> Report {
-        var report = Report(status: "ready", database: false, migrations: false, listener: listener?.isConnected)
+        var report = Report(
+            status: "ready", database: false, migrations: false, listener: listener?.isConnected,
+            stuckProjectors: pipeline.map { $0.stuckRunners.map(\.projector.name) }
+        )
         let versions = migrations.map(\.version)
         do {
             report.migrations = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
-                    let rows = try await client.query(
-                        """
-                        SELECT count(*) = \(versions.count) FROM schema_migrations
-                         WHERE version = ANY(\(versions))
-                        """
-                    )
-                    for try await current in rows.decode(Bool.self) { return current }
-                    return false
+                    try await client.withLiveConnection { connection in
+                        try await connection.value(
+                            """
+                            SELECT count(*) = \(versions.count) FROM schema_migrations
+                             WHERE version = ANY(\(versions))
+                            """,
+                            as: Bool.self, logger: Logger(label: "erp.ready")
+                        ) ?? false
+                    }
                 }
                 group.addTask {
                     try await Task.sleep(for: timeout)
@@ -75,6 +85,9 @@ public struct Readiness: Sendable {
             report.detail = databaseErrorMessage(error)
         }
         if report.listener == false, report.detail == nil { report.detail = "the event listener is not connected" }
+        if let stuck = report.stuckProjectors, !stuck.isEmpty, report.detail == nil {
+            report.detail = "projectors made no progress and are being restarted: \(stuck.joined(separator: ", "))"
+        }
         report.status = report.isReady ? "ready" : "unavailable"
         return report
     }

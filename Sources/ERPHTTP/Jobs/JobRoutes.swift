@@ -1,6 +1,7 @@
 // /api/v1/jobs: what operators and monitoring see of the background jobs.
 import ERPJobs
 import Foundation
+import ERPStore
 import Hummingbird
 import PostgresNIO
 
@@ -12,7 +13,7 @@ struct JobRoutes {
         let client = client
         // {"queues": [{"queue", "pending", "running", "scheduled", "dead", "oldestPendingSeconds"}]}
         api.get("jobs/stats") { _, context in
-            let statistics = try await client.withConnection { connection in
+            let statistics = try await client.withLiveConnection { connection in
                 try await JobAdmin.statistics(on: connection, logger: context.logger)
             }
             let encoder = JSONEncoder()

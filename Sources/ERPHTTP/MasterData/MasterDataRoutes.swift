@@ -51,14 +51,14 @@ struct MasterDataRoutes {
         }
         api.get(path) { request, context in
             let list = try ListParameters(request)
-            let page = try await client.withConnection { connection in
+            let page = try await client.withLiveConnection { connection in
                 try await MasterRecords.list(kind, list.request, on: connection, logger: context.logger)
             }
             return CommandRunner.page(page.items, nextCursor: page.nextAfter.map { QueryParameters.cursor(after: [$0]) })
         }
         api.get(record) { _, context in
             let id = try context.pathID()
-            let document = try await client.withConnection { connection in
+            let document = try await client.withLiveConnection { connection in
                 try await Self.document(kind, id: id, on: connection, logger: context.logger)
             }
             return CommandRunner.json(document)

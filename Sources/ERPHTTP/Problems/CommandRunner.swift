@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// Runs command handlers on the pooled client.
 struct CommandRunner: Sendable {
@@ -30,21 +31,43 @@ struct CommandRunner: Sendable {
             throw Problem(.badRequest, slug: "invalid-idempotency-key", title: "Bad Request", detail: "Idempotency-Key must be 1-200 characters")
         }
         let command = CommandContext(actor: context.actor, requestID: context.requestID, logger: context.logger)
-        let outcome = try await client.withConnection { connection in
-            try await connection.inTransaction(logger: context.logger) { transaction in
-                try await command.apply(to: transaction)
-                if let key, let stored = try await Idempotency.lookUp(key: key, endpoint: endpoint, body: body, on: transaction, context: command) {
-                    return Outcome(status: .init(code: stored.status), json: stored.body)
+        // What the transaction was and what it answered before its COMMIT, for when the
+        // connection is lost around the COMMIT and the server must say whether it landed.
+        let attempt = Mutex<(transaction: String, outcome: Outcome?)>(("", nil))
+        let outcome: Outcome
+        do {
+            outcome = try await client.withLiveConnection { connection in
+                try await connection.inTransaction(logger: context.logger) { transaction in
+                    let id = try await command.apply(to: transaction)
+                    attempt.withLock { $0.transaction = id }
+                    if let key, let stored = try await Idempotency.lookUp(key: key, endpoint: endpoint, body: body, on: transaction, context: command) {
+                        return Outcome(status: .init(code: stored.status), json: stored.body)
+                    }
+                    let outcome = try await work(transaction, command)
+                    if let key {
+                        let response = StoredResponse(status: outcome.status.code, body: outcome.json)
+                        try await Idempotency.store(key: key, endpoint: endpoint, body: body, response: response, on: transaction, context: command)
+                    }
+                    attempt.withLock { $0.outcome = outcome }
+                    return outcome
                 }
-                let outcome = try await work(transaction, command)
-                if let key {
-                    let response = StoredResponse(status: outcome.status.code, body: outcome.json)
-                    try await Idempotency.store(key: key, endpoint: endpoint, body: body, response: response, on: transaction, context: command)
-                }
-                return outcome
+            }
+        } catch where Self.isLostConnection(error) {
+            let (transaction, answered) = attempt.withLock { $0 }
+            // Only a transaction that got as far as its COMMIT can have landed.
+            guard let answered else { throw Problem.databaseUnavailable(written: false) }
+            switch await TransactionOutcome.of(transaction: transaction, client: client, logger: context.logger) {
+            case .committed: outcome = answered
+            case .rolledBack: throw Problem.databaseUnavailable(written: false)
+            case .unknown: throw Problem.databaseUnavailable(written: nil)
             }
         }
         return Self.json(outcome.json, status: outcome.status)
+    }
+
+    /// Whether `error` means the connection went away rather than the command failing.
+    static func isLostConnection(_ error: any Error) -> Bool {
+        error is ConnectionClosed || (error as? PSQLError)?.isConnectionFailure == true
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -20,6 +20,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var detail: String
     public var errors: [FieldProblem]
     public var requestID: String?
+    /// Seconds after which a retry may succeed, sent as `Retry-After` (with 503 and 429).
+    public var retryAfter: Int?
 
     public init(_ status: HTTPResponse.Status, slug: String, title: String, detail: String, errors: [FieldError] = []) {
         self.status = status
@@ -43,10 +45,8 @@ public struct Problem: HTTPResponseError, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(body)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/problem+json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -26,6 +26,11 @@ struct ProblemMiddleware: RouterMiddleware {
             return problem
         case let refusal as CommandError:
             return problem(for: refusal)
+        case is ConnectionClosed:
+            return .databaseUnavailable(written: false)
+        case let failure as PSQLError where failure.isConnectionFailure:
+            context.logger.warning("request lost its database connection", metadata: ["error": "\(databaseErrorMessage(failure))"])
+            return .databaseUnavailable(written: false)
         case let failure as PSQLError:
             return problem(for: failure, context: context)
         case let http as any HTTPResponseError:
@@ -65,6 +70,22 @@ struct ProblemMiddleware: RouterMiddleware {
 }
 
 extension Problem {
+    /// The database connection was lost under a request (or none could be had).
+    ///
+    /// - Parameter written: `false` when nothing was written, `nil` when the server could
+    ///   not say whether the command's transaction committed.
+    static func databaseUnavailable(written: Bool?) -> Problem {
+        var problem = Problem(
+            .serviceUnavailable, slug: "database-unavailable", title: "Service Unavailable",
+            detail: written == false
+                ? "the database connection was lost; nothing was written, so the request can be sent again"
+                : "the database connection was lost during the commit and whether it was written is unknown; "
+                    + "send it again with the same Idempotency-Key to get its outcome without writing twice"
+        )
+        problem.retryAfter = 1
+        return problem
+    }
+
     static let internalError = Problem(
         .internalServerError, slug: "internal", title: "Internal Server Error",
         detail: "the server failed; the request id identifies it in the logs"

@@ -20,14 +20,14 @@ struct StockLevelRoutes {
             filter.limit = query.limit()
             if let after = query.cursor(count: 2) { filter.after = (after[0], after[1]) }
             try query.check()
-            let page = try await client.withConnection { connection in
+            let page = try await client.withLiveConnection { [filter] connection in
                 try await StockLevelQueries.list(filter, on: connection, logger: context.logger)
             }
             return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0.product, $0.warehouse]) })
         }
         api.get("stock-levels/:id") { _, context in
             let id = try context.pathID()
-            let document = try await client.withConnection { connection in
+            let document = try await client.withLiveConnection { connection in
                 try await StockLevelQueries.product(id, on: connection, logger: context.logger)
             }
             guard let document else { throw CommandError(.notFound, "no stock has been recorded for product \(id)") }
@@ -39,14 +39,14 @@ struct StockLevelRoutes {
             let limit = query.limit()
             let after = query.cursor(count: 1)?.first ?? 0
             try query.check()
-            let page = try await client.withConnection { connection in
+            let page = try await client.withLiveConnection { connection in
                 try await NotificationQueries.list(status: status, after: after, limit: limit, on: connection, logger: context.logger)
             }
             return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
         api.post("notifications/:id/acknowledge") { _, context in
             let id = try context.pathID()
-            let document = try await client.withConnection { connection in
+            let document = try await client.withLiveConnection { connection in
                 try await NotificationQueries.acknowledge(id, by: context.actor, on: connection, logger: context.logger)
             }
             guard let document else { throw CommandError(.notFound, "there is no notification \(id)") }

@@ -138,10 +138,13 @@ public struct JobRunner: Service {
     }
 
     /// Heartbeat, rescuer and scheduler, every third of the lease, on their own connection
-    /// so that a slow claim never delays a heartbeat.
+    /// so that a slow claim never delays a heartbeat. A lost connection is replaced at
+    /// once (with backoff while the database stays away), not at the next beat: leases
+    /// run out while no heartbeat is sent.
     private func maintain() async {
         let scheduler = JobScheduler(schedules: configuration.schedules, logger: logger)
         let beat = configuration.lease / 3
+        var backoff = Backoff(initial: .milliseconds(50), maximum: min(beat, .seconds(5)))
         var connection: PostgresConnection?
         while !Task.isCancelled {
             do {
@@ -149,31 +152,37 @@ public struct JobRunner: Service {
                     connection = try await database.connect(as: "erp-jobs:maintenance")
                 }
                 guard let connection else { continue }
-                // One statement for every queue's running jobs.
-                let running = workers.flatMap(\.runningIDs)
-                let held = try await JobStore.extendLeases(
-                    running, worker: configuration.workerID, lease: configuration.lease, on: connection, logger: logger
-                )
-                // Acknowledged meanwhile is not lost: only those the workers still hold.
-                let lost = Set(running).subtracting(held).intersection(workers.flatMap(\.runningIDs))
-                if !lost.isEmpty {
-                    logger.warning(
-                        "jobs were rescued from this worker (lease expired); they may run twice",
-                        metadata: ["jobs": "\(lost.sorted())"]
+                try await connection.untilClosed { [self] connection in
+                    // One statement for every queue's running jobs.
+                    let running = workers.flatMap(\.runningIDs)
+                    let held = try await JobStore.extendLeases(
+                        running, worker: configuration.workerID, lease: configuration.lease, on: connection, logger: logger
                     )
+                    // Acknowledged meanwhile is not lost: only those the workers still hold.
+                    let lost = Set(running).subtracting(held).intersection(workers.flatMap(\.runningIDs))
+                    if !lost.isEmpty {
+                        logger.warning(
+                            "jobs were rescued from this worker (lease expired); they may run twice",
+                            metadata: ["jobs": "\(lost.sorted())"]
+                        )
+                    }
+                    if try await JobStore.rescueExpired(on: connection, logger: logger) > 0 {
+                        listener.wakeAll()
+                    }
+                    // An enqueue notifies the workers itself.
+                    try await scheduler.enqueueDue(at: Date(), on: connection)
                 }
-                if try await JobStore.rescueExpired(on: connection, logger: logger) > 0 {
-                    listener.wakeAll()
-                }
-                // An enqueue notifies the workers itself.
-                try await scheduler.enqueueDue(at: Date(), on: connection)
+                backoff.reset()
             } catch {
-                logger.warning(
-                    "job maintenance failed; retrying",
-                    metadata: ["error": "\(databaseErrorMessage(error, configuration: database.configuration))"]
-                )
                 try? await connection?.close()
                 connection = nil
+                let delay = backoff.next()
+                logger.warning(
+                    "job maintenance failed; reconnecting",
+                    metadata: ["error": "\(databaseErrorMessage(error, configuration: database.configuration))", "retryIn": "\(delay)"]
+                )
+                try? await Task.sleep(for: delay)
+                continue
             }
             try? await Task.sleep(for: min(beat, .seconds(10)))
         }

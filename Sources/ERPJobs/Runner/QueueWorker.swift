@@ -120,15 +120,17 @@ final class QueueWorker: Sendable {
                 do {
                     if connection?.isClosed ?? true {
                         let opened = try await database.connect(as: "erp-jobs:\(queue)")
-                        // Claims and acknowledgements need not wait for the WAL flush: a
-                        // crash that loses one only means the job runs again, which
-                        // at-least-once delivery allows anyway. Enqueues, in the business
-                        // transactions, stay durable.
-                        try await opened.query("SET synchronous_commit = off", logger: logger)
-                        // The round trip's plan does not depend on its parameters; left to
-                        // choose, PostgreSQL planned it afresh for each batch.
-                        try await opened.query("SET plan_cache_mode = force_generic_plan", logger: logger)
                         connection = opened
+                        try await opened.untilClosed { opened in
+                            // Claims and acknowledgements need not wait for the WAL flush: a
+                            // crash that loses one only means the job runs again, which
+                            // at-least-once delivery allows anyway. Enqueues, in the business
+                            // transactions, stay durable.
+                            try await opened.query("SET synchronous_commit = off", logger: logger)
+                            // The round trip's plan does not depend on its parameters; left to
+                            // choose, PostgreSQL planned it afresh for each batch.
+                            try await opened.query("SET plan_cache_mode = force_generic_plan", logger: logger)
+                        }
                     }
                     guard let connection else { continue }
                     // Finished jobs count as free: this round trip acknowledges them.
@@ -137,22 +139,30 @@ final class QueueWorker: Sendable {
                          concurrency - state.running.count + state.finished.count)
                     }
                     if stopping {
-                        try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        _ = try await connection.untilClosed { [self] connection in
+                            try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        }
                         if state.withLock({ $0.running.isEmpty }) { break }
                         if drainExpired {
-                            try await release(on: connection, configuration: configuration, logger: logger)
+                            try await connection.untilClosed { [self] connection in
+                                try await release(on: connection, configuration: configuration, logger: logger)
+                            }
                             break
                         }
                     } else if mayHaveWork && free > 0 {
                         // Cleared first: a NOTIFY during the claim sets it again.
                         state.withLock { $0.mayHaveWork = false }
-                        let claimed = try await acknowledge(claiming: free, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        let claimed = try await connection.untilClosed { [self] connection in
+                            try await acknowledge(claiming: free, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        }
                         if claimed.count == free { state.withLock { $0.mayHaveWork = true } }
                         if let deadline = start(claimed, logger: logger) { setTimer(&timeoutTimer, for: deadline) }
                     } else if let finishedSince {
                         let due = finishedSince + configuration.acknowledgementDelay
                         if clock.now >= due {
+                            _ = try await connection.untilClosed { [self] connection in
                             try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                        }
                         } else {
                             setTimer(&acknowledgementTimer, for: due)
                         }

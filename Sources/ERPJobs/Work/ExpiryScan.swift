@@ -38,7 +38,7 @@ public struct ExpiryScan: JobHandler {
         guard (0...3650).contains(payload.windowDays) else {
             throw PermanentJobFailure("windowDays must be 0…3650, not \(payload.windowDays)")
         }
-        let raised = try await client.withConnection { connection in
+        let raised = try await client.withLiveConnection { connection in
             try await connection.rows(
                 """
                 WITH stock AS (

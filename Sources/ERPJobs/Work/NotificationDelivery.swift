@@ -68,7 +68,7 @@ public struct NotificationDelivery: JobHandler {
 
     public func perform(_ job: ClaimedJob, logger: Logger) async throws {
         let subject = try job.payload(as: Payload.self).subject
-        let (document, delivered) = try await client.withConnection { connection in
+        let (document, delivered) = try await client.withLiveConnection { connection in
             let document = try await connection.value(
                 """
                 SELECT jsonb_build_object(
@@ -96,7 +96,7 @@ public struct NotificationDelivery: JobHandler {
                     failures.append("\(url) answered \(status)")
                     continue
                 }
-                try await client.withConnection { connection in
+                try await client.withLiveConnection { connection in
                     try await connection.execute(
                         """
                         INSERT INTO notification_deliveries (subject, endpoint, response_status)

@@ -33,7 +33,7 @@ public struct ReorderSuggestions: JobHandler {
 
     public func perform(_ job: ClaimedJob, logger: Logger) async throws {
         let context = CommandContext(actor: "job:\(Self.kind)", requestID: "job-\(job.id)", logger: logger)
-        let (orders, unassigned) = try await client.withConnection { connection in
+        let (orders, unassigned) = try await client.withLiveConnection { connection in
             try await connection.inTransaction(logger: logger) { transaction in
                 try await context.apply(to: transaction)
                 // One suggestion run at a time: two would both see no open order.

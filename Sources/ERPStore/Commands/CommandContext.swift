@@ -18,10 +18,17 @@ public struct CommandContext: Sendable {
     }
 
     /// Sets `erp.actor` and `erp.request_id` for the rest of the transaction (SET LOCAL).
-    public func apply(to transaction: PostgresConnection) async throws {
-        try await transaction.query(
-            "SELECT set_config('erp.actor', \(actor), true), set_config('erp.request_id', \(requestID), true)",
-            logger: logger
-        )
+    ///
+    /// - Returns: The transaction's id (as text), by which ``CommittedOrNot`` tells
+    ///   whether it committed when the connection is lost around its COMMIT.
+    @discardableResult
+    public func apply(to transaction: PostgresConnection) async throws -> String {
+        try await transaction.value(
+            """
+            SELECT pg_current_xact_id()::text
+              FROM (SELECT set_config('erp.actor', \(actor), true), set_config('erp.request_id', \(requestID), true)) settings
+            """,
+            as: String.self, logger: logger
+        ) ?? ""
     }
 }

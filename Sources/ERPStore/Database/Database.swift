@@ -56,20 +56,10 @@ public struct Database: Sendable {
     }
 }
 
-/// The connection was closed (by the server or the network) before a query was sent.
+/// The connection closed (the server or the network ended it) before the work on it finished.
 public struct ConnectionClosed: Error, CustomStringConvertible {
     /// Creates the error.
     public init() {}
 
     public var description: String { "the database connection was closed" }
-}
-
-extension PostgresConnection {
-    /// Throws ``ConnectionClosed`` when the connection is already closed.
-    ///
-    /// PostgresNIO 1.33 never completes a query written to a closed channel, so
-    /// long-lived loops check before each step instead of waiting forever.
-    public func ensureOpen() throws {
-        if isClosed { throw ConnectionClosed() }
-    }
 }

@@ -50,17 +50,19 @@ public final class ChannelListener: Sendable {
             do {
                 let connection = try await database.connect(as: "erp-listener:\(channel)")
                 do {
-                    try await connection.listen(on: channel) { notifications in
-                        connected.store(true, ordering: .relaxed)
-                        let count = connectionCount.add(1, ordering: .relaxed).newValue
-                        if count > 1 {
-                            logger.info("listener reconnected", metadata: ["channel": "\(channel)", "attempts": "\(backoff.attempts)"])
-                        }
-                        backoff.reset()
-                        // Whatever was written while we were away: catch up before waiting.
-                        wakeAll()
-                        for try await _ in notifications {
+                    // The LISTEN itself is a query: a connection that closes under it ends it.
+                    try await connection.untilClosed { [self, backoff] connection in
+                        try await connection.listen(on: channel) { notifications in
+                            connected.store(true, ordering: .relaxed)
+                            let count = connectionCount.add(1, ordering: .relaxed).newValue
+                            if count > 1 {
+                                logger.info("listener reconnected", metadata: ["channel": "\(channel)", "attempts": "\(backoff.attempts)"])
+                            }
+                            // Whatever was written while we were away: catch up before waiting.
                             wakeAll()
+                            for try await _ in notifications {
+                                wakeAll()
+                            }
                         }
                     }
                 } catch {
@@ -70,7 +72,8 @@ public final class ChannelListener: Sendable {
             } catch {
                 failure = databaseErrorMessage(error, configuration: database.configuration)
             }
-            connected.store(false, ordering: .relaxed)
+            // A session that got as far as LISTEN was a success: retry quickly.
+            if connected.exchange(false, ordering: .relaxed) { backoff.reset() }
             if Task.isCancelled { break }
             let delay = backoff.next()
             logger.warning("listener disconnected; retrying", metadata: ["channel": "\(channel)", "error": "\(failure)", "retryIn": "\(delay)"])

@@ -16,11 +16,14 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show each projector's checkpoint, lag, state and code version.",
+            abstract: "Show each projector's checkpoint, lag, state, code version and the process running it.",
             discussion: """
                 VERSION is the projector code version that built the stored read model, then this build's \
                 version; a projector built by older code is marked "rebuild needed": run `erp replay NAME` \
-                (or `erp replay --outdated`).
+                (or `erp replay --outdated`). ACTIVE is the process whose runner holds the projector's \
+                lock (host, pid, since when), read from the database's advisory locks; "none" means no \
+                process runs it now. The note lists the standbys, ready to take over, and how often a \
+                watchdog restarted a runner that made no progress.
                 """
         )
 
@@ -28,7 +31,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         @Flag(help: """
             Print JSON: name, checkpoint, head, lagEvents, lagSeconds, state, failedPosition, lastError, \
-            builtWithVersion, codeVersion, replay.
+            builtWithVersion, codeVersion, replay, activeHolder, activeSince, standbys, restarts, lastRestartAt, \
+            lastRestartReason.
             """)
         var json = false
 
@@ -37,16 +41,26 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 try await ProjectionControl(projectors: Projectors.all(), logger: logger).status(on: connection)
             }
             if json { return try printJSON(statuses) }
-            var table = TextTable(columns: ["NAME", "STATE", "VERSION", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "NOTE"])
+            var table = TextTable(columns: ["NAME", "STATE", "VERSION", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "ACTIVE", "NOTE"])
+            let time = DateFormatter()
+            time.dateFormat = "yyyy-MM-dd HH:mm:ss"
             for status in statuses {
+                var active = status.activeHolder ?? "none"
+                if let since = status.activeSince { active += " since \(time.string(from: since))" }
                 var notes: [String] = []
+                if !status.standbys.isEmpty { notes.append("standby: \(status.standbys.joined(separator: ", "))") }
+                if status.restarts > 0 {
+                    let last = status.lastRestartAt.map { " at \(time.string(from: $0))" } ?? ""
+                    let plural = status.restarts == 1 ? "" : "s"
+                    notes.append("watchdog restarted it \(status.restarts) time\(plural), last\(last): \(status.lastRestartReason ?? "no progress")")
+                }
                 if status.isBehindCode { notes.append("rebuild needed: built by v\(status.builtWithVersion)") }
                 if let replay = status.replay { notes.append("replay running: \(replay)") }
                 if let error = status.lastError { notes.append("at position \(status.failedPosition ?? 0): \(error)") }
                 table.add([
                     status.name, status.state, "\(status.builtWithVersion)/\(status.codeVersion.map(String.init) ?? "-")",
                     status.checkpoint.description, status.head.description, "\(status.lagEvents)",
-                    String(format: "%.1f", status.lagSeconds), notes.joined(separator: "; "),
+                    String(format: "%.1f", status.lagSeconds), active, notes.joined(separator: "; "),
                 ])
             }
             print(table.rendered, terminator: "")

@@ -103,7 +103,7 @@ public struct ProjectionControl: Sendable {
                    c.holder,
                    ARRAY(SELECT s.application_name FROM pg_stat_activity s
                           WHERE s.datname = current_database()
-                            AND starts_with(s.application_name, \(ProjectorRunner.applicationPrefix(for: ""))::text || c.name || ' ')
+                            AND starts_with(s.application_name, \(ProjectorRunner.applicationKind)::text || c.name || ' ')
                             AND s.pid IS DISTINCT FROM holder.pid
                           ORDER BY s.backend_start),
                    c.restarts, c.last_restart_at, c.last_restart_reason

@@ -156,7 +156,10 @@ public final class ProjectorRunner: Sendable {
     }
 
     /// What every runner connection of `projector` is named with, up to the process.
-    static func applicationPrefix(for projector: String) -> String { "erp-projector:\(projector) " }
+    static func applicationPrefix(for projector: String) -> String { "\(applicationKind)\(projector) " }
+
+    /// What every runner connection's name starts with.
+    static let applicationKind = "erp-projector:"
 
     /// Catches up on every wake-up until ``wakeUp`` is finished or the task is cancelled.
     ///

@@ -76,7 +76,7 @@ extension Problem {
     ///   not say whether the command's transaction committed.
     static func databaseUnavailable(written: Bool?) -> Problem {
         var problem = Problem(
-            .serviceUnavailable, slug: "database-unavailable", title: "Service Unavailable",
+            .serviceUnavailable, slug: written == false ? "database-unavailable" : "commit-outcome-unknown", title: "Service Unavailable",
             detail: written == false
                 ? "the database connection was lost; nothing was written, so the request can be sent again"
                 : "the database connection was lost during the commit and whether it was written is unknown; "

@@ -12,7 +12,9 @@ public enum TransactionOutcome: Sendable, Equatable {
     /// Asks the server, on another connection, what became of transaction `id`.
     ///
     /// A backend that was terminated mid-COMMIT may still be finishing: an
-    /// `in progress` answer is asked again for up to `patience`.
+    /// `in progress` answer is asked again for up to `patience`, and so is a question
+    /// whose own connection failed (whatever ended the first may have ended the pool's
+    /// other connections too).
     ///
     /// - Parameters:
     ///   - id: The transaction id, as ``CommandContext/apply(to:)`` returned it.
@@ -29,12 +31,13 @@ public enum TransactionOutcome: Sendable, Equatable {
                     try await connection.value("SELECT pg_xact_status(\(id)::xid8)", as: String?.self, logger: logger) ?? nil
                 }
             } catch {
-                return .unknown
+                status = "not asked"
             }
             switch status {
             case "committed": return .committed
             case "aborted": return .rolledBack
-            case "in progress" where ContinuousClock.now < deadline:
+            case "in progress", "not asked":
+                guard ContinuousClock.now < deadline else { return .unknown }
                 try? await Task.sleep(for: .milliseconds(50))
             default: return .unknown
             }

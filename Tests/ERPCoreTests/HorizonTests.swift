@@ -1,0 +1,85 @@
+// Pipe faults that hold the cluster-wide visibility horizon, or need it free: `make test`
+// runs this suite on its own, after the others, since an open transaction anywhere in the
+// cluster holds back every test database's events.
+import ERPStore
+import Foundation
+import NIOHTTP1
+import PostgresNIO
+import Testing
+
+@Suite(.serialized) struct HorizonTests {
+    @Test func aHeldBackHorizonCostsNoWorkAndIsCaughtUpOnceReleased() async throws {
+        try await TestDatabase.withDatabase { test in
+            let server = try await ServeProcess.start(test, ["--no-api", "--no-jobs"])
+            defer { server.kill() }
+            try await eventually("the pipeline is idle") { try await test.scalar("SELECT count(*) = 3 FROM projector_checkpoints", as: Bool.self) }
+
+            // An open transaction in another database holds the cluster-wide horizon.
+            let server0 = try TestDatabase.serverConfiguration()
+            let holder = try await Database(configuration: server0, logger: test.logger).connect(as: "erp-tests-holder")
+            do {
+                try await holder.query("BEGIN", logger: test.logger)
+                try await holder.query("SELECT pg_current_xact_id()", logger: test.logger)
+                for _ in 0..<40 {
+                    try await test.execute(
+                        "INSERT INTO events (type, aggregate_type, aggregate_id, payload) SELECT 'test.held', 't', g::text, '{}' FROM generate_series(1, 10) g"
+                    )
+                }
+                // The server's transactions over ten seconds while 400 events wait.
+                let committed = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+                try await Task.sleep(for: .seconds(3))
+                let before = try await test.scalar(PostgresQuery(unsafeSQL: committed), as: Int64.self)
+                try await Task.sleep(for: .seconds(15))
+                let after = try await test.scalar(PostgresQuery(unsafeSQL: committed), as: Int64.self)
+                let perSecond = Double(after - before) / 15
+                // Idle, the three runners and their safety poll cost a few a second; the
+                // looks at the held-back events add at most one per runner a second.
+                #expect(perSecond < 20, "erp serve ran \(perSecond) transactions a second while held back")
+                #expect(try await test.scalar("SELECT count(*) FROM event_type_statistics", as: Int64.self) == 0)
+                try await holder.query("COMMIT", logger: test.logger)
+            } catch {
+                try? await holder.close()
+                throw error
+            }
+            try await holder.close()
+            // No notification comes when the holder ends: the runners find the events themselves.
+            try await eventually(timeout: .seconds(5), "caught up once the horizon moved") { try await PipeFaultTests.caughtUp(test) }
+            #expect(try await server.stop() == 0, "\(server.logText)")
+        }
+    }
+
+    @Test func aRunnerBlockedWithoutProgressIsRestartedShownAndReported() async throws {
+        try await TestDatabase.withDatabase { test in
+            let server = try await ServeProcess.start(test, ["--no-jobs", "--projector-watchdog", "2", "--poll-interval", "100"])
+            defer { server.kill() }
+            try await eventually("ready") { try await server.request(.GET, "/ready")?.status == 200 }
+            // A lock the statistics projector needs, held by another session: its batch blocks
+            // with the connection open, which no connection check can notice. (SHARE, not
+            // ACCESS EXCLUSIVE: that one takes a transaction id and would hold the horizon.)
+            let blocker = try await test.database.connect(as: "erp-tests-blocker")
+            do {
+                try await blocker.query("BEGIN", logger: test.logger)
+                try await blocker.query("LOCK TABLE event_type_statistics IN SHARE MODE", logger: test.logger)
+                try await test.execute("INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.blocked', 't', '1', '{}')")
+                try await eventually(timeout: .seconds(20), "/ready reports the stuck projector") {
+                    guard let ready = try await server.request(.GET, "/ready"), ready.status == 503 else { return false }
+                    return ready.body.contains("event_statistics")
+                }
+                try await eventually(timeout: .seconds(20), "status shows the restart") {
+                    let statistics = try await PipeFaultTests.status(test)["event_statistics"]
+                    return (statistics?.restarts ?? 0) > 0 && statistics?.lastRestartReason?.contains("no progress") == true
+                }
+                try await blocker.query("COMMIT", logger: test.logger)
+            } catch {
+                try? await blocker.close()
+                throw error
+            }
+            try await blocker.close()
+            try await eventually(timeout: .seconds(20), "caught up once unblocked") { try await PipeFaultTests.caughtUp(test) }
+            try await eventually(timeout: .seconds(10), "ready again") { try await server.request(.GET, "/ready")?.status == 200 }
+            #expect(try await test.scalar("SELECT sum(event_count)::bigint FROM event_type_statistics WHERE type = 'test.blocked'", as: Int64.self) == 1)
+            #expect(server.logText.contains("the watchdog restarts it"))
+            #expect(try await server.stop() == 0, "\(server.logText)")
+        }
+    }
+}

@@ -58,7 +58,7 @@ struct BenchDatabase {
         }
     }
 
-    private func admin(_ body: (PostgresConnection) async throws -> Void) async throws {
+    private func admin(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
         try await Database(configuration: server, logger: logger).withConnection(as: "erp-bench-admin", body)
     }
 }

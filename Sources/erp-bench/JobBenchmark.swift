@@ -99,9 +99,9 @@ struct JobBenchmark {
         return try await withRunners([runner]) {
             // Let the runner connect and LISTEN before the first job.
             try await Task.sleep(for: .milliseconds(500))
-            var latencies: [Double] = []
-            var started = starts.makeAsyncIterator()
-            try await database.withConnection(as: "erp-bench") { connection in
+            var latencies = try await database.withConnection(as: "erp-bench") { connection in
+                var latencies: [Double] = []
+                var started = starts.makeAsyncIterator()
                 for number in 0..<count {
                     let payload = #"{"n":\#(number)}"#
                     _ = try await JobQueue.enqueue(NewJob(kind: "bench.noop", payload: payload, queue: "bench"), on: connection, logger: logger)
@@ -111,6 +111,7 @@ struct JobBenchmark {
                     // Idle between jobs, as a quiet shop's queue is.
                     try await Task.sleep(for: .milliseconds(2))
                 }
+                return latencies
             }
             latencies.sort()
             return Latency(

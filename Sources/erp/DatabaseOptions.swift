@@ -37,7 +37,7 @@ struct DatabaseOptions: ParsableArguments {
     /// Runs `body` on one connection to the database, for an operator command: any
     /// failure (connecting, or `body`'s) becomes one line on standard error and exit 1.
     func withConnection<Result: Sendable>(
-        label: String, _ body: (PostgresConnection, Logger) async throws -> Result
+        label: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result
     ) async throws -> Result {
         let database = try database(label: label)
         return try await reportingFailure(database) {

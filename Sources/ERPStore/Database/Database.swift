@@ -36,17 +36,20 @@ public struct Database: Sendable {
 
     /// Runs `body` on a new connection and closes it afterwards, whether `body` throws or not.
     ///
+    /// `body` runs through ``PostgresNIO/PostgresConnection/untilClosed(_:)``: when the
+    /// connection closes under it, it ends with ``ConnectionClosed`` instead of waiting for ever.
+    ///
     /// - Parameters:
     ///   - applicationName: Shown in `pg_stat_activity`.
     ///   - body: The work to do on the connection.
     /// - Throws: What connecting or `body` throws.
     public func withConnection<Result: Sendable>(
         as applicationName: String,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let connection = try await connect(as: applicationName)
         do {
-            let result = try await body(connection)
+            let result = try await connection.untilClosed(body)
             try? await connection.close()
             return result
         } catch {

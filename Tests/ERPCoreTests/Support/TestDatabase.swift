@@ -63,12 +63,29 @@ struct TestDatabase {
     }
 
     static func admin(_ server: DatabaseConfiguration, _ body: (PostgresConnection) async throws -> Void) async throws {
-        try await Database(configuration: server, logger: logger).withConnection(as: "erp-tests-admin", body)
+        try await Self.connected(Database(configuration: server, logger: logger), as: "erp-tests-admin", body)
     }
 
     /// Runs `body` on a new connection to this test's database.
     func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await database.withConnection(as: "erp-tests", body)
+        try await Self.connected(database, as: "erp-tests", body)
+    }
+
+    /// Runs `body` on a new connection and closes it however `body` ends. Unlike
+    /// `Database.withConnection`, `body` need not be `@Sendable`: a test's helper reads
+    /// and writes its test's state freely, and its server is never terminated under it.
+    private static func connected<Result: Sendable>(
+        _ database: Database, as name: String, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await database.connect(as: name)
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     /// Runs each statement of `script` in order.

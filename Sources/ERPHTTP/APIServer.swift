@@ -9,11 +9,14 @@ public enum APIServer {
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
+        /// Browser origins besides the server's own that may call the API (`ERP_ALLOWED_ORIGINS`).
+        public var allowedOrigins: Set<String>
 
         /// Creates a listening address.
-        public init(host: String = "127.0.0.1", port: Int = 8080) {
+        public init(host: String = "127.0.0.1", port: Int = 8080, allowedOrigins: Set<String> = []) {
             self.host = host
             self.port = port
+            self.allowedOrigins = allowedOrigins
         }
     }
 
@@ -22,12 +25,17 @@ public enum APIServer {
     /// - Parameters:
     ///   - readiness: What `/ready` checks.
     ///   - client: The pool command and query handlers use.
-    public static func router(readiness: Readiness, client: PostgresClient) -> Router<ERPRequestContext> {
-        let router = Router(context: ERPRequestContext.self)
+    ///   - allowedOrigins: Browser origins besides the server's own that may call the API.
+    public static func router(readiness: Readiness, client: PostgresClient, allowedOrigins: Set<String> = []) -> Router<ERPRequestContext> {
+        let router = Router(context: ERPRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let table = RouteTable()
         router.add(middleware: RequestIdentityMiddleware())
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: table))
+        router.add(middleware: RequestGuardMiddleware(allowedOrigins: allowedOrigins))
         HealthRoutes(readiness: readiness).register(on: router)
-        let api = router.group("api/v1")
+        table.add("/health", .get)
+        table.add("/ready", .get)
+        let api = APIRoutes(group: router.group("api/v1"), prefix: "/api/v1", table: table)
         MasterDataRoutes(client: client).register(on: api)
         DocumentRoutes(client: client).register(on: api)
         StockLevelRoutes(client: client).register(on: api)
@@ -51,7 +59,7 @@ public enum APIServer {
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(readiness: readiness, client: client),
+            router: router(readiness: readiness, client: client, allowedOrigins: configuration.allowedOrigins),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ERPCore"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger

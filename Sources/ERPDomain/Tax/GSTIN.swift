@@ -23,6 +23,12 @@ public struct GSTIN: Sendable, Hashable, TextValue {
     /// The fifteen characters, upper case.
     public let value: String
 
+    public static var standIn: GSTIN { GSTIN(checked: "27AAPFU0939F1ZV") }
+
+    private init(checked value: String) {
+        self.value = value
+    }
+
     /// Validates `text` (spaces around it are ignored, letters may be lower case).
     ///
     /// - Throws: ``Problem`` naming what is wrong.

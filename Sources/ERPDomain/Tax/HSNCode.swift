@@ -20,4 +20,10 @@ public struct HSNCode: Sendable, Hashable, TextValue {
 
     public var description: String { value }
 
+    public static var standIn: HSNCode { HSNCode(checked: "3004") }
+
+    private init(checked value: String) {
+        self.value = value
+    }
+
 }

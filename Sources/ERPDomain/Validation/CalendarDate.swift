@@ -22,6 +22,14 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
         try self.init(year: year, month: month, day: day)
     }
 
+    public static var standIn: CalendarDate { CalendarDate(checkedYear: 2000, month: 1, day: 1) }
+
+    private init(checkedYear year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
     /// The date with these numbers, refusing dates the calendar does not have.
     public init(year: Int, month: Int, day: Int) throws(Problem) {
         guard (1900...9999).contains(year), (1...12).contains(month), (1...Self.days(in: month, of: year)).contains(day) else {

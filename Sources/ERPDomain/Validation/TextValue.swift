@@ -5,6 +5,9 @@ public protocol TextValue: Codable, CustomStringConvertible {
     associatedtype Problem: Error, CustomStringConvertible
     /// Parses and validates `text`.
     init(_ text: String) throws(Problem)
+    /// Some valid value, for a decoder that must put something in place of an invalid
+    /// field to go on checking the others (the whole body is refused anyway).
+    static var standIn: Self { get }
 }
 
 extension TextValue {

@@ -53,11 +53,19 @@ extension HTTPField.Name {
 }
 
 extension ERPRequestContext {
-    /// The `:id` of the route path; a path that is not a positive integer names nothing (404).
+    /// The `:id` of the route path; a path that is not a positive integer in its one
+    /// spelling (`5`, not `05` or `+5`) names nothing (404).
     func pathID() throws -> Int64 {
-        guard let text = parameters.get("id"), let id = Int64(text), id > 0 else {
-            throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "ids are positive integers")
+        guard let text = parameters.get("id"), let id = Int64(text), id > 0, String(id) == text else {
+            throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "ids are positive integers, written without leading zeros")
         }
         return id
+    }
+
+    /// What a stored Idempotency-Key response is filed under: the method, the matched
+    /// route and its path parameters, so that no other spelling of the path is another endpoint.
+    func endpoint(of request: Request) -> String {
+        let parameters = parameters.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
+        return "\(request.method) \(endpointPath ?? request.uri.path)" + (parameters.isEmpty ? "" : "?\(parameters)")
     }
 }

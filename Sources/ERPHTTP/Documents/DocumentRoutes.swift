@@ -11,7 +11,7 @@ import PostgresNIO
 struct DocumentRoutes {
     let client: PostgresClient
 
-    func register(on api: RouterGroup<ERPRequestContext>) {
+    func register(on api: APIRoutes) {
         post("purchase-orders", .purchaseOrder, on: api, PurchaseOrderCommands.create)
         post("goods-receipts", .goodsReceipt, on: api, GoodsReceiptCommands.receive)
         post("vendor-bills", .vendorBill, on: api, VendorBillCommands.post)
@@ -26,12 +26,12 @@ struct DocumentRoutes {
     /// POST `path` posts a document; GET `path` lists them (`limit`, `cursor`, and
     /// `status` for purchase orders); GET `path/{id}` reads one.
     private func post<Body: Decodable & Sendable>(
-        _ path: String, _ kind: DocumentKind, on api: RouterGroup<ERPRequestContext>,
+        _ path: String, _ kind: DocumentKind, on api: APIRoutes,
         _ command: @Sendable @escaping (Body, PostgresConnection, CommandContext) async throws -> Int64
     ) {
         let commands = CommandRunner(client: client)
         let client = client
-        api.post(RouterPath(path)) { request, context in
+        api.post(path) { request, context in
             let body = try await CommandBody<Body>(request, context: context)
             let document = body.command
             return try await commands.run(request, context: context, body: body.bytes) { transaction, commandContext in
@@ -39,7 +39,7 @@ struct DocumentRoutes {
                 return try await CommandRunner.Outcome(status: .created, json: Self.document(kind, id: id, on: transaction, logger: commandContext.logger))
             }
         }
-        api.get(RouterPath(path)) { request, context in
+        api.get(path) { request, context in
             var query = QueryParameters(request)
             let status = kind == .purchaseOrder
                 ? query.oneOf("status", ["draft", "approved", "partially_received", "received", "cancelled"]) : nil
@@ -51,7 +51,7 @@ struct DocumentRoutes {
             }
             return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
-        api.get(RouterPath("\(path)/:id")) { _, context in
+        api.get("\(path)/:id") { _, context in
             let id = try context.pathID()
             let document = try await client.withLiveConnection { connection in
                 try await Self.document(kind, id: id, on: connection, logger: context.logger)
@@ -62,14 +62,14 @@ struct DocumentRoutes {
 
     /// POST `purchase-orders/{id}/<verb>` changes the order's status and answers with it.
     private func action(
-        _ verb: String, on api: RouterGroup<ERPRequestContext>,
+        _ verb: String, on api: APIRoutes,
         _ command: @Sendable @escaping (Int64, PostgresConnection, CommandContext) async throws -> Void
     ) {
         let commands = CommandRunner(client: client)
-        api.post(RouterPath("purchase-orders/:id/\(verb)")) { request, context in
+        api.post("purchase-orders/:id/\(verb)") { request, context in
             let id = try context.pathID()
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
-            return try await commands.run(request, context: context, body: Data(body.readableBytesView)) { transaction, commandContext in
+            let body = try await CommandBody<Never?>.read(request, context: context)
+            return try await commands.run(request, context: context, body: body) { transaction, commandContext in
                 try await command(id, transaction, commandContext)
                 return try await CommandRunner.Outcome(
                     status: .ok, json: Self.document(.purchaseOrder, id: id, on: transaction, logger: commandContext.logger)

@@ -9,7 +9,7 @@ import PostgresNIO
 struct JobRoutes {
     let client: PostgresClient
 
-    func register(on api: RouterGroup<ERPRequestContext>) {
+    func register(on api: APIRoutes) {
         let client = client
         // {"queues": [{"queue", "pending", "running", "scheduled", "dead", "oldestPendingSeconds"}]}
         api.get("jobs/stats") { _, context in

@@ -12,7 +12,7 @@ struct MasterDataRoutes {
     let client: PostgresClient
     var commands: CommandRunner { CommandRunner(client: client) }
 
-    func register(on api: RouterGroup<ERPRequestContext>) {
+    func register(on api: APIRoutes) {
         register(.product, on: api, create: { (body: NewProduct, tx, context) in
             try await MasterDataCommands.createProduct(body, on: tx, context: context)
         }, update: { (id, version, body: ProductChanges, tx, context) in
@@ -32,12 +32,12 @@ struct MasterDataRoutes {
 
     private func register<New: Decodable & Sendable, Changes: Decodable & Sendable>(
         _ kind: MasterRecordKind,
-        on api: RouterGroup<ERPRequestContext>,
+        on api: APIRoutes,
         create: @Sendable @escaping (New, PostgresConnection, CommandContext) async throws -> Int64,
         update: @Sendable @escaping (Int64, Int, Changes, PostgresConnection, CommandContext) async throws -> Void
     ) {
-        let path = RouterPath(kind.table)
-        let record = RouterPath("\(kind.table)/:id")
+        let path = kind.table
+        let record = "\(kind.table)/:id"
         let commands = commands
         let client = client
 

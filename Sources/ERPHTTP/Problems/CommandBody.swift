@@ -12,58 +12,55 @@ struct CommandBody<Command: Decodable> {
 
     /// Collects at most the context's upload limit (413 beyond it) and decodes it.
     ///
-    /// - Throws: ``Problem`` 400 for malformed JSON, 422 for missing fields and wrong types.
+    /// - Throws: ``Problem`` 400 for a body that cannot be read or is not JSON, 422
+    ///   naming every missing, ill-typed or unknown field.
     init(_ request: Request, context: ERPRequestContext) async throws {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        bytes = Data(buffer.readableBytesView)
+        bytes = try await Self.read(request, context: context)
+        let document: JSONValue
         do {
-            command = try JSONDecoder().decode(Command.self, from: bytes)
-        } catch let error as DecodingError {
-            throw Self.problem(for: error)
+            document = try JSONDecoder().decode(JSONValue.self, from: bytes)
+        } catch {
+            throw Problem(.badRequest, slug: "malformed-json", title: "Bad Request", detail: "the request body is not valid JSON")
+        }
+        switch JSONBodyDecoder.decode(Command.self, from: document) {
+        case .success(let command): self.command = command
+        case .failure(let invalid):
+            let detail = invalid.errors.count == 1 ? "\(invalid.errors[0])" : "the request has \(invalid.errors.count) invalid fields"
+            throw Problem(.unprocessableContent, slug: "invalid", title: "Unprocessable Content", detail: detail, errors: invalid.errors)
         }
     }
 
-    static func problem(for error: DecodingError) -> Problem {
-        switch error {
-        case .keyNotFound(let key, let context):
-            return invalid(path(context.codingPath + [key]), "is required")
-        case .typeMismatch(let type, let context):
-            return invalid(path(context.codingPath), "must be \(describe(type))")
-        case .valueNotFound(let type, let context):
-            return invalid(path(context.codingPath), "must be \(describe(type)), not null")
-        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
-            return invalid(path(context.codingPath), context.debugDescription)
-        case .dataCorrupted:
-            return Problem(.badRequest, slug: "malformed-json", title: "Bad Request", detail: "the request body is not valid JSON")
-        @unknown default:
-            return Problem(.badRequest, slug: "malformed-json", title: "Bad Request", detail: "the request body could not be read")
+    /// The body's bytes, at most the context's upload limit.
+    ///
+    /// A body must come as `application/json`, and so must an empty one that names a
+    /// type: a web page can POST `text/plain` or a form to a server on 127.0.0.1 without
+    /// a preflight, and that must never reach a command.
+    ///
+    /// - Throws: ``Problem`` 415 for another content type, 413 beyond the limit, 400 when
+    ///   the body cannot be read (a malformed chunked encoding, a connection that ends mid-body).
+    static func read(_ request: Request, context: ERPRequestContext) async throws -> Data {
+        let contentType = request.headers[.contentType]
+        if contentType != nil, !isJSON(contentType) { throw unsupportedMediaType }
+        let data: Data
+        do {
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            data = Data(buffer.readableBytesView)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            throw Problem(.badRequest, slug: "unreadable-body", title: "Bad Request", detail: "the request body could not be read")
         }
+        if !data.isEmpty, !isJSON(contentType) { throw unsupportedMediaType }
+        return data
     }
 
-    private static func invalid(_ field: String, _ message: String) -> Problem {
-        Problem(
-            .unprocessableContent, slug: "invalid", title: "Unprocessable Content",
-            detail: "\(field) \(message)", errors: [FieldError(field, message)]
-        )
+    private static var unsupportedMediaType: Problem {
+        Problem(.unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported Media Type", detail: "commands take Content-Type: application/json")
     }
 
-    private static func path(_ keys: [any CodingKey]) -> String {
-        keys.reduce(into: "") { path, key in
-            if let index = key.intValue {
-                path += "[\(index)]"
-            } else {
-                path += path.isEmpty ? key.stringValue : ".\(key.stringValue)"
-            }
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
-        case is Bool.Type: "true or false"
-        case is Double.Type: "a number"
-        default: "\(type)".hasPrefix("Array") ? "an array" : "an object"
-        }
+    private static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json"
     }
 }

@@ -25,10 +25,14 @@ struct CommandRunner: Sendable {
         _ request: Request, context: ERPRequestContext, body: Data,
         _ work: @Sendable @escaping (PostgresConnection, CommandContext) async throws -> Outcome
     ) async throws -> Response {
-        let endpoint = "\(request.method) \(request.uri.path)"
+        let endpoint = context.endpoint(of: request)
         let key = request.headers[.idempotencyKey]
-        if let key, !(1...200).contains(key.count) {
-            throw Problem(.badRequest, slug: "invalid-idempotency-key", title: "Bad Request", detail: "Idempotency-Key must be 1-200 characters")
+        // As the IETF Idempotency-Key draft has it: visible ASCII, and short enough for the index.
+        if let key, !(1...200).contains(key.utf8.count) || !key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            throw Problem(
+                .badRequest, slug: "invalid-idempotency-key", title: "Bad Request",
+                detail: "Idempotency-Key must be 1-200 visible ASCII characters (no spaces)"
+            )
         }
         let command = CommandContext(actor: context.actor, requestID: context.requestID, logger: context.logger)
         // What the transaction was and what it answered before its COMMIT, for when the

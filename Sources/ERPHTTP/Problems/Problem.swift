@@ -22,6 +22,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var requestID: String?
     /// Seconds after which a retry may succeed, sent as `Retry-After` (with 503 and 429).
     public var retryAfter: Int?
+    /// The methods the path takes, sent as `Allow` (with 405).
+    public var allow: String?
 
     public init(_ status: HTTPResponse.Status, slug: String, title: String, detail: String, errors: [FieldError] = []) {
         self.status = status
@@ -47,6 +49,7 @@ public struct Problem: HTTPResponseError, Sendable {
         let data = try encoder.encode(body)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

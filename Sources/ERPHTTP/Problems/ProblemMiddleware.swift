@@ -10,11 +10,24 @@ import PostgresNIO
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = ERPRequestContext
 
+    /// What the routes answer, to tell a wrong method (405) from an unknown path (404).
+    let routes: RouteTable
+
     func handle(_ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
             var problem = Self.problem(for: error, context: context)
+            if problem.status == .notFound, context.endpointPath == "NotFound" {
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    problem = Problem(
+                        .methodNotAllowed, slug: "method-not-allowed", title: "Method Not Allowed",
+                        detail: "\(request.uri.path) takes \(allowed.map(\.rawValue).joined(separator: ", "))"
+                    )
+                    problem.allow = allowed.map(\.rawValue).joined(separator: ", ")
+                }
+            }
             problem.requestID = context.requestID
             return try problem.response(from: request, context: context)
         }

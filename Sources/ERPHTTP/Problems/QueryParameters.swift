@@ -12,9 +12,14 @@ struct QueryParameters {
         query = request.uri.queryParameters
     }
 
-    /// A text parameter; empty counts as absent.
-    func text(_ name: String) -> String? {
-        query.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    /// A text parameter; empty counts as absent. U+0000 is refused (PostgreSQL stores no such text).
+    mutating func text(_ name: String) -> String? {
+        guard let text = query.get(name), !text.isEmpty else { return nil }
+        guard !text.unicodeScalars.contains("\u{0}") else {
+            errors.append(FieldError(name, "must not contain the character U+0000"))
+            return nil
+        }
+        return text
     }
 
     mutating func integer(_ name: String, in range: ClosedRange<Int64>) -> Int64? {

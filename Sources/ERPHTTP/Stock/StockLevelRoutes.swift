@@ -8,7 +8,7 @@ import PostgresNIO
 struct StockLevelRoutes {
     let client: PostgresClient
 
-    func register(on api: RouterGroup<ERPRequestContext>) {
+    func register(on api: APIRoutes) {
         let client = client
         api.get("stock-levels") { request, context in
             var query = QueryParameters(request)

@@ -20,7 +20,7 @@ enum LiveAPI {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
                 let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: nil), client: client))
-                try await app.test(.live) { http in try await body(test, http) }
+                try await app.test(.live) { http in try await body(test, JSONClient(http: http)) }
                 group.cancelAll()
             }
         }
@@ -58,6 +58,20 @@ enum LiveAPI {
                 }
             }
         }
+    }
+}
+
+/// A test client that sends a body as `application/json` unless the test names another type,
+/// as every well-behaved client of the API does.
+struct JSONClient: TestClientProtocol {
+    let http: any TestClientProtocol
+
+    var port: Int? { http.port }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        return try await http.executeRequest(uri: uri, method: method, headers: headers, body: body)
     }
 }
 

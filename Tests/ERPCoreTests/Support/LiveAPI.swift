@@ -14,12 +14,15 @@ import Testing
 
 enum LiveAPI {
     /// Runs `body` against a live HTTP server on this test's database.
-    static func with(_ body: @escaping @Sendable (TestDatabase, any TestClientProtocol) async throws -> Void) async throws {
+    static func with(
+        allowedOrigins: Set<String> = [], _ body: @escaping @Sendable (TestDatabase, any TestClientProtocol) async throws -> Void
+    ) async throws {
         try await TestDatabase.withDatabase { test in
             let client = PostgresClient(configuration: test.configuration.clientConfiguration(maximumConnections: 8))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
-                let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: nil), client: client))
+                let router = APIServer.router(readiness: Readiness(client: client), client: client, allowedOrigins: allowedOrigins)
+                let app = Application(router: router)
                 try await app.test(.live) { http in try await body(test, JSONClient(http: http)) }
                 group.cancelAll()
             }

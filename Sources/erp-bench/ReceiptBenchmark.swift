@@ -53,7 +53,7 @@ struct ReceiptBenchmark {
                 var products: [Int64] = []
                 for (index, name) in ["Arnica Montana 30C", "Belladonna 200C", "Nux Vomica 30C"].enumerated() {
                     let product: NewProduct = try decode(
-                        #"{"sku": "BENCH-\#(index + 1)", "name": "\#(name)", "form": "dilution", "packSize": 30, "packUnit": "ml", "hsnCode": "30049014", "mrp": 9500, "gstRates": [{"effectiveFrom": "2017-07-01", "rate": 1200}]}"#
+                        #"{"sku": "BENCH-\#(index + 1)", "name": "\#(name)", "form": "dilution", "packSize": 30, "packUnit": "ml", "hsnCode": "30049014", "mrp": 9500, "gstRates": [{"effectiveFrom": "2017-07-01", "rateBasisPoints": 1200}]}"#
                     )
                     products.append(try await MasterDataCommands.createProduct(product, on: transaction, context: context))
                 }

@@ -15,7 +15,7 @@ import Testing
         {"sku": "ARN-30C-30", "name": "Arnica Montana 30C dilution", "brand": "SBL", "potency": "30C",
          "form": "dilution", "packSize": 30, "packUnit": "ml", "hsnCode": "30049011", "mrp": 12000,
          "reorderLevel": 20, "reorderQuantity": 100, "shelfLifeDays": 1825,
-         "gstRates": [{"effectiveFrom": "2017-07-01", "rate": 1200}, {"effectiveFrom": "2025-09-22", "rate": 500}]}
+         "gstRates": [{"effectiveFrom": "2017-07-01", "rateBasisPoints": 1200}, {"effectiveFrom": "2025-09-22", "rateBasisPoints": 500}]}
         """#
 
     @Test func createReadListAndUpdateAProduct() async throws {
@@ -103,10 +103,10 @@ import Testing
             let invalid = Self.arnica
                 .replacingOccurrences(of: #""hsnCode": "30049011""#, with: #""hsnCode": "30049""#)
                 .replacingOccurrences(of: #""mrp": 12000"#, with: #""mrp": -1"#)
-                .replacingOccurrences(of: #""rate": 500"#, with: #""rate": 50000"#)
+                .replacingOccurrences(of: #""rateBasisPoints": 500"#, with: #""rateBasisPoints": 50000"#)
             let refused = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: invalid))
             #expect(refused.status == .unprocessableContent)
-            #expect(try LiveAPI.problem(refused).errors.map(\.field) == ["hsnCode", "mrp", "gstRates[1].rate"])
+            #expect(try LiveAPI.problem(refused).errors.map(\.field) == ["hsnCode", "mrp", "gstRates[1].rateBasisPoints"])
 
             let badDate = Self.arnica.replacingOccurrences(of: "2025-09-22", with: "2025-02-30")
             let dated = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: badDate))

@@ -4,13 +4,16 @@
 public struct GSTRate: Sendable, Hashable, Codable {
     /// The first day the rate applies.
     public var effectiveFrom: CalendarDate
-    /// Hundredths of a percent: 1200 is 12 %.
-    public var rate: Int
+    /// Hundredths of a percent (basis points): 500 is 5 %, 1200 is 12 %.
+    public var rateBasisPoints: Int
 
-    public init(effectiveFrom: CalendarDate, rate: Int) {
+    public init(effectiveFrom: CalendarDate, rateBasisPoints: Int) {
         self.effectiveFrom = effectiveFrom
-        self.rate = rate
+        self.rateBasisPoints = rateBasisPoints
     }
+
+    /// The rates GST has, in basis points: 0, 0.1, 0.25, 1, 1.5, 3, 5, 6, 7.5, 12, 18, 28 and 40 %.
+    public static let allowedBasisPoints: [Int] = [0, 10, 25, 100, 150, 300, 500, 600, 750, 1200, 1800, 2800, 4000]
 }
 
 /// The body of `POST /products`.
@@ -47,8 +50,8 @@ public struct NewProduct: Sendable, Codable {
         check.text(packUnit, "packUnit", maximum: 20)
         check.require((try? HSNCode(hsnCode)) != nil, "hsnCode", "must be 4, 6 or 8 digits")
         check.require(mrp >= 0, "mrp", "must not be negative")
-        check.require((reorderLevel ?? 0) >= 0, "reorderLevel", "must not be negative")
-        check.require((reorderQuantity ?? 0) >= 0, "reorderQuantity", "must not be negative")
+        ProductRules.checkReorder(reorderLevel, "reorderLevel", into: &check)
+        ProductRules.checkReorder(reorderQuantity, "reorderQuantity", into: &check)
         check.require((preferredVendorId ?? 1) > 0, "preferredVendorId", "must be a vendor id")
         check.require((shelfLifeDays ?? 1) > 0, "shelfLifeDays", "must be greater than zero")
         check.require(!gstRates.isEmpty, "gstRates", "needs at least one rate")
@@ -78,6 +81,8 @@ public struct ProductChanges: Sendable, Codable {
     public var active: Bool?
     /// Rates to add, or to replace when a rate with the same date exists.
     public var gstRates: [GSTRate]?
+    /// Never changes: sent only to be refused by name (a SKU is how others know the product).
+    public var sku: String?
 
     /// Checks the fields that are present.
     ///
@@ -92,11 +97,12 @@ public struct ProductChanges: Sendable, Codable {
         if let packUnit { check.text(packUnit, "packUnit", maximum: 20) }
         if let hsnCode { check.require((try? HSNCode(hsnCode)) != nil, "hsnCode", "must be 4, 6 or 8 digits") }
         if let mrp { check.require(mrp >= 0, "mrp", "must not be negative") }
-        if let reorderLevel { check.require(reorderLevel >= 0, "reorderLevel", "must not be negative") }
-        if let reorderQuantity { check.require(reorderQuantity >= 0, "reorderQuantity", "must not be negative") }
+        ProductRules.checkReorder(reorderLevel, "reorderLevel", into: &check)
+        ProductRules.checkReorder(reorderQuantity, "reorderQuantity", into: &check)
         if let preferredVendorId { check.require(preferredVendorId >= 0, "preferredVendorId", "must be a vendor id, or 0 to clear it") }
         if let shelfLifeDays { check.require(shelfLifeDays > 0, "shelfLifeDays", "must be greater than zero") }
         ProductRules.checkRates(gstRates ?? [], into: &check)
+        if sku != nil { check.fail("sku", "cannot be changed; create a new product instead") }
         try check.check()
     }
 }
@@ -107,9 +113,19 @@ enum ProductRules {
         return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
     }
 
+    /// Reorder figures are quantities: like a document line's, at most ``StockRules/maximumQuantity``.
+    static func checkReorder(_ value: Int64?, _ field: String, into check: inout Validation) {
+        guard let value else { return }
+        check.require((0...StockRules.maximumQuantity).contains(value), field, "must be from 0 to \(StockRules.maximumQuantity) units")
+    }
+
     static func checkRates(_ rates: [GSTRate], into check: inout Validation) {
+        let allowed = GSTRate.allowedBasisPoints.map(String.init).joined(separator: ", ")
         for (index, rate) in rates.enumerated() {
-            check.require((0...10_000).contains(rate.rate), "gstRates[\(index)].rate", "must be between 0 and 10000 (hundredths of a percent)")
+            check.require(
+                GSTRate.allowedBasisPoints.contains(rate.rateBasisPoints), "gstRates[\(index)].rateBasisPoints",
+                "must be a GST rate in hundredths of a percent (500 is 5 %): one of \(allowed)"
+            )
         }
         check.require(Set(rates.map(\.effectiveFrom)).count == rates.count, "gstRates", "has two rates for one date")
     }

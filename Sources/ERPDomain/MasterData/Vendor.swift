@@ -46,7 +46,7 @@ public struct VendorChanges: Sendable, Codable {
 
 enum VendorRules {
     static func check(gstin: String?, stateCode: String?, into check: inout Validation) {
-        if let stateCode { check.require(StateCode.isValid(stateCode), "stateCode", "must be a two-digit GST state code (01-38, 97, 99)") }
+        if let stateCode { check.require(StateCode.isPlace(stateCode), "stateCode", StateCode.placeRule) }
         guard let gstin else { return }
         do {
             let valid = try GSTIN(gstin)

@@ -11,7 +11,7 @@ public struct NewWarehouse: Sendable, Codable {
         var check = Validation()
         check.require(ProductRules.isSKU(code) && code.count <= 20, "code", "must be 1-20 letters, digits, '.', '_' or '-'")
         check.text(name, "name", maximum: 200)
-        check.require(StateCode.isValid(stateCode), "stateCode", "must be a two-digit GST state code (01-38, 97, 99)")
+        check.require(StateCode.isPlace(stateCode), "stateCode", StateCode.placeRule)
         try check.check()
     }
 }
@@ -20,11 +20,17 @@ public struct NewWarehouse: Sendable, Codable {
 public struct WarehouseChanges: Sendable, Codable {
     public var name: String?
     public var active: Bool?
+    /// Never change: sent only to be refused by name. A warehouse's state decides the
+    /// taxes of everything that moved through it, and its code is how others know it.
+    public var stateCode: String?
+    public var code: String?
 
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {
         var check = Validation()
         if let name { check.text(name, "name", maximum: 200) }
+        if stateCode != nil { check.fail("stateCode", "cannot be changed; open a new warehouse in the other state instead") }
+        if code != nil { check.fail("code", "cannot be changed") }
         try check.check()
     }
 }

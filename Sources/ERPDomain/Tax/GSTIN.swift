@@ -44,7 +44,7 @@ public struct GSTIN: Sendable, Hashable, TextValue {
             && characters[13] == "Z" && (digit(characters[14]) || letter(characters[14]))
         guard shapeIsRight else { throw .shape }
         let state = String(characters[0..<2])
-        guard StateCode.isValid(state) else { throw .stateCode(state) }
+        guard StateCode.isRegistration(state) else { throw .stateCode(state) }
         let expected = Self.checkCharacter(for: characters[0..<14])
         guard expected == characters[14] else { throw .checkCharacter(expected: expected, found: characters[14]) }
         value = String(characters)

@@ -68,17 +68,78 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     /// Constraint violations that slipped past validation are still the client's input.
+    ///
+    /// The server's own message names tables and constraints and may quote other rows, so
+    /// it goes to the log only; the client hears which field, when the constraint says.
     static func problem(for failure: PSQLError, context: ERPRequestContext) -> Problem {
         let state = failure.serverInfo?[.sqlState]
-        let detail = failure.serverInfo?[.message] ?? "the database refused the request"
+        let field = constraintField(failure)
+        let errors = field.map { [FieldError($0, "breaks a rule of the stored records")] } ?? []
         switch state {
-        case "23505": return Problem(.conflict, slug: "duplicate", title: "Conflict", detail: detail)
-        case "23503", "23514", "22003", "22001", "22P02":
-            return Problem(.unprocessableContent, slug: "invalid", title: "Unprocessable Content", detail: detail)
+        case "23505":
+            logRefusal(failure, context: context)
+            return Problem(
+                .conflict, slug: "duplicate", title: "Conflict",
+                detail: field.map { "another record already has this \($0)" } ?? "another record already has these values",
+                errors: field.map { [FieldError($0, "is already in use")] } ?? []
+            )
+        case "23503":
+            logRefusal(failure, context: context)
+            return Problem(
+                .unprocessableContent, slug: "invalid", title: "Unprocessable Content",
+                detail: "the request refers to a record that does not exist, or one still in use",
+                errors: field.map { [FieldError($0, "refers to a record that does not exist")] } ?? []
+            )
+        case "23514", "23502", "22003", "22001", "22P02", "22021", "22007", "22008":
+            logRefusal(failure, context: context)
+            return Problem(
+                .unprocessableContent, slug: "invalid", title: "Unprocessable Content",
+                detail: field.map { "\($0) breaks a rule of the stored records" } ?? "the request breaks a rule of the stored records",
+                errors: errors
+            )
         default:
             context.logger.error("database error", metadata: ["error": "\(String(reflecting: failure))"])
             return .internalError
         }
+    }
+
+    private static func logRefusal(_ failure: PSQLError, context: ERPRequestContext) {
+        context.logger.info("the database refused a request", metadata: ["error": "\(databaseErrorMessage(failure))"])
+    }
+
+    /// Constraints whose field their name does not tell.
+    static let constraintFields = [
+        "vendors_check": "stateCode",
+        "stock_documents_check": "toWarehouseId",
+        "stock_documents_check1": "toWarehouseId",
+        "batches_check": "expiresOn",
+    ]
+
+    /// The request field a violated constraint is about: named in the table above, or
+    /// by PostgreSQL's own naming (`products_name_check`, `vendors_gstin_key`,
+    /// `purchase_orders_vendor_id_fkey`) or the column a NOT NULL names, in camelCase
+    /// without a unit suffix (`mrp_paise` is `mrp`).
+    static func constraintField(_ failure: PSQLError) -> String? {
+        guard let info = failure.serverInfo else { return nil }
+        if let constraint = info[.constraintName] {
+            if let field = constraintFields[constraint] { return field }
+            let table = info[.tableName].map { $0 + "_" } ?? ""
+            var column = Substring(constraint)
+            if !table.isEmpty, column.hasPrefix(table) { column = column.dropFirst(table.count) }
+            for suffix in ["_check", "_key", "_fkey"] where column.hasSuffix(suffix) {
+                column = column.dropLast(suffix.count)
+                return column.isEmpty ? nil : camelCase(column)
+            }
+            return nil
+        }
+        return info[.columnName].map { camelCase(Substring($0)) }
+    }
+
+    private static func camelCase(_ column: Substring) -> String {
+        var words = column.split(separator: "_").map(String.init)
+        if words.count > 1, words.last == "paise" { words.removeLast() }
+        guard let first = words.first else { return String(column) }
+        return first + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }
 

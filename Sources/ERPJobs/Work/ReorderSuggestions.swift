@@ -18,7 +18,10 @@ public import PostgresNIO
 /// - Products without a preferred vendor are skipped and counted in the log.
 ///
 /// The orders go through ``PurchaseOrderCommands/create(_:on:context:)``, the same command
-/// as the API, so they are validated and recorded as events like any other.
+/// as the API, so they are validated and recorded as events like any other. Each vendor ×
+/// warehouse is drafted under a savepoint of its own: one that fails (a product whose
+/// figures no order can carry) leaves the others drafted, and the attempt then fails
+/// naming it, so the retry drafts only what is still missing.
 public struct ReorderSuggestions: JobHandler {
     public static let kind = "purchasing.reorder_suggestions"
 
@@ -33,7 +36,7 @@ public struct ReorderSuggestions: JobHandler {
 
     public func perform(_ job: ClaimedJob, logger: Logger) async throws {
         let context = CommandContext(actor: "job:\(Self.kind)", requestID: "job-\(job.id)", logger: logger)
-        let (orders, unassigned) = try await client.withLiveConnection { connection in
+        let (orders, unassigned, failures) = try await client.withLiveConnection { connection in
             try await connection.inTransaction(logger: logger) { transaction in
                 try await context.apply(to: transaction)
                 // One suggestion run at a time: two would both see no open order.
@@ -74,21 +77,52 @@ public struct ReorderSuggestions: JobHandler {
                         .append(.init(productId: product, quantity: quantity, unitCost: cost))
                 }
                 var orders: [Int64] = []
+                var failures: [String] = []
                 for (pair, lines) in lines.sorted(by: { ($0.key.vendor, $0.key.warehouse) < ($1.key.vendor, $1.key.warehouse) }) {
                     let order = NewPurchaseOrder(
                         vendorId: pair.vendor, warehouseId: pair.warehouse,
                         note: "Reorder suggestion: stock below reorder level. Check quantities and costs, then approve.",
                         lines: lines
                     )
-                    orders.append(try await PurchaseOrderCommands.create(order, on: transaction, context: context))
+                    try await transaction.query("SAVEPOINT reorder_pair", logger: logger)
+                    do {
+                        orders.append(try await PurchaseOrderCommands.create(order, on: transaction, context: context))
+                        try await transaction.query("RELEASE SAVEPOINT reorder_pair", logger: logger)
+                    } catch let refusal as CommandError {
+                        try await transaction.query("ROLLBACK TO SAVEPOINT reorder_pair", logger: logger)
+                        let name = try await Self.describe(pair, on: transaction, logger: logger)
+                        logger.error("reorder suggestion not drafted", metadata: ["for": "\(name)", "error": "\(refusal)"])
+                        failures.append("\(name): \(refusal)")
+                    }
                 }
-                return (orders, unassigned)
+                return (orders, unassigned, failures)
             }
         }
         logger.info(
             "reorder suggestions drafted",
-            metadata: ["purchaseOrders": "\(orders)", "skippedWithoutPreferredVendor": "\(unassigned)"]
+            metadata: ["purchaseOrders": "\(orders)", "skippedWithoutPreferredVendor": "\(unassigned)", "failed": "\(failures.count)"]
         )
+        if !failures.isEmpty {
+            throw DraftsFailed(failures: failures)
+        }
+    }
+
+    /// Some vendor × warehouse drafts were refused; the others were drafted.
+    struct DraftsFailed: Error, CustomStringConvertible {
+        var failures: [String]
+        var description: String {
+            let count = failures.count
+            return "\(count) reorder draft\(count == 1 ? " was" : "s were") refused: " + failures.joined(separator: "; ")
+        }
+    }
+
+    /// `vendor 3 (Bharat Homoeo Pharma) × warehouse 2 (MUM)`.
+    private static func describe(_ pair: Pair, on transaction: PostgresConnection, logger: Logger) async throws -> String {
+        let names = try await transaction.rows(
+            "SELECT (SELECT name FROM vendors WHERE id = \(pair.vendor)), (SELECT code FROM warehouses WHERE id = \(pair.warehouse))",
+            as: (String?, String?).self, logger: logger
+        ).first
+        return "vendor \(pair.vendor) (\(names?.0 ?? "?")) × warehouse \(pair.warehouse) (\(names?.1 ?? "?"))"
     }
 
     private struct Pair: Hashable {

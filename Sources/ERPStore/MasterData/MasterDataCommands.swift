@@ -39,6 +39,9 @@ public enum MasterDataCommands {
     ) async throws {
         do { try changes.validate() } catch { throw CommandError(error) }
         try await checkPreferredVendor(changes.preferredVendorId, on: transaction, context: context)
+        // Rates live in a table of their own: a PATCH that changes only them still makes
+        // the product row count as changed (see skip_unchanged_update), so the event carries them.
+        let ratesChange = try await ratesWouldChange(changes.gstRates ?? [], of: id, on: transaction, context: context)
         try await updateVersioned(
             .product, id: id, version: version,
             """
@@ -57,7 +60,8 @@ public enum MasterDataCommands {
                                               ELSE NULLIF(\(changes.preferredVendorId), 0) END,
                    shelf_life_days = COALESCE(\(changes.shelfLifeDays), shelf_life_days),
                    active = COALESCE(\(changes.active), active),
-                   version = version + 1, updated_at = now()
+                   version = version + 1,
+                   updated_at = CASE WHEN \(ratesChange) THEN clock_timestamp() ELSE updated_at END
              WHERE id = \(id) AND version = \(version)
             RETURNING id
             """,
@@ -99,7 +103,7 @@ public enum MasterDataCommands {
             """
             UPDATE warehouses
                SET name = COALESCE(\(changes.name.map(Text.trimmed)), name), active = COALESCE(\(changes.active), active),
-                   version = version + 1, updated_at = now()
+                   version = version + 1
              WHERE id = \(id) AND version = \(version)
             RETURNING id
             """,
@@ -132,6 +136,21 @@ public enum MasterDataCommands {
         do { try changes.validate() } catch { throw CommandError(error) }
         let gstin = try changes.gstin.map { $0.isEmpty ? "" : try GSTIN($0).value }
         let state = gstin.flatMap { $0.isEmpty ? nil : String($0.prefix(2)) } ?? changes.stateCode
+        // A registered vendor's state is its GSTIN's: a new state needs a new (or no) GSTIN.
+        if let stateCode = changes.stateCode, changes.gstin == nil,
+            let current = try await transaction.value("SELECT gstin FROM vendors WHERE id = \(id)", as: String?.self, logger: context.logger),
+            let registered = current, !registered.hasPrefix(stateCode)
+        {
+            throw CommandError(
+                .invalid, "the request has invalid fields",
+                fieldErrors: [
+                    FieldError(
+                        "stateCode",
+                        "is \(stateCode) but the vendor's GSTIN \(registered) is registered in \(registered.prefix(2)); send the new GSTIN, or \"gstin\": \"\" to remove it, with the state"
+                    )
+                ]
+            )
+        }
         try await CommandError.uniquely("gstin", gstin ?? "") {
             try await updateVersioned(
                 .vendor, id: id, version: version,
@@ -142,7 +161,7 @@ public enum MasterDataCommands {
                        state_code = COALESCE(\(state), state_code),
                        payment_terms_days = COALESCE(\(changes.paymentTermsDays), payment_terms_days),
                        active = COALESCE(\(changes.active), active),
-                       version = version + 1, updated_at = now()
+                       version = version + 1
                  WHERE id = \(id) AND version = \(version)
                 RETURNING id
                 """,
@@ -159,11 +178,25 @@ public enum MasterDataCommands {
             """
             INSERT INTO product_gst_rates (product_id, effective_from, rate_basis_points)
             SELECT \(product), d::date, r
-              FROM unnest(\(rates.map(\.effectiveFrom.description))::text[], \(rates.map(\.rate))::integer[]) AS u(d, r)
+              FROM unnest(\(rates.map(\.effectiveFrom.description))::text[], \(rates.map(\.rateBasisPoints))::integer[]) AS u(d, r)
             ON CONFLICT (product_id, effective_from) DO UPDATE SET rate_basis_points = EXCLUDED.rate_basis_points
             """,
             logger: context.logger
         )
+    }
+
+    /// Whether saving `rates` would add a rate or change one.
+    private static func ratesWouldChange(_ rates: [GSTRate], of product: Int64, on transaction: PostgresConnection, context: CommandContext) async throws -> Bool {
+        guard !rates.isEmpty else { return false }
+        return try await transaction.value(
+            """
+            SELECT EXISTS (
+                SELECT FROM unnest(\(rates.map(\.effectiveFrom.description))::text[], \(rates.map(\.rateBasisPoints))::integer[]) AS u(d, r)
+                 WHERE NOT EXISTS (SELECT FROM product_gst_rates g
+                                    WHERE g.product_id = \(product) AND g.effective_from = u.d::date AND g.rate_basis_points = u.r))
+            """,
+            as: Bool.self, logger: context.logger
+        ) ?? false
     }
 
     /// Runs a versioned UPDATE … RETURNING id; no row means a missing record or a stale version.
@@ -180,6 +213,9 @@ public enum MasterDataCommands {
             logger: context.logger
         )
         for try await actual in current.decode(Int.self) {
+            // At the version asked for, yet not updated: the change changed nothing, and
+            // skip_unchanged_update dropped it (no new version, no event).
+            if actual == version { return }
             throw CommandError(.versionMismatch, "\(kind.rawValue) \(id) is at version \(actual), not \(version)")
         }
         throw CommandError(.notFound, "there is no \(kind.rawValue) \(id)")

@@ -33,7 +33,7 @@ struct Shop {
         """
         {"sku": "\(sku)", "name": "\(name)", "form": "dilution", "potency": "30C", "packSize": 30, "packUnit": "ml",
          "hsnCode": "30049014", "mrp": 9500, "reorderLevel": \(reorderLevel), "reorderQuantity": 50,
-         "gstRates": [{"effectiveFrom": "2017-07-01", "rate": 1200}, {"effectiveFrom": "2025-09-22", "rate": 500}]}
+         "gstRates": [{"effectiveFrom": "2017-07-01", "rateBasisPoints": 1200}, {"effectiveFrom": "2025-09-22", "rateBasisPoints": 500}]}
         """
     }
 

@@ -30,6 +30,20 @@ public struct PermanentJobFailure: Error, CustomStringConvertible {
     }
 }
 
+/// A failure after which the next attempt must wait at least ``delay``, whatever the
+/// backoff says: an endpoint that timed out may still be working on the last request,
+/// and a retry sooner would deliver the same thing twice at once.
+public struct RetryNoSooner: Error, CustomStringConvertible {
+    public var delay: Duration
+    public var description: String
+
+    /// Creates the failure.
+    public init(than delay: Duration, _ description: String) {
+        self.delay = delay
+        self.description = description
+    }
+}
+
 /// An attempt ran longer than its handler's ``JobHandler/timeout``.
 struct JobTimedOut: Error, CustomStringConvertible {
     var timeout: Duration

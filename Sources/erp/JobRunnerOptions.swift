@@ -41,6 +41,11 @@ struct JobRunnerOptions: ParsableArguments {
         }
     }
 
+    /// The HTTP client for deliveries: a connection per delivery this process runs at once.
+    func webhookClient() throws -> WebhookClient {
+        WebhookClient(concurrency: concurrency, timeout: try webhooks().timeout)
+    }
+
     /// The endpoints from --webhook-url or ERP_WEBHOOK_URLS, with ERP_WEBHOOK_SECRET.
     func webhooks() throws -> WebhookEndpoints {
         let environment = ProcessInfo.processInfo.environment
@@ -54,8 +59,9 @@ struct JobRunnerOptions: ParsableArguments {
         return WebhookEndpoints(urls: urls, secret: secret)
     }
 
-    /// A runner for `queues` with ERPCore's handlers and schedules; its handlers use `client`.
-    func runner(queues: [String], database: Database, client: PostgresClient, logger: Logger) throws -> JobRunner {
+    /// A runner for `queues` with ERPCore's handlers and schedules; its handlers use `client`
+    /// and `webhooks` (see ``webhookClient()``).
+    func runner(queues: [String], database: Database, client: PostgresClient, webhooks http: WebhookClient, logger: Logger) throws -> JobRunner {
         let settings = BackgroundWork.Settings(webhooks: try webhooks(), expiryWindowDays: expiryWindowDays)
         let configuration = JobRunner.Configuration(
             queues: Dictionary(uniqueKeysWithValues: queues.map { ($0, concurrency) }),
@@ -64,7 +70,7 @@ struct JobRunnerOptions: ParsableArguments {
             schedules: BackgroundWork.schedules(settings: settings)
         )
         return JobRunner(
-            handlers: BackgroundWork.handlers(settings: settings, client: client), database: database,
+            handlers: BackgroundWork.handlers(settings: settings, client: client, http: http.http), database: database,
             configuration: configuration, logger: logger
         )
     }

@@ -85,8 +85,11 @@ struct ServeCommand: AsyncParsableCommand {
         // The pool: API requests and job handlers.
         let client = PostgresClient(configuration: database.configuration.clientConfiguration(), backgroundLogger: logger)
         var afterMigrations: [any Service] = pipeline.map { [$0] } ?? []
-        if jobs {
-            afterMigrations.append(try jobOptions.runner(queues: BackgroundWork.queues, database: database, client: client, logger: logger))
+        let webhooks = jobs ? try jobOptions.webhookClient() : nil
+        if let webhooks {
+            afterMigrations.append(
+                try jobOptions.runner(queues: BackgroundWork.queues, database: database, client: client, webhooks: webhooks, logger: logger)
+            )
         }
         let startup = AfterMigrations(
             migrator: Migrator(logger: logger), database: database, applyMigrations: migrate, services: afterMigrations
@@ -103,10 +106,11 @@ struct ServeCommand: AsyncParsableCommand {
                 },
                 logger: logger
             )
-            // Shutdown runs in reverse: the API stops first, then the read side and jobs, then the pool.
-            services = [client, startup, app]
+            // Shutdown runs in reverse: the API stops first, then the read side and jobs, then
+            // the webhook client and the pool.
+            services = [client] + (webhooks.map { [$0] } ?? []) + [startup, app]
         } else {
-            services = [client, startup]
+            services = [client] + (webhooks.map { [$0] } ?? []) + [startup]
         }
 
         let group = ServiceGroup(
@@ -125,11 +129,14 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Brings the schema current (retrying while the database is away), then runs
 /// `services` (the projectors, the job runner) until graceful shutdown.
-struct AfterMigrations: Service {
+struct AfterMigrations: Service, CustomStringConvertible {
     let migrator: Migrator
     let database: Database
     let applyMigrations: Bool
     let services: [any Service]
+
+    /// What the service group's log lines call it (by default it would print every migration's SQL).
+    var description: String { "AfterMigrations(\(services.count) service(s))" }
 
     func run() async throws {
         do {

@@ -47,11 +47,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let database = try options.database(label: "erp.worker")
         let logger = database.logger
         let client = PostgresClient(configuration: database.configuration.clientConfiguration(), backgroundLogger: logger)
-        let runner = try jobOptions.runner(queues: queueNames, database: database, client: client, logger: logger)
+        let webhooks = try jobOptions.webhookClient()
+        let runner = try jobOptions.runner(queues: queueNames, database: database, client: client, webhooks: webhooks, logger: logger)
         let startup = AfterMigrations(migrator: Migrator(logger: logger), database: database, applyMigrations: false, services: [runner])
+        // Shutdown runs in reverse: the runner drains first, then the webhook client and the pool.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: client), .init(service: startup)],
+                services: [.init(service: client), .init(service: webhooks), .init(service: startup)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [],
                 logger: logger

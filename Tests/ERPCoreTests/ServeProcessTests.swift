@@ -50,6 +50,29 @@ import Testing
         }
     }
 
+    @Test func noSecretReachesTheLogAtAnyLevel() async throws {
+        try await TestDatabase.withDatabase { test in
+            // The test cluster trusts local connections, so a password in the URL is carried, not checked.
+            let url = test.url.replacingOccurrences(of: "://\(test.configuration.username)@", with: "://\(test.configuration.username):db-pass-4f2a9c@")
+            let server = try ERPProcess.start(
+                ["serve", "--port", "0", "--log-level", "trace"],
+                environment: [
+                    "DATABASE_URL": url, "ERP_WEBHOOK_URLS": "http://127.0.0.1:9/hooks", "ERP_WEBHOOK_SECRET": "hook-secret-8d1e77b0c3",
+                ]
+            )
+            let errors = Task { await server.readErrors() }
+            try await eventually("the pipeline runs") {
+                try await test.scalar("SELECT count(*) = 3 FROM projector_checkpoints", as: Bool.self)
+            }
+            server.signal(SIGTERM)
+            try await server.waitForExit(timeout: .seconds(20))
+            let log = await errors.value
+            #expect(log.contains("sl-service"), "trace level shows the service descriptions")
+            #expect(!log.contains("db-pass-4f2a9c"))
+            #expect(!log.contains("hook-secret-8d1e77b0c3"))
+        }
+    }
+
     @Test func aMalformedDatabaseURLIsOneClearLine() async throws {
         let result = try await ERPProcess.run(["migrate"], environment: ["DATABASE_URL": "mysql://nobody@somewhere/db"])
         #expect(result.status != 0)

@@ -15,7 +15,8 @@ final class QueueWorker: Sendable {
     /// How a job's attempt ended.
     enum Outcome: Sendable {
         case completed
-        case failed(String, permanent: Bool)
+        /// `retryNoSooner`: the least wait before the next attempt, when the handler asked for one.
+        case failed(String, permanent: Bool, retryNoSooner: Duration? = nil)
     }
 
     struct Finished: Sendable {
@@ -271,10 +272,11 @@ final class QueueWorker: Sendable {
             switch attempt.outcome {
             case .completed:
                 completed.append(attempt.job.id)
-            case .failed(let error, let permanent):
+            case .failed(let error, let permanent, let floor):
+                let backoff = configuration.retryPolicy.delay(after: attempt.job.attempt)
                 let outcome = try await JobStore.fail(
                     attempt.job.id, worker: configuration.workerID, error: error,
-                    retryIn: configuration.retryPolicy.delay(after: attempt.job.attempt), permanent: permanent,
+                    retryIn: max(backoff, floor ?? .zero), permanent: permanent,
                     on: connection, logger: logger
                 )
                 let metadata: Logger.Metadata = ["job": "\(attempt.job.id)", "kind": "\(attempt.job.kind)", "error": "\(error)"]
@@ -327,6 +329,8 @@ final class QueueWorker: Sendable {
             return .completed
         } catch let failure as PermanentJobFailure {
             return .failed(failure.description, permanent: true)
+        } catch let failure as RetryNoSooner {
+            return .failed(failure.description, permanent: false, retryNoSooner: failure.delay)
         } catch {
             // A database error says what the server said, not PostgresNIO's generic text.
             return .failed(databaseErrorMessage(error), permanent: false)

@@ -28,9 +28,19 @@ public struct WebhookEndpoints: Sendable {
     }
 
     /// The value of ``signatureHeader`` for `body`.
+    ///
+    /// The secret never shows however the endpoints are printed (see the extension below).
     public func signature(of body: [UInt8]) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
         return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension WebhookEndpoints: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "\(urls.count) webhook endpoint(s), timeout \(timeout), secret set" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["urls": urls, "timeout": timeout, "secret": "(redacted)"], displayStyle: .struct)
     }
 }
 
@@ -60,6 +70,8 @@ public struct NotificationDelivery: JobHandler {
     let http: HTTPClient
 
     /// Creates the handler.
+    ///
+    /// - Parameter http: Best a ``WebhookClient``'s, with a connection per concurrent delivery.
     public init(endpoints: WebhookEndpoints, client: PostgresClient, http: HTTPClient = .shared) {
         self.endpoints = endpoints
         self.client = client
@@ -89,6 +101,7 @@ public struct NotificationDelivery: JobHandler {
         }
         let body = Array(document.utf8)
         var failures: [String] = []
+        var timedOut = false
         for url in endpoints.urls where !delivered.contains(url) {
             do {
                 let status = try await post(body, to: url, subject: subject)
@@ -106,13 +119,20 @@ public struct NotificationDelivery: JobHandler {
                     )
                 }
                 logger.debug("notification delivered", metadata: ["subject": "\(subject)", "endpoint": "\(url)"])
-            } catch let error as HTTPClientError where error == .deadlineExceeded {
+            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+                timedOut = true
                 failures.append("\(url) did not answer within \(endpoints.timeout)")
             } catch {
                 failures.append("\(url): \(error)")
             }
         }
-        if !failures.isEmpty { throw Refused(failures: failures) }
+        guard failures.isEmpty else {
+            let refused = Refused(failures: failures)
+            // An endpoint that timed out may still be handling the request: retrying
+            // sooner than its timeout could deliver the same notification twice at once.
+            if timedOut { throw RetryNoSooner(than: endpoints.timeout, refused.description) }
+            throw refused
+        }
     }
 
     private func post(_ body: [UInt8], to url: String, subject: String) async throws -> Int {
@@ -123,7 +143,9 @@ public struct NotificationDelivery: JobHandler {
         request.headers.add(name: WebhookEndpoints.signatureHeader, value: endpoints.signature(of: body))
         request.headers.add(name: WebhookEndpoints.deliveryHeader, value: subject)
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await http.execute(request, timeout: .init(endpoints.timeout))
+        // The client's read timeout measures the endpoint from when the request is sent;
+        // this deadline only bounds a connection that never comes.
+        let response = try await http.execute(request, timeout: .init(endpoints.timeout * 3))
         // Read and drop the answer so the connection can be reused.
         _ = try await response.body.collect(upTo: 64 * 1024)
         return Int(response.status.code)

@@ -143,3 +143,13 @@ public struct DatabaseURLError: Error, CustomStringConvertible {
 
     public var description: String { "DATABASE_URL is not usable: \(reason)" }
 }
+
+// However it is printed (a log line describing a service, `dump`, a debugger), the
+// configuration never shows its password.
+extension DatabaseConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { redactedURL + (password == nil ? "" : " (password set)") }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["url": redactedURL, "passwordSet": password != nil, "tlsMode": tlsMode], displayStyle: .struct)
+    }
+}

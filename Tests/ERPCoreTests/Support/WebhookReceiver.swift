@@ -19,8 +19,12 @@ final class WebhookReceiver: Sendable {
 
     let secret: String
     private let state = Mutex<(deliveries: [Delivery], badSignatures: Int, failuresLeft: [String: Int], inFlight: Int)>(([], 0, [:], 0))
+    /// Requests in flight per subject, and how often one arrived while another of its subject was.
+    private let subjects = Mutex<(inFlight: [String: Int], overlaps: Int)>(([:], 0))
     /// While set, requests are held open (a hung endpoint) until it is cleared.
     let hanging = Atomic<Bool>(false)
+    /// How long each request takes to answer, in milliseconds.
+    let answerDelayMilliseconds = Atomic<Int>(0)
 
     init(secret: String) {
         self.secret = secret
@@ -29,6 +33,8 @@ final class WebhookReceiver: Sendable {
     var deliveries: [Delivery] { state.withLock { $0.deliveries } }
     var badSignatures: Int { state.withLock { $0.badSignatures } }
     var inFlight: Int { state.withLock { $0.inFlight } }
+    /// Requests that arrived while another of the same subject was still being answered.
+    var overlaps: Int { subjects.withLock { $0.overlaps } }
 
     /// Makes `endpoint` answer 503 to its next `count` requests.
     func fail(_ endpoint: String, times count: Int) {
@@ -42,9 +48,17 @@ final class WebhookReceiver: Sendable {
             let name = context.parameters.get("name") ?? ""
             self.state.withLock { $0.inFlight += 1 }
             defer { self.state.withLock { $0.inFlight -= 1 } }
+            let subject = request.headers[HTTPField.Name("X-ERP-Delivery")!] ?? ""
+            self.subjects.withLock { subjects in
+                if subjects.inFlight[subject, default: 0] > 0 { subjects.overlaps += 1 }
+                subjects.inFlight[subject, default: 0] += 1
+            }
+            defer { self.subjects.withLock { $0.inFlight[subject, default: 1] -= 1 } }
             while self.hanging.load(ordering: .relaxed) {
                 try await Task.sleep(for: .milliseconds(20))
             }
+            let delay = self.answerDelayMilliseconds.load(ordering: .relaxed)
+            if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
             let body = try await request.body.collect(upTo: 1 << 20)
             let bytes = Array(buffer: body)
             let code = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: Array(self.secret.utf8)))

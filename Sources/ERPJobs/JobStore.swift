@@ -194,7 +194,7 @@ public enum JobStore {
             requeued AS (
                 UPDATE jobs j
                    SET state = 'pending', last_error = 'lease expired: worker ' || j.worker_id || ' stopped answering',
-                       worker_id = NULL, lease_expires_at = NULL, run_at = now()
+                       worker_id = NULL, lease_expires_at = NULL
                   FROM expired e
                  WHERE j.id = e.id AND e.attempts < e.max_attempts
                 RETURNING j.id

@@ -204,4 +204,22 @@ import Testing
             }
         }
     }
+
+    @Test func aRescuedJobKeepsItsPlaceInTheQueue() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.withConnection { connection in
+                _ = try await JobQueue.enqueue(NewJob(kind: "test.first"), on: connection, logger: test.logger)
+                let first = try await JobStore.claim(queue: "default", limit: 1, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
+                let before = try await test.scalar("SELECT run_at::text || ' ' || priority FROM jobs", as: String.self)
+                // Enqueued while the first runs; its worker then dies.
+                try await Task.sleep(for: .milliseconds(20))
+                _ = try await JobQueue.enqueue(NewJob(kind: "test.later"), on: connection, logger: test.logger)
+                try await test.execute("UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE state = 'running'")
+                #expect(try await JobStore.rescueExpired(on: connection, logger: test.logger) == 1)
+                #expect(try await test.scalar("SELECT run_at::text || ' ' || priority FROM jobs WHERE id = \(first[0].id)", as: String.self) == before)
+                let next = try await JobStore.claim(queue: "default", limit: 1, worker: "w2", lease: .seconds(30), on: connection, logger: test.logger)
+                #expect(next.map(\.kind) == ["test.first"])
+            }
+        }
+    }
 }

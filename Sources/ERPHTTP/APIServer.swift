@@ -11,12 +11,15 @@ public enum APIServer {
         public var port: Int
         /// Browser origins besides the server's own that may call the API (`ERP_ALLOWED_ORIGINS`).
         public var allowedOrigins: Set<String>
+        /// Header and idle timeouts, and the most connections at once.
+        public var limits: ConnectionLimits
 
         /// Creates a listening address.
-        public init(host: String = "127.0.0.1", port: Int = 8080, allowedOrigins: Set<String> = []) {
+        public init(host: String = "127.0.0.1", port: Int = 8080, allowedOrigins: Set<String> = [], limits: ConnectionLimits = .init()) {
             self.host = host
             self.port = port
             self.allowedOrigins = allowedOrigins
+            self.limits = limits
         }
     }
 
@@ -60,6 +63,7 @@ public enum APIServer {
     ) -> some ApplicationProtocol {
         Application(
             router: router(readiness: readiness, client: client, allowedOrigins: configuration.allowedOrigins),
+            server: configuration.limits.server(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ERPCore"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger

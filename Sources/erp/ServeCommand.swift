@@ -5,6 +5,7 @@ import ERPHTTP
 import ERPJobs
 import ERPProjections
 import ERPStore
+import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -59,12 +60,45 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Longest wait for in-flight work on shutdown, in seconds.", valueName: "seconds"))
     var shutdownTimeout = 15
 
+    @Option(help: ArgumentHelp("Seconds a client may take to send a request's head once it starts.", valueName: "seconds"))
+    var headerTimeout = 10
+
+    @Option(help: ArgumentHelp("Seconds a connection may stay open with no request in flight.", valueName: "seconds"))
+    var idleTimeout = 60
+
+    @Option(help: ArgumentHelp("Most HTTP connections open at once; more are closed as they open.", valueName: "n"))
+    var maxConnections = 512
+
+    @Option(
+        name: .customLong("allowed-origin"),
+        help: ArgumentHelp(
+            "A browser origin besides the server's own that may call the API, e.g. https://shop.example (repeatable); defaults to $ERP_ALLOWED_ORIGINS, comma-separated.",
+            valueName: "origin"
+        )
+    )
+    var allowedOrigins: [String] = []
+
+    /// The origins from --allowed-origin or ERP_ALLOWED_ORIGINS.
+    var origins: Set<String> {
+        let listed = allowedOrigins.isEmpty
+            ? (ProcessInfo.processInfo.environment["ERP_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            : allowedOrigins
+        return Set(listed.filter { !$0.isEmpty })
+    }
+
     func validate() throws {
         guard api || projectors || jobs else { throw ValidationError("nothing to run: --no-api, --no-projectors and --no-jobs together") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
         guard projectorWatchdog > 0 else { throw ValidationError("--projector-watchdog must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard shutdownTimeout > 0 else { throw ValidationError("--shutdown-timeout must be positive") }
+        guard headerTimeout > 0, idleTimeout > 0 else { throw ValidationError("--header-timeout and --idle-timeout must be positive") }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1…100000") }
+        for origin in origins {
+            guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.path.isEmpty else {
+                throw ValidationError("allowed origin \"\(origin)\" is not an origin such as https://shop.example")
+            }
+        }
         if jobs && jobOptions.drainTimeout >= shutdownTimeout {
             throw ValidationError("--drain-timeout must be shorter than --shutdown-timeout, to leave time to release leases")
         }
@@ -100,7 +134,12 @@ struct ServeCommand: AsyncParsableCommand {
             let app = APIServer.application(
                 readiness: readiness,
                 client: client,
-                configuration: .init(host: host, port: port),
+                configuration: .init(
+                    host: host, port: port, allowedOrigins: origins,
+                    limits: ConnectionLimits(
+                        headerTimeout: .seconds(headerTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections
+                    )
+                ),
                 onServerRunning: { [host] port in
                     logger.notice("ERPCore is serving", metadata: ["url": "http://\(host):\(port)"])
                 },

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import PostgresNIO
 import Testing
 
@@ -170,6 +171,52 @@ import Testing
     }
 }
 
+/// A client socket driven byte by byte, for what a well-behaved HTTP client never does.
+final class RawSocket {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SetupError("no socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            throw SetupError("cannot connect to port \(port)")
+        }
+        var ignore: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_KEEPALIVE, &ignore, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    deinit { close(descriptor) }
+
+    /// Writes `text`; `false` when the server has closed the connection.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return Foundation.send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count
+    }
+
+    /// Whether the server closed the connection within `timeout` (reading and dropping what it sent).
+    func closesWithin(_ timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let remaining = Int32(max(1, deadline.timeIntervalSinceNow * 1000))
+            guard poll(&poller, 1, remaining) > 0 else { continue }
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { return true }
+        }
+        return false
+    }
+}
+
 /// One request written byte for byte on a socket of its own, and the answer's first bytes.
 enum RawHTTP {
     static func exchange(port: Int, _ request: String, timeout: TimeInterval = 10) throws -> String {
@@ -191,5 +238,40 @@ enum RawHTTP {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = read(descriptor, &buffer, buffer.count)
         return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
+    }
+}
+
+@Suite struct ConnectionLimitTests {
+    @Test func aTrickledHeaderAnIdleConnectionAndOneTooManyAreClosed() async throws {
+        try await TestDatabase.withDatabase { test in
+            let server = try await ServeProcess.start(
+                test, ["--no-jobs", "--no-projectors", "--header-timeout", "2", "--idle-timeout", "3", "--max-connections", "3"]
+            )
+            defer { server.kill() }
+            try await eventually("ready") { try await server.request(.GET, "/ready")?.status == 200 }
+            // Connections of the readiness checks above close first.
+            try await Task.sleep(for: .seconds(3.5))
+
+            let trickle = try RawSocket(port: server.port)
+            let idle = try RawSocket(port: server.port)
+            let third = try RawSocket(port: server.port)
+            let tooMany = try RawSocket(port: server.port)
+            #expect(tooMany.closesWithin(1), "a fourth connection is closed at once")
+
+            var closedAt: Duration?
+            let started = ContinuousClock.now
+            for byte in "GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: " {
+                guard trickle.send(String(byte)), !trickle.closesWithin(0.5) else {
+                    closedAt = ContinuousClock.now - started
+                    break
+                }
+            }
+            #expect(closedAt != nil, "a header trickled a byte every half second is cut off")
+            #expect(idle.closesWithin(5), "an idle connection is closed after the idle timeout")
+            // A connection that asks in time is served.
+            #expect(third.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+            #expect(try await server.request(.GET, "/health")?.status == 200)
+            #expect(try await server.stop() == 0)
+        }
     }
 }

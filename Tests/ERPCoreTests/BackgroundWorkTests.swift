@@ -185,41 +185,6 @@ import Testing
         }
     }
 
-    @Test func twoHundredConcurrentSlowDeliveriesNeitherTimeOutNorOverlap() async throws {
-        let receiver = WebhookReceiver(secret: Self.secret)
-        receiver.answerDelayMilliseconds.store(1000, ordering: .relaxed)
-        try await receiver.serve { base in
-            try await TestDatabase.withDatabase { test in
-                let count = 200
-                try await test.execute(
-                    """
-                    INSERT INTO notifications (kind, subject, product_id, warehouse_id, message, raised_at)
-                    SELECT 'below_reorder', 'below_reorder:' || g || ':1:1', 1, 1, 'test notification', now()
-                      FROM generate_series(1, \(count)) g
-                    """
-                )
-                let webhooks = WebhookClient(concurrency: count, timeout: .seconds(10))
-                try await test.withPool { client in
-                    let delivery = NotificationDelivery(
-                        endpoints: WebhookEndpoints(urls: ["\(base)/a"], secret: Self.secret, timeout: .seconds(10)), client: client,
-                        http: webhooks.http
-                    )
-                    let configuration = JobRunner.Configuration(queues: ["notifications": count], pollInterval: .milliseconds(50))
-                    try await test.withRunners([configuration], handlers: [delivery]) {
-                        try await eventually(timeout: .seconds(60), "every delivery completed") {
-                            try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self) == count
-                        }
-                    }
-                }
-                try await webhooks.http.shutdown()
-                #expect(try await test.scalar("SELECT max(attempts)::integer FROM job_history", as: Int.self) == 1)
-                #expect(receiver.deliveries.count == count)
-                #expect(Set(receiver.deliveries.map(\.subject)).count == count)
-                #expect(receiver.overlaps == 0)
-            }
-        }
-    }
-
     /// A notification inserted as the projector would, which enqueues its delivery.
     static func raiseNotification(_ test: TestDatabase, subject: String = "below_reorder:1:1:1") async throws {
         try await test.execute(

@@ -122,7 +122,7 @@ actor TemplateDatabase {
                 try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"), logger: TestDatabase.logger)
             }
             let database = Database(configuration: server.with(database: name), logger: TestDatabase.logger)
-            try await database.withConnection(as: "erp-tests-template") { connection in
+            _ = try await database.withConnection(as: "erp-tests-template") { connection in
                 try await Migrator(logger: TestDatabase.logger).migrate(on: connection)
             }
             return name

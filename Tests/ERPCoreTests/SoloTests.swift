@@ -1,13 +1,17 @@
-// Pipe faults that hold the cluster-wide visibility horizon, or need it free: `make test`
-// runs this suite on its own, after the others, since an open transaction anywhere in the
-// cluster holds back every test database's events.
+// Tests that need the machine to themselves: `make test` runs this suite on its own,
+// after the others, one test at a time. Some hold the cluster-wide visibility horizon (an
+// open transaction anywhere in the cluster holds back every test database's events) or
+// need it free; one runs 200 deliveries at once, which a loaded machine cannot time fairly.
+import AsyncHTTPClient
+import ERPJobs
 import ERPStore
 import Foundation
 import NIOHTTP1
 import PostgresNIO
+import Synchronization
 import Testing
 
-@Suite(.serialized) struct HorizonTests {
+@Suite(.serialized) struct SoloTests {
     @Test func aHeldBackHorizonCostsNoWorkAndIsCaughtUpOnceReleased() async throws {
         try await TestDatabase.withDatabase { test in
             let server = try await ServeProcess.start(test, ["--no-api", "--no-jobs"])
@@ -80,6 +84,42 @@ import Testing
             #expect(try await test.scalar("SELECT sum(event_count)::bigint FROM event_type_statistics WHERE type = 'test.blocked'", as: Int64.self) == 1)
             #expect(server.logText.contains("the watchdog restarts it"))
             #expect(try await server.stop() == 0, "\(server.logText)")
+        }
+    }
+
+    @Test func twoHundredConcurrentSlowDeliveriesNeitherTimeOutNorOverlap() async throws {
+        let receiver = WebhookReceiver(secret: BackgroundWorkTests.secret)
+        receiver.answerDelayMilliseconds.store(1000, ordering: .relaxed)
+        try await receiver.serve { base in
+            try await TestDatabase.withDatabase { test in
+                let count = 200
+                try await test.execute(
+                    """
+                    INSERT INTO notifications (kind, subject, product_id, warehouse_id, message, raised_at)
+                    SELECT 'below_reorder', 'below_reorder:' || g || ':1:1', 1, 1, 'test notification', now()
+                      FROM generate_series(1, \(count)) g
+                    """
+                )
+                let webhooks = WebhookClient(concurrency: count, timeout: .seconds(10))
+                try await test.withPool { client in
+                    let delivery = NotificationDelivery(
+                        endpoints: WebhookEndpoints(urls: ["\(base)/a"], secret: BackgroundWorkTests.secret, timeout: .seconds(10)), client: client,
+                        http: webhooks.http
+                    )
+                    let configuration = JobRunner.Configuration(queues: ["notifications": count], pollInterval: .milliseconds(50))
+                    try await test.withRunners([configuration], handlers: [delivery]) {
+                        try await eventually(timeout: .seconds(60), "every delivery completed") {
+                            try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self) == count
+                        }
+                    }
+                }
+                try await webhooks.http.shutdown()
+                let errors = try await test.scalar("SELECT COALESCE(string_agg(DISTINCT last_error, ' | '), '') FROM job_history", as: String.self)
+                #expect(try await test.scalar("SELECT max(attempts)::integer FROM job_history", as: Int.self) == 1, "\(errors)")
+                #expect(receiver.deliveries.count == count)
+                #expect(Set(receiver.deliveries.map(\.subject)).count == count)
+                #expect(receiver.overlaps == 0)
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ import Testing
         if let connection {
             try await connection.query(query, logger: test.logger)
         } else {
-            try await test.withConnection { try await $0.query(query, logger: test.logger) }
+            _ = try await test.withConnection { try await $0.query(query, logger: test.logger) }
         }
     }
 

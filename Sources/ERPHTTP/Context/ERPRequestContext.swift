@@ -1,6 +1,6 @@
 // What every ERPCore request carries: who asks, and the id that ties logs and events together.
 import Foundation
-public import HTTPTypes
+import HTTPTypes
 public import Hummingbird
 import Logging
 

@@ -1,5 +1,5 @@
 // How long a client may take to send a request head, stay idle, and how many may be connected.
-public import HummingbirdCore
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes

@@ -109,7 +109,7 @@ public struct NotificationDelivery: JobHandler {
                     failures.append("\(url) answered \(status)")
                     continue
                 }
-                try await client.withLiveConnection { connection in
+                _ = try await client.withLiveConnection { connection in
                     try await connection.execute(
                         """
                         INSERT INTO notification_deliveries (subject, endpoint, response_status)

@@ -1,6 +1,6 @@
 // Reorder suggestions: draft purchase orders for stock below its reorder level.
-public import ERPDomain
-public import ERPStore
+import ERPDomain
+import ERPStore
 import Foundation
 public import Logging
 public import PostgresNIO

@@ -7,6 +7,9 @@ SHELL       := /bin/bash
 SWIFT       ?= swift
 CLUSTER     := ./.make/pg-cluster
 RUN_DATA    := $(CURDIR)/.erp-data/run
+# Where `make run` leaves its cluster's URL: `erp` run from this folder reads it when
+# DATABASE_URL is unset.
+URL_FILE    := $(CURDIR)/.erp-data/database-url
 HOST        ?= 127.0.0.1
 PORT        ?= 8080
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path)
@@ -27,6 +30,7 @@ run: build
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then \
 	    export DATABASE_URL=$$($(CLUSTER) start $(RUN_DATA)); \
+	    echo "$$DATABASE_URL" > $(URL_FILE); \
 	    echo "PostgreSQL: $$DATABASE_URL (data in $(RUN_DATA); make db-stop stops it)"; \
 	fi; \
 	"$(BIN_DIR)/erp" migrate; \
@@ -67,10 +71,10 @@ bench:
 	"$$bench" $(BENCH_ARGS)
 
 db-start:
-	@$(CLUSTER) start $(RUN_DATA)
+	@url=$$($(CLUSTER) start $(RUN_DATA)); echo "$$url" > $(URL_FILE); echo "$$url"
 
 db-stop:
-	@$(CLUSTER) stop $(RUN_DATA)
+	@$(CLUSTER) stop $(RUN_DATA); rm -f $(URL_FILE)
 
 clean:
 	$(SWIFT) package clean

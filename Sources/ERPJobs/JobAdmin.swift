@@ -41,7 +41,9 @@ public enum JobState: String, Sendable, CaseIterable {
 /// Operators' queries.
 public enum JobAdmin {
     /// Figures for every queue that has live or dead jobs, by name.
-    public static func statistics(on connection: PostgresConnection, logger: Logger) async throws -> [QueueStatistics] {
+    ///
+    /// - Parameter known: Queues to list with zeros when they have never held a job.
+    public static func statistics(on connection: PostgresConnection, known: [String] = [], logger: Logger) async throws -> [QueueStatistics] {
         let rows = try await connection.query(
             """
             WITH live AS (
@@ -57,7 +59,7 @@ public enum JobAdmin {
             )
             SELECT queue, COALESCE(pending, 0)::integer, COALESCE(running, 0)::integer, COALESCE(scheduled, 0)::integer,
                    COALESCE(dead, 0)::integer, oldest
-              FROM live FULL JOIN dead USING (queue)
+              FROM live FULL JOIN dead USING (queue) FULL JOIN unnest(\(known)::text[]) AS k(queue) USING (queue)
              ORDER BY queue
             """,
             logger: logger

@@ -3,6 +3,7 @@
 public import ERPEvents
 import ERPDomain
 import Foundation
+import ERPStore
 public import Logging
 public import PostgresNIO
 
@@ -64,6 +65,15 @@ public struct NotificationsProjector: Projector {
         }
         let productIDs = Set(productEvents.values.map(\.id)).union(documents.values.flatMap { $0.movements.map(\.productId) })
         var products = try await loadProducts(productIDs, on: transaction, logger: logger)
+        let warehouseIDs = Set(documents.values.flatMap { $0.movements.map(\.warehouseId) })
+        // Codes never change (a warehouse cannot be re-coded), so a replay names them alike.
+        let warehouses = Dictionary(
+            try await transaction.rows(
+                "SELECT id, code FROM warehouses WHERE id = ANY(\(Array(warehouseIDs)))", as: (Int64, String).self, logger: logger
+            ),
+            uniquingKeysWith: { first, _ in first }
+        )
+        func warehouse(_ id: Int64) -> String { warehouses[id].map { "\($0) (warehouse \(id))" } ?? "warehouse \(id)" }
         var stock = try await loadStock(of: productIDs, on: transaction, logger: logger)
         var raised: [Raised] = []
 
@@ -84,7 +94,7 @@ public struct NotificationsProjector: Projector {
                         raised.append(Raised(
                             kind: "batch_expiring", subject: "batch_expiring:\(movement.batchId):\(movement.warehouseId)",
                             product: movement.productId, warehouse: movement.warehouseId, batch: movement.batchId,
-                            message: "batch \(movement.batchNumber) of \(Self.label(products[movement.productId], movement.productId)) received into warehouse \(movement.warehouseId) expires on \(movement.expiresOn), in \(days) days",
+                            message: "batch \(movement.batchNumber) of \(Self.label(products[movement.productId], movement.productId)) received into \(warehouse(movement.warehouseId)) expires on \(movement.expiresOn), \(Self.within(days))",
                             details: #"{"batchNumber":"\#(movement.batchNumber)","expiresOn":"\#(movement.expiresOn)","quantity":\#(movement.quantity),"goodsReceiptId":\#(document.id)}"#,
                             position: event.position, raisedAt: event.recordedAt
                         ))
@@ -100,7 +110,7 @@ public struct NotificationsProjector: Projector {
                     raised.append(Raised(
                         kind: "below_reorder", subject: "below_reorder:\(place.product):\(place.warehouse):\(level.crossings)",
                         product: place.product, warehouse: place.warehouse, batch: nil,
-                        message: "\(Self.label(products[place.product], place.product)) in warehouse \(place.warehouse) is below its reorder level: \(level.onHand) on hand, reorder at \(reorderLevel)",
+                        message: "\(Self.label(products[place.product], place.product)) in \(warehouse(place.warehouse)) is below its reorder level: \(level.onHand) on hand, reorder at \(reorderLevel)",
                         details: #"{"onHand":\#(level.onHand),"reorderLevel":\#(reorderLevel)}"#,
                         position: event.position, raisedAt: event.recordedAt
                     ))
@@ -110,6 +120,15 @@ public struct NotificationsProjector: Projector {
             }
         }
         try await save(Array(products.values), stock, raised, on: transaction, logger: logger)
+    }
+
+    /// `today`, `in 1 day`, `in 30 days`.
+    static func within(_ days: Int) -> String {
+        switch days {
+        case 0: "today"
+        case 1: "in 1 day"
+        default: "in \(days) days"
+        }
     }
 
     private static func label(_ product: ProductSummary?, _ id: Int64) -> String {

@@ -53,11 +53,13 @@ struct EventsCommand: AsyncParsableCommand {
             let parts = aggregate.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) } ?? []
             let filter = EventBrowser.Filter(
                 from: from, types: types, aggregateType: parts.first, aggregateID: parts.count > 1 ? parts[1] : nil,
-                since: since.flatMap(parseTime), limit: limit
+                since: since.flatMap(parseTime), limit: limit + 1
             )
-            let events = try await options.withConnection(label: "erp.events") { connection, logger in
+            // One more than shown says whether there is more to see.
+            let found = try await options.withConnection(label: "erp.events") { connection, logger in
                 try await EventBrowser(logger: logger).list(filter, on: connection)
             }
+            let events = Array(found.prefix(limit))
             if json {
                 print("[" + events.map(\.jsonLine).joined(separator: ",\n") + "]")
                 return
@@ -70,7 +72,7 @@ struct EventsCommand: AsyncParsableCommand {
                 ])
             }
             print(table.rendered, terminator: "")
-            if events.count == limit, let last = events.last {
+            if found.count > limit, let last = events.last {
                 print("(first \(limit) shown; more with --from \(last.position + 1))")
             }
         }

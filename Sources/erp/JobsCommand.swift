@@ -9,7 +9,7 @@ struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "Inspect background jobs; retry dead ones, cancel pending ones.",
-        subcommands: [List.self, Stats.self, Retry.self, Cancel.self]
+        subcommands: [List.self, Stats.self, Run.self, Retry.self, Cancel.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -64,7 +64,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let statistics = try await options.withConnection(label: "erp.jobs") { connection, logger in
-                try await JobAdmin.statistics(on: connection, logger: logger)
+                try await JobAdmin.statistics(on: connection, known: BackgroundWork.queues, logger: logger)
             }
             if json { return try printJSON(statistics) }
             var table = TextTable(columns: ["QUEUE", "PENDING", "RUNNING", "SCHEDULED", "DEAD", "OLDEST PENDING"])
@@ -75,6 +75,46 @@ struct JobsCommand: AsyncParsableCommand {
                 ])
             }
             print(table.rendered, terminator: "")
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enqueue a scheduled job to run now, outside its schedule.",
+            discussion: """
+                The job is enqueued with the settings its schedule uses and runs as soon as a job runner \
+                (`erp serve` or `erp worker`) claims it; `erp jobs list` shows it. The schedules fire daily in \
+                Asia/Kolkata time: inventory.expiry_scan at 02:00, purchasing.reorder_suggestions at 02:30.
+                """
+        )
+
+        @OptionGroup var options: DatabaseOptions
+
+        @Argument(help: ArgumentHelp("The job's kind: \(Self.kinds.joined(separator: ", ")).", valueName: "kind"))
+        var kind: String
+
+        @Option(help: ArgumentHelp("For inventory.expiry_scan: days ahead it flags batches.", valueName: "days"))
+        var expiryWindowDays = 90
+
+        static var kinds: [String] { BackgroundWork.schedules(settings: .init()).map(\.job.kind) }
+
+        func validate() throws {
+            guard Self.kinds.contains(kind) else {
+                throw ValidationError("\(kind) is not a scheduled job; scheduled jobs: \(Self.kinds.joined(separator: ", "))")
+            }
+            guard (0...3650).contains(expiryWindowDays) else { throw ValidationError("--expiry-window-days must be 0…3650") }
+        }
+
+        func run() async throws {
+            let settings = BackgroundWork.Settings(expiryWindowDays: expiryWindowDays)
+            guard let job = BackgroundWork.schedules(settings: settings).first(where: { $0.job.kind == kind })?.job else { return }
+            let enqueued = try await options.withConnection(label: "erp.jobs") { connection, logger in
+                try await JobQueue.enqueue(job, on: connection, logger: logger)
+            }
+            switch enqueued {
+            case .added(let id): print("job \(id) (\(kind)) is enqueued; a running job runner picks it up")
+            case .duplicate: print("a \(kind) job is already waiting to run; nothing was added")
+            }
         }
     }
 

@@ -144,4 +144,24 @@ import Testing
             #expect(drafted == "\(shop.mumbaiVendor):\(good)")
         }
     }
+
+    @Test func messagesNameWarehousesAndProductsAsPeopleKnowThemAndCountDaysRight() async throws {
+        try await LiveAPI.with { test, http in
+            let shop = try await Shop.open(http)
+            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 5, 100)])
+            try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 5, "T1", Shop.date(daysFromToday: 1))]))
+            try await LiveAPI.catchUpProjections(test)
+            let message = try await test.scalar("SELECT message FROM notifications WHERE kind = 'batch_expiring'", as: String.self)
+            #expect(message.contains("in 1 day"), "\(message)")
+            #expect(!message.contains("1 days"))
+            #expect(message.contains("MUM (warehouse \(shop.mumbai))"), "\(message)")
+
+            let issue = try await shop.post(
+                "stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "T1", 9)]))}"#
+            )
+            #expect(issue.status == .conflict)
+            let detail = try LiveAPI.problem(issue).detail
+            #expect(detail.contains("ARN-30C (product \(shop.arnica))") && detail.contains("MUM (warehouse \(shop.mumbai))"), "\(detail)")
+        }
+    }
 }

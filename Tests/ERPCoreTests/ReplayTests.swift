@@ -417,6 +417,11 @@ import Testing
             #expect(try await list(["--from", "2", "--limit", "2"]).map(\.position) == [2, 3])
             let table = try await ERPProcess.run(["events", "list", "--limit", "1"], environment: environment)
             #expect(table.output.contains("warehouse.created") && table.output.contains("asha") && table.output.contains("--from 2"))
+            // Exactly as many as asked for, and none after them: no hint of more.
+            let allOfType = try await ERPProcess.run(["events", "list", "--type", "product.created", "--limit", "2"], environment: environment)
+            #expect(allOfType.output.contains("product.created") && !allOfType.output.contains("--from"), "\(allOfType.output)")
+            let firstOfType = try await ERPProcess.run(["events", "list", "--type", "product.created", "--limit", "1"], environment: environment)
+            #expect(firstOfType.output.contains("more with --from 3"))
             let badSince = try await ERPProcess.run(["events", "list", "--since", "yesterday"], environment: environment)
             #expect(badSince.status != 0)
             #expect(badSince.errors.contains("--since must be a date"))

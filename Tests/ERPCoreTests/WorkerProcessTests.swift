@@ -99,9 +99,10 @@ import Testing
             let stats = try await ERPProcess.run(["jobs", "stats", "--json"], environment: environment)
             #expect(stats.status == 0, "\(stats.errors)")
             let queues = try JSONDecoder().decode([QueueStatistics].self, from: Data(stats.output.utf8))
-            #expect(queues.map(\.queue) == ["default", "reports"])
-            #expect(queues.map(\.dead) == [1, 0])
-            #expect(queues.map(\.pending) == [0, 1])
+            // Every queue ERPCore knows is listed, with zeros until it has held a job.
+            #expect(queues.map(\.queue) == ["default", "notifications", "reports"])
+            #expect(queues.map(\.dead) == [1, 0, 0])
+            #expect(queues.map(\.pending) == [0, 0, 1])
 
             let list = try await ERPProcess.run(["jobs", "list", "--state", "dead"], environment: environment)
             #expect(list.output.contains("test.flaky") && list.output.contains("endpoint down") && !list.output.contains("test.later"))
@@ -129,6 +130,52 @@ import Testing
             #expect(queues?.first?["queue"] as? String == "notifications")
             #expect(queues?.first?["pending"] as? Int == 2)
             #expect(queues?.first?["oldestPendingSeconds"] as? Double != nil)
+        }
+    }
+
+    @Test func statsListEveryQueueBeforeAnyJobAndAScheduledJobRunsOnRequest() async throws {
+        try await TestDatabase.withDatabase { test in
+            let environment = Self.environment(test)
+            let stats = try await ERPProcess.run(["jobs", "stats"], environment: environment)
+            let lines = stats.output.split(separator: "\n")
+            #expect(lines.count == 3, "\(stats.output)")
+            #expect(lines.dropFirst().map { $0.split(separator: " ").first.map(String.init) } == ["default", "notifications"])
+            let json = try await ERPProcess.run(["jobs", "stats", "--json"], environment: environment)
+            #expect(try JSONDecoder().decode([QueueStatistics].self, from: Data(json.output.utf8)).map(\.pending) == [0, 0])
+
+            for kind in ["inventory.expiry_scan", "purchasing.reorder_suggestions"] {
+                let run = try await ERPProcess.run(["jobs", "run", kind], environment: environment)
+                #expect(run.status == 0, "\(run.errors)")
+                #expect(run.output.contains("is enqueued"))
+            }
+            #expect(try await test.scalar("SELECT string_agg(kind, ',' ORDER BY kind) FROM jobs", as: String.self) == "inventory.expiry_scan,purchasing.reorder_suggestions")
+            let unknown = try await ERPProcess.run(["jobs", "run", "nope"], environment: environment)
+            #expect(unknown.status != 0)
+            #expect(unknown.errors.contains("inventory.expiry_scan"))
+        }
+    }
+
+    @Test func theCLIFindsTheMakeRunClusterFromTheProjectFolder() async throws {
+        try await TestDatabase.withDatabase { test in
+            let folder = FileManager.default.temporaryDirectory.appending(path: "erp-cli-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder.appending(path: ".erp-data"), withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try Data((test.url + "\n").utf8).write(to: folder.appending(path: ".erp-data/database-url"))
+            let process = Process()
+            process.executableURL = try ERPProcess.binary
+            process.arguments = ["projections", "status"]
+            process.currentDirectoryURL = folder
+            var environment = ProcessInfo.processInfo.environment
+            environment.removeValue(forKey: "DATABASE_URL")
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = Pipe()
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(text.contains("event_statistics"))
         }
     }
 }

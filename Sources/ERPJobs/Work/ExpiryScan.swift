@@ -58,8 +58,10 @@ public struct ExpiryScan: JobHandler {
                            CASE WHEN days < 0
                                 THEN format('batch %s of %s (%s) expired on %s; %s still on hand in %s',
                                             batch_number, name, sku, expires_on, quantity, warehouse)
-                                ELSE format('batch %s of %s (%s) expires on %s, in %s days; %s on hand in %s',
-                                            batch_number, name, sku, expires_on, days, quantity, warehouse)
+                                ELSE format('batch %s of %s (%s) expires on %s, %s; %s on hand in %s',
+                                            batch_number, name, sku, expires_on,
+                                            CASE days WHEN 0 THEN 'today' WHEN 1 THEN 'in 1 day' ELSE 'in ' || days || ' days' END,
+                                            quantity, warehouse)
                            END,
                            jsonb_build_object('batchNumber', batch_number, 'expiresOn', expires_on, 'quantity', quantity,
                                               'daysLeft', days, 'scan', true),

@@ -1,5 +1,6 @@
 // The one place on-hand changes: locks the rows in key order and keeps them at or above zero.
 import ERPDomain
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -74,9 +75,19 @@ enum StockLedger {
             let key = Key(product: change.productID, warehouse: change.warehouseID, batch: change.batchID)
             let onHand = available[key, default: 0]
             guard onHand + net[key, default: 0] < 0, change.quantity < 0 else { continue }
+            // Named as a person knows them; looked up only on the way out.
+            let names = try await transaction.rows(
+                """
+                SELECT (SELECT sku FROM products WHERE id = \(change.productID)), (SELECT code FROM warehouses WHERE id = \(change.warehouseID))
+                """,
+                as: (String?, String?).self, logger: context.logger
+            ).first
+            let product = names?.0.map { "\($0) (product \(change.productID))" }
+            let warehouse = names?.1.map { "\($0) (warehouse \(change.warehouseID))" } ?? "warehouse \(change.warehouseID)"
+            let label = product.map { change.batchLabel.replacingOccurrences(of: "product \(change.productID)", with: $0) } ?? change.batchLabel
             throw CommandError(
                 .insufficientStock,
-                "\(change.field): \(change.batchLabel) in warehouse \(change.warehouseID) has \(onHand) available, \(-change.quantity) requested",
+                "\(change.field): \(label) in \(warehouse) has \(onHand) available, \(-change.quantity) requested",
                 fieldErrors: [FieldError("\(change.field).quantity", "only \(onHand) available")]
             )
         }

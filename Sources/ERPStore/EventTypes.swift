@@ -8,7 +8,7 @@ public enum EventTypes {
         "product.created", "product.updated",
         "vendor.created", "vendor.updated",
         "warehouse.created", "warehouse.updated",
-        "purchase_order.approved", "purchase_order.cancelled",
+        "purchase_order.updated", "purchase_order.approved", "purchase_order.cancelled",
         "goods.received", "vendor_bill.posted", "purchase.returned",
         "stock.issued", "stock.transferred", "stock.adjusted",
     ]

@@ -164,4 +164,42 @@ import Testing
             #expect(detail.contains("ARN-30C (product \(shop.arnica))") && detail.contains("MUM (warehouse \(shop.mumbai))"), "\(detail)")
         }
     }
+
+    @Test func aDraftOrderCanBeEditedUntilItIsApproved() async throws {
+        try await LiveAPI.with { test, http in
+            let shop = try await Shop.open(http)
+            let body = #"{"vendorId": \#(shop.mumbaiVendor), "warehouseId": \#(shop.mumbai), "lines": [{"productId": \#(shop.arnica), "quantity": 10, "unitCost": 4000}]}"#
+            let order = try await shop.create("purchase-orders", body)
+            let edit = #"""
+                {"vendorId": \#(shop.bengaluruVendor), "warehouseId": \#(shop.bengaluru), "expectedOn": "2027-01-15", "note": "rush",
+                 "lines": [{"productId": \#(shop.belladonna), "quantity": 5, "unitCost": 3000}, {"productId": \#(shop.arnica), "quantity": 2, "unitCost": 4100}]}
+                """#
+            #expect(try await Self.patch(http, "purchase-orders/\(order)", version: 2, edit).status == .preconditionFailed)
+            let unversioned = try await http.execute(uri: "/api/v1/purchase-orders/\(order)", method: .patch, body: ByteBuffer(string: edit))
+            #expect(unversioned.status == .preconditionRequired)
+            let edited = try await Self.patch(http, "purchase-orders/\(order)", version: 1, edit)
+            #expect(edited.status == .ok, "\(String(buffer: edited.body))")
+            let document = try LiveAPI.json(edited)
+            #expect(document["version"] as? Int == 2)
+            #expect(document["vendorId"] as? Int == shop.bengaluruVendor)
+            #expect(document["expectedOn"] as? String == "2027-01-15")
+            #expect((document["lines"] as? [[String: Any]])?.map { $0["productId"] as? Int } == [shop.belladonna, shop.arnica])
+            #expect(document["total"] as? Int == 5 * 3000 + 2 * 4100)
+            #expect(try await Self.events(test, "purchase_order.updated") == 1)
+
+            // The same again changes nothing; an unknown product is refused, writing nothing.
+            let same = try await Self.patch(http, "purchase-orders/\(order)", version: 2, edit)
+            #expect(try LiveAPI.json(same)["version"] as? Int == 2)
+            let unknown = try await Self.patch(
+                http, "purchase-orders/\(order)", version: 2, #"{"lines": [{"productId": 999, "quantity": 1, "unitCost": 1}]}"#
+            )
+            #expect(try LiveAPI.problem(unknown).errors.map(\.field) == ["lines[0].productId"])
+            #expect(try await Self.events(test, "purchase_order.updated") == 1)
+
+            try await shop.create("purchase-orders/\(order)/approve", "")
+            let late = try await Self.patch(http, "purchase-orders/\(order)", version: 2, #"{"note": "too late"}"#)
+            #expect(late.status == .conflict)
+            #expect(try await test.scalar("SELECT note FROM purchase_orders WHERE id = \(order)", as: String.self) == "rush")
+        }
+    }
 }

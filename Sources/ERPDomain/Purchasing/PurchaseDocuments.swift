@@ -2,8 +2,8 @@
 // their POSTs and the rules each one's fields follow.
 
 /// The body of `POST /purchase-orders`: a draft order.
-public struct NewPurchaseOrder: Sendable, Codable {
-    public struct Line: Sendable, Codable {
+public struct NewPurchaseOrder: Sendable, Codable, Equatable {
+    public struct Line: Sendable, Codable, Equatable {
         public var productId: Int64
         public var quantity: Int64
         /// Agreed cost per unit, in paise, before GST.
@@ -45,6 +45,37 @@ public struct NewPurchaseOrder: Sendable, Codable {
         }
         check.unique(lines.map(\.productId), field: { "lines[\($0)].productId" }, message: { "repeats the product of lines[\($0)]" })
         try check.check()
+    }
+}
+
+/// The body of `PATCH /purchase-orders/{id}`: a draft's fields that are present change;
+/// `lines`, when present, replaces every line.
+public struct PurchaseOrderChanges: Sendable, Codable {
+    public var vendorId: Int64?
+    public var warehouseId: Int64?
+    public var expectedOn: CalendarDate?
+    /// An empty text clears it.
+    public var note: String?
+    public var lines: [NewPurchaseOrder.Line]?
+
+    public init(
+        vendorId: Int64? = nil, warehouseId: Int64? = nil, expectedOn: CalendarDate? = nil, note: String? = nil,
+        lines: [NewPurchaseOrder.Line]? = nil
+    ) {
+        self.vendorId = vendorId
+        self.warehouseId = warehouseId
+        self.expectedOn = expectedOn
+        self.note = note
+        self.lines = lines
+    }
+
+    /// The draft as it would be after these changes.
+    public func applied(to order: NewPurchaseOrder) -> NewPurchaseOrder {
+        NewPurchaseOrder(
+            vendorId: vendorId ?? order.vendorId, warehouseId: warehouseId ?? order.warehouseId,
+            expectedOn: expectedOn ?? order.expectedOn, note: note.map { $0.isEmpty ? nil : $0 } ?? order.note,
+            lines: lines ?? order.lines
+        )
     }
 }
 

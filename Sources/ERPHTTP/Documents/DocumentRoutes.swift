@@ -19,6 +19,7 @@ struct DocumentRoutes {
         post("stock-issues", .stockIssue, on: api, StockCommands.issue)
         post("stock-transfers", .stockTransfer, on: api, StockCommands.transfer)
         post("stock-adjustments", .stockAdjustment, on: api, StockCommands.adjust)
+        editDraftOrders(on: api)
         action("approve", on: api, PurchaseOrderCommands.approve)
         action("cancel", on: api, PurchaseOrderCommands.cancel)
     }
@@ -57,6 +58,23 @@ struct DocumentRoutes {
                 try await Self.document(kind, id: id, on: connection, logger: context.logger)
             }
             return CommandRunner.json(document)
+        }
+    }
+
+    /// PATCH `purchase-orders/{id}` (If-Match) edits a draft order and answers with it.
+    private func editDraftOrders(on api: APIRoutes) {
+        let commands = CommandRunner(client: client)
+        api.patch("purchase-orders/:id") { request, context in
+            let id = try context.pathID()
+            let version = try CommandRunner.expectedVersion(request)
+            let body = try await CommandBody<PurchaseOrderChanges>(request, context: context)
+            let changes = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { transaction, commandContext in
+                try await PurchaseOrderCommands.update(id, version: version, changes, on: transaction, context: commandContext)
+                return try await CommandRunner.Outcome(
+                    status: .ok, json: Self.document(.purchaseOrder, id: id, on: transaction, logger: commandContext.logger)
+                )
+            }
         }
     }
 

@@ -65,7 +65,7 @@ struct MasterDataRoutes {
         }
         api.patch(record) { request, context in
             let id = try context.pathID()
-            let version = try Self.expectedVersion(request)
+            let version = try CommandRunner.expectedVersion(request)
             let body = try await CommandBody<Changes>(request, context: context)
             let changes = body.command
             return try await commands.run(request, context: context, body: body.bytes) { tx, commandContext in
@@ -80,18 +80,6 @@ struct MasterDataRoutes {
             throw CommandError(.notFound, "there is no \(kind.rawValue) \(id)")
         }
         return document
-    }
-
-    /// The version from `If-Match` (`"3"`, `W/"3"` or `3`).
-    private static func expectedVersion(_ request: Request) throws -> Int {
-        guard let header = request.headers[.ifMatch] else {
-            throw CommandError(.versionRequired, "send If-Match with the version you read (updates are optimistic)")
-        }
-        let text = header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        guard let version = Int(text), version > 0 else {
-            throw Problem(.badRequest, slug: "invalid-if-match", title: "Bad Request", detail: "If-Match must be the record's version, e.g. \"3\"")
-        }
-        return version
     }
 }
 

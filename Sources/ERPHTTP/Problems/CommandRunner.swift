@@ -69,6 +69,18 @@ struct CommandRunner: Sendable {
         return Self.json(outcome.json, status: outcome.status)
     }
 
+    /// The version from `If-Match` (`"3"`, `W/"3"` or `3`).
+    static func expectedVersion(_ request: Request) throws -> Int {
+        guard let header = request.headers[.ifMatch] else {
+            throw CommandError(.versionRequired, "send If-Match with the version you read (updates are optimistic)")
+        }
+        let text = header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        guard let version = Int(text), version > 0 else {
+            throw Problem(.badRequest, slug: "invalid-if-match", title: "Bad Request", detail: "If-Match must be the record's version, e.g. \"3\"")
+        }
+        return version
+    }
+
     /// Whether `error` means the connection went away rather than the command failing.
     static func isLostConnection(_ error: any Error) -> Bool {
         error is ConnectionClosed || (error as? PSQLError)?.isConnectionFailure == true

@@ -11,6 +11,56 @@ public enum PurchaseOrderCommands {
     /// - Throws: ``CommandError`` `.invalid` for bad fields and unknown or inactive
     ///   vendor, warehouse or products.
     public static func create(_ order: NewPurchaseOrder, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+        try await check(order, on: transaction, context: context)
+        let id = try await transaction.insertReturningID(
+            """
+            INSERT INTO purchase_orders (vendor_id, warehouse_id, expected_on, note)
+            VALUES (\(order.vendorId), \(order.warehouseId), \(order.expectedOn?.description)::date, \(Text.blankIsNil(order.note)))
+            RETURNING id
+            """,
+            logger: context.logger
+        )
+        try await insertLines(order.lines, of: id, on: transaction, context: context)
+        return id
+    }
+
+    /// Changes a draft order if it is still at `version`: the fields present, and every
+    /// line when `lines` is. An edit that changes nothing records nothing.
+    ///
+    /// - Throws: ``CommandError`` `.notFound`, `.versionMismatch`, `.invalidState` once the
+    ///   order is approved or cancelled, `.invalid` as for a new order.
+    public static func update(
+        _ id: Int64, version: Int, _ changes: PurchaseOrderChanges, on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        let order = try await PurchaseOrder.lock(id, on: transaction, context: context)
+        guard order.status == "draft" else {
+            throw CommandError(.invalidState, "purchase order \(id) is \(order.status); only a draft can be changed")
+        }
+        guard order.version == version else {
+            throw CommandError(.versionMismatch, "purchase order \(id) is at version \(order.version), not \(version)")
+        }
+        let current = try await order.asNew(on: transaction, context: context)
+        let changed = changes.applied(to: current)
+        try await check(changed, on: transaction, context: context)
+        guard changed != current else { return }
+        try await transaction.execute(
+            """
+            UPDATE purchase_orders
+               SET vendor_id = \(changed.vendorId), warehouse_id = \(changed.warehouseId),
+                   expected_on = \(changed.expectedOn?.description)::date, note = \(Text.blankIsNil(changed.note)),
+                   version = version + 1
+             WHERE id = \(id)
+            """,
+            logger: context.logger
+        )
+        if changed.lines != current.lines {
+            try await transaction.execute("DELETE FROM purchase_order_lines WHERE order_id = \(id)", logger: context.logger)
+            try await insertLines(changed.lines, of: id, on: transaction, context: context)
+        }
+    }
+
+    /// Checks an order's fields, and that its vendor, warehouse and products exist and are active.
+    private static func check(_ order: NewPurchaseOrder, on transaction: PostgresConnection, context: CommandContext) async throws {
         do { try order.validate() } catch { throw CommandError(error) }
         var check = Validation()
         let parties = try await transaction.rows(
@@ -39,25 +89,18 @@ public enum PurchaseOrderCommands {
             check.require(active != false, "lines[\(index)].productId", "product \(line.productId) is inactive")
         }
         do { try check.check() } catch { throw CommandError(error) }
+    }
 
-        let id = try await transaction.insertReturningID(
-            """
-            INSERT INTO purchase_orders (vendor_id, warehouse_id, expected_on, note)
-            VALUES (\(order.vendorId), \(order.warehouseId), \(order.expectedOn?.description)::date, \(Text.blankIsNil(order.note)))
-            RETURNING id
-            """,
-            logger: context.logger
-        )
+    private static func insertLines(_ lines: [NewPurchaseOrder.Line], of id: Int64, on transaction: PostgresConnection, context: CommandContext) async throws {
         try await transaction.execute(
             """
             INSERT INTO purchase_order_lines (order_id, line_number, product_id, quantity, unit_cost_paise)
             SELECT \(id), n, p, q, c
-              FROM unnest(\(order.lines.map(\.productId))::bigint[], \(order.lines.map(\.quantity))::bigint[],
-                          \(order.lines.map(\.unitCost))::bigint[]) WITH ORDINALITY AS l(p, q, c, n)
+              FROM unnest(\(lines.map(\.productId))::bigint[], \(lines.map(\.quantity))::bigint[],
+                          \(lines.map(\.unitCost))::bigint[]) WITH ORDINALITY AS l(p, q, c, n)
             """,
             logger: context.logger
         )
-        return id
     }
 
     /// Approves a draft order, so goods can be received against it.
@@ -107,6 +150,7 @@ struct PurchaseOrder: Sendable {
     var vendorID: Int64
     var warehouseID: Int64
     var status: String
+    var version: Int
 
     /// Locks the order row (FOR UPDATE): receipts, bills and returns of one order run one at a time.
     ///
@@ -114,14 +158,28 @@ struct PurchaseOrder: Sendable {
     /// - Throws: ``CommandError`` `.invalid` naming `field`, or `.notFound` without one.
     static func lock(_ id: Int64, field: String? = nil, on transaction: PostgresConnection, context: CommandContext) async throws -> PurchaseOrder {
         let rows = try await transaction.rows(
-            "SELECT vendor_id, warehouse_id, status FROM purchase_orders WHERE id = \(id) FOR UPDATE",
-            as: (Int64, Int64, String).self, logger: context.logger
+            "SELECT vendor_id, warehouse_id, status, version FROM purchase_orders WHERE id = \(id) FOR UPDATE",
+            as: (Int64, Int64, String, Int).self, logger: context.logger
         )
-        guard let (vendor, warehouse, status) = rows.first else {
+        guard let (vendor, warehouse, status, version) = rows.first else {
             guard let field else { throw CommandError(.notFound, "there is no purchase order \(id)") }
             throw CommandError(.invalid, "there is no purchase order \(id)", fieldErrors: [FieldError(field, "there is no purchase order \(id)")])
         }
-        return PurchaseOrder(id: id, vendorID: vendor, warehouseID: warehouse, status: status)
+        return PurchaseOrder(id: id, vendorID: vendor, warehouseID: warehouse, status: status, version: version)
+    }
+
+    /// The order as the body that would create it, lines in order.
+    func asNew(on transaction: PostgresConnection, context: CommandContext) async throws -> NewPurchaseOrder {
+        let header = try await transaction.rows(
+            "SELECT expected_on::text, note FROM purchase_orders WHERE id = \(id)", as: (String?, String?).self, logger: context.logger
+        ).first
+        let lines = try await lines(on: transaction, context: context).sorted { $0.key < $1.key }.map {
+            NewPurchaseOrder.Line(productId: $0.value.productID, quantity: $0.value.quantity, unitCost: $0.value.unitCost)
+        }
+        return NewPurchaseOrder(
+            vendorId: vendorID, warehouseId: warehouseID, expectedOn: try header?.0.map { try CalendarDate($0) }, note: header?.1,
+            lines: lines
+        )
     }
 
     /// The order's lines by line number.

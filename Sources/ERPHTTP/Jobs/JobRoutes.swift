@@ -14,7 +14,7 @@ struct JobRoutes {
         // {"queues": [{"queue", "pending", "running", "scheduled", "dead", "oldestPendingSeconds"}]}
         api.get("jobs/stats") { _, context in
             let statistics = try await client.withLiveConnection { connection in
-                try await JobAdmin.statistics(on: connection, logger: context.logger)
+                try await JobAdmin.statistics(on: connection, known: BackgroundWork.queues, logger: context.logger)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys

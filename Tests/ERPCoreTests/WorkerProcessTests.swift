@@ -126,10 +126,11 @@ import Testing
             let response = try await http.execute(uri: "/api/v1/jobs/stats", method: .get)
             #expect(response.status == .ok)
             let queues = try LiveAPI.json(response)["queues"] as? [[String: Any]]
-            #expect(queues?.count == 1)
-            #expect(queues?.first?["queue"] as? String == "notifications")
-            #expect(queues?.first?["pending"] as? Int == 2)
-            #expect(queues?.first?["oldestPendingSeconds"] as? Double != nil)
+            // Every known queue, the idle one with zeros.
+            #expect(queues?.map { $0["queue"] as? String } == ["default", "notifications"])
+            #expect(queues?.map { $0["pending"] as? Int } == [0, 2])
+            #expect(queues?.last?["oldestPendingSeconds"] as? Double != nil)
+            #expect(queues?.first?["oldestPendingSeconds"] == nil)
         }
     }
 
@@ -176,6 +177,28 @@ import Testing
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
             #expect(text.contains("event_statistics"))
+        }
+    }
+
+    @Test func theMaintenanceConnectionIsReplacedAtOnceNotAtTheNextBeat() async throws {
+        try await TestDatabase.withDatabase { test in
+            // A 30 s lease beats every 10 s: a replacement within a few seconds is not the next beat.
+            let worker = try ERPProcess.start(["worker", "--lease", "30"], environment: Self.environment(test))
+            let errors = Task { await worker.readErrors() }
+            let maintenance = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'erp-jobs:maintenance'"
+            try await eventually("the maintenance connection is up") {
+                try await test.withConnection { try await $0.rows(PostgresQuery(unsafeSQL: maintenance), as: Int32.self, logger: test.logger).count == 1 }
+            }
+            let first = try await test.scalar(PostgresQuery(unsafeSQL: maintenance), as: Int32.self)
+            try await test.execute("SELECT pg_terminate_backend(\(first))")
+            try await eventually(timeout: .seconds(4), "a new maintenance connection") {
+                let pids = try await test.withConnection { try await $0.rows(PostgresQuery(unsafeSQL: maintenance), as: Int32.self, logger: test.logger) }
+                return pids.count == 1 && pids[0] != first
+            }
+            worker.signal(SIGTERM)
+            try await worker.waitForExit(timeout: .seconds(20))
+            let log = await errors.value
+            #expect(worker.process.terminationStatus == 0, "\(log)")
         }
     }
 }

@@ -173,6 +173,10 @@ public struct JobRunner: Service {
                     try await scheduler.enqueueDue(at: Date(), on: connection)
                 }
                 backoff.reset()
+                // Until the next beat, or less: a connection that closes meanwhile is
+                // replaced now, not when the beat comes round.
+                _ = try? await connection.untilClosed { _ in try await Task.sleep(for: min(beat, .seconds(10))) }
+                continue
             } catch {
                 try? await connection?.close()
                 connection = nil
@@ -182,9 +186,7 @@ public struct JobRunner: Service {
                     metadata: ["error": "\(databaseErrorMessage(error, configuration: database.configuration))", "retryIn": "\(delay)"]
                 )
                 try? await Task.sleep(for: delay)
-                continue
             }
-            try? await Task.sleep(for: min(beat, .seconds(10)))
         }
         try? await connection?.close()
     }

@@ -8,17 +8,7 @@ import PostgresNIO
 import Testing
 
 @Suite struct CommandFuzzTests {
-    /// SplitMix64: the same seed gives the same run, so a failure can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias SeededGenerator = StockProjectionTests.SeededGenerator
 
     /// What a refused command must leave as it was.
     static func footprint(_ test: TestDatabase) async throws -> String {

@@ -43,7 +43,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
             if json { return try printJSON(statuses) }
             var table = TextTable(columns: ["NAME", "STATE", "VERSION", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "ACTIVE", "NOTE"])
             let time = DateFormatter()
-            time.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            time.dateFormat = "yyyy-MM-dd HH:mm:ss 'IST'"
+            time.timeZone = TimeZone(identifier: "Asia/Kolkata")
             for status in statuses {
                 var active = status.activeHolder ?? "none"
                 if let since = status.activeSince { active += " since \(time.string(from: since))" }

@@ -13,7 +13,10 @@ import Testing
             let client = PostgresClient(configuration: test.configuration.clientConfiguration(maximumConnections: 2))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
-                let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: nil), client: client))
+                // A generous timeout: a loaded machine (every suite starting at once) may take
+                // seconds to open the first connection, and this test is about the verdicts.
+                let readiness = Readiness(client: client, listener: nil, timeout: .seconds(30))
+                let app = Application(router: APIServer.router(readiness: readiness, client: client))
                 try await app.test(.router) { http in
                     try await http.execute(uri: "/health", method: .get) { response in
                         #expect(response.status == .ok)
@@ -27,7 +30,7 @@ import Testing
                 let pending = Readiness(
                     client: client,
                     migrations: Migration.embedded + [Migration(version: 9999, path: "sql/9999_future.sql", sql: "SELECT 1")],
-                    listener: nil
+                    listener: nil, timeout: .seconds(30)
                 )
                 let stale = Application(router: APIServer.router(readiness: pending, client: client))
                 try await stale.test(.router) { http in

@@ -60,38 +60,52 @@ private protocol CloseListener: AnyObject, Sendable {
 /// The races in flight on each open connection. A connection's `closeFuture` gets one
 /// callback for its whole life (a callback per call would pile up on a pooled or
 /// long-lived connection, since a future's callbacks cannot be removed); it fails every
-/// race still registered. An entry goes when its connection closes, which PostgresNIO
-/// requires before a connection is released, so an identifier is never reused while listed.
+/// race still registered. An entry goes when its connection closes; it also remembers
+/// its connection weakly, so an identifier reused by a new connection (after one that
+/// was released without closing, which PostgresNIO forbids) never inherits its entry.
 private enum CloseWatch {
-    static let listeners = Mutex<[ObjectIdentifier: [ObjectIdentifier: any CloseListener]]>([:])
+    struct Entry {
+        weak var connection: PostgresConnection?
+        var listeners: [ObjectIdentifier: any CloseListener]
+    }
+
+    static let entries = Mutex<[ObjectIdentifier: Entry]>([:])
 
     /// Registers `listener` on `connection`; `false` when the connection is already closed.
     static func register(_ listener: any CloseListener, on connection: PostgresConnection) -> Bool {
         let key = ObjectIdentifier(connection)
-        let watchNow: Bool? = listeners.withLock { listeners in
-            if listeners[key] != nil {
-                listeners[key]?[ObjectIdentifier(listener)] = listener
+        let watchNow: Bool? = entries.withLock { entries in
+            if entries[key]?.connection === connection {
+                entries[key]?.listeners[ObjectIdentifier(listener)] = listener
                 return false
             }
             if connection.isClosed { return nil }
-            listeners[key] = [ObjectIdentifier(listener): listener]
+            entries[key] = Entry(connection: connection, listeners: [ObjectIdentifier(listener): listener])
             return true
         }
         guard let watchNow else { return false }
         if watchNow {
             // Runs at once if the connection closed since the check above.
-            connection.closeFuture.whenComplete { _ in closed(key) }
+            connection.closeFuture.whenComplete { [weak connection] _ in closed(key, connection) }
         }
         return true
     }
 
     static func unregister(_ listener: any CloseListener, from connection: PostgresConnection) {
         let key = ObjectIdentifier(connection)
-        listeners.withLock { _ = $0[key]?.removeValue(forKey: ObjectIdentifier(listener)) }
+        entries.withLock { entries in
+            guard entries[key]?.connection === connection else { return }
+            _ = entries[key]?.listeners.removeValue(forKey: ObjectIdentifier(listener))
+        }
     }
 
-    private static func closed(_ key: ObjectIdentifier) {
-        let waiting = listeners.withLock { $0.removeValue(forKey: key) } ?? [:]
+    private static func closed(_ key: ObjectIdentifier, _ connection: PostgresConnection?) {
+        let waiting = entries.withLock { entries -> [ObjectIdentifier: any CloseListener] in
+            // A gone connection's entry is stale whoever holds the identifier now.
+            guard let entry = entries[key], entry.connection === connection || entry.connection == nil else { return [:] }
+            entries.removeValue(forKey: key)
+            return entry.listeners
+        }
         for listener in waiting.values { listener.connectionClosed() }
     }
 }

@@ -11,6 +11,18 @@ let swiftSettings: [SwiftSetting] = [
     .treatAllWarnings(as: .error),
 ]
 
+/// What every business module builds on: the kernel and the platform.
+let moduleDependencies: [Target.Dependency] = [
+    "ERPKernel", "ERPStore", "ERPEvents", "ERPJobs", "ERPHTTP", "ERPPlatform",
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+]
+
+/// The modules of this build; the `erp` executable lists them once, in this order.
+let modules: [Target.Dependency] = ["MasterData", "Inventory", "Purchasing", "Notifications"]
+
 let package = Package(
     name: "erpcore",
     platforms: [.macOS(.v15)],
@@ -44,26 +56,32 @@ let package = Package(
             dependencies: ["EmbedSQL"],
             path: "Sources/EmbedSQLPlugin"
         ),
-        // The business rules without I/O: money, GSTIN, GST, master data and document rules.
+        // The shared kernel, pure: money, dates, validation, GSTIN/HSN/GST split.
         .target(
-            name: "ERPDomain",
+            name: "ERPKernel",
             swiftSettings: swiftSettings
         ),
-        // PostgreSQL access: configuration, connection, migrations, command handlers.
+
+        // ---- Platform: knows no business. ----
+
+        // The database: configuration, connections, migrations, LISTEN, backoff, the
+        // command context, errors, idempotency, row helpers, SQL-built documents.
         .target(
             name: "ERPStore",
             dependencies: [
-                "ERPDomain",
+                "ERPKernel",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedSQLPlugin"]
         ),
-        // The event log: reader, listener, projector runtime.
+        // The event log: event types, reader, listener, projector runtime, replay, verify
+        // runtime, the event statistics projector.
         .target(
             name: "ERPEvents",
             dependencies: [
@@ -74,44 +92,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The job queue: transactional enqueue, SKIP LOCKED claims, retries, history,
-        // the runner with its schedules, and the jobs themselves.
+        // The job engine: transactional enqueue, SKIP LOCKED claims, retries, history,
+        // the runner and its schedules. No business jobs.
         .target(
             name: "ERPJobs",
             dependencies: [
-                "ERPDomain",
                 "ERPStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        // The read models: projectors that turn events into query tables.
-        .target(
-            name: "ERPProjections",
-            dependencies: [
-                "ERPDomain",
-                "ERPEvents",
-                "ERPStore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        // Hummingbird routes, middleware and error mapping.
+        // The HTTP kit: request context, problem+json, the command runner, body decoding,
+        // query parameters, paging, routes with permissions, health, connection limits.
         .target(
             name: "ERPHTTP",
             dependencies: [
-                "ERPDomain",
+                "ERPKernel",
                 "ERPStore",
                 "ERPEvents",
                 "ERPJobs",
-                "ERPProjections",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -122,21 +123,77 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The one protocol a business module implements (ERPModule), and the fold over
+        // a build's modules.
+        .target(
+            name: "ERPPlatform",
+            dependencies: [
+                "ERPEvents",
+                "ERPJobs",
+                "ERPHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // ---- Modules: one per business domain. MasterData ← Inventory ← Purchasing, Notifications. ----
+
+        .target(
+            name: "MasterData",
+            dependencies: moduleDependencies,
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Inventory",
+            dependencies: moduleDependencies + ["MasterData"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Purchasing",
+            dependencies: moduleDependencies + ["MasterData", "Inventory"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Notifications",
+            dependencies: moduleDependencies + [
+                "MasterData", "Inventory",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The list of this build's modules, which every entry point folds over.
+        .target(
+            name: "ERPApp",
+            dependencies: modules + [
+                "ERPHTTP", "ERPPlatform",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Terminal output shared by the command-line tools.
         .target(
             name: "CommandSupport",
             swiftSettings: swiftSettings
         ),
-        // The `erp` command line: wires the targets together, nothing else.
+        // The `erp` command line: lists the modules once and wires them together, nothing else.
         .executableTarget(
             name: "erp",
-            dependencies: [
+            dependencies: modules + [
                 "CommandSupport",
                 "ERPStore",
                 "ERPEvents",
                 "ERPJobs",
-                "ERPProjections",
                 "ERPHTTP",
+                "ERPPlatform",
+                "ERPApp",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -149,14 +206,15 @@ let package = Package(
         // `make bench`: end-to-end latency and catch-up throughput of the event pipeline.
         .executableTarget(
             name: "erp-bench",
-            dependencies: [
+            dependencies: modules + [
+                "ERPApp",
                 "CommandSupport",
-                "ERPDomain",
+                "ERPKernel",
                 "ERPStore",
                 "ERPEvents",
                 "ERPJobs",
-                "ERPProjections",
                 "ERPHTTP",
+                "ERPPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -169,13 +227,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ERPCoreTests",
-            dependencies: [
-                "ERPDomain",
+            dependencies: modules + [
+                "ERPApp",
+                "ERPKernel",
                 "ERPJobs",
                 "ERPStore",
                 "ERPEvents",
-                "ERPProjections",
                 "ERPHTTP",
+                "ERPPlatform",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -23,15 +23,33 @@ public enum APIServer {
         }
     }
 
-    /// The router with every route ERPCore serves.
+    /// What the modules serve under `/api/v1`, and the job queues `/api/v1/jobs/stats` reports.
+    public struct Routes: Sendable {
+        /// Every queue the build's jobs use.
+        public var jobQueues: [String]
+        /// Registers the modules' routes.
+        public var register: @Sendable (APIRoutes) -> Void
+
+        /// Creates the routes.
+        public init(jobQueues: [String], register: @escaping @Sendable (APIRoutes) -> Void) {
+            self.jobQueues = jobQueues
+            self.register = register
+        }
+    }
+
+    /// The router with the health routes, the job statistics and the modules' routes.
     ///
     /// - Parameters:
     ///   - readiness: What `/ready` checks.
     ///   - client: The pool command and query handlers use.
+    ///   - routes: The modules' routes.
     ///   - allowedOrigins: Browser origins besides the server's own that may call the API.
-    public static func router(readiness: Readiness, client: PostgresClient, allowedOrigins: Set<String> = []) -> Router<ERPRequestContext> {
+    ///   - table: Where the routes and their permissions are recorded.
+    public static func router(
+        readiness: Readiness, client: PostgresClient, routes: Routes, allowedOrigins: Set<String> = [],
+        table: RouteTable = RouteTable()
+    ) -> Router<ERPRequestContext> {
         let router = Router(context: ERPRequestContext.self, options: .autoGenerateHeadEndpoints)
-        let table = RouteTable()
         router.add(middleware: RequestIdentityMiddleware())
         router.add(middleware: ProblemMiddleware(routes: table))
         router.add(middleware: RequestGuardMiddleware(allowedOrigins: allowedOrigins))
@@ -39,10 +57,8 @@ public enum APIServer {
         table.add("/health", .get)
         table.add("/ready", .get)
         let api = APIRoutes(group: router.group("api/v1"), prefix: "/api/v1", table: table)
-        MasterDataRoutes(client: client).register(on: api)
-        DocumentRoutes(client: client).register(on: api)
-        StockLevelRoutes(client: client).register(on: api)
-        JobRoutes(client: client).register(on: api)
+        JobRoutes(client: client, queues: routes.jobQueues).register(on: api)
+        routes.register(api)
         return router
     }
 
@@ -51,18 +67,20 @@ public enum APIServer {
     /// - Parameters:
     ///   - readiness: What `/ready` checks.
     ///   - client: The pool command and query handlers use.
+    ///   - routes: The modules' routes.
     ///   - configuration: Where to listen.
     ///   - onServerRunning: Called with the bound port once the server accepts connections.
     ///   - logger: The server's logger.
     public static func application(
         readiness: Readiness,
         client: PostgresClient,
+        routes: Routes,
         configuration: Configuration,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(readiness: readiness, client: client, allowedOrigins: configuration.allowedOrigins),
+            router: router(readiness: readiness, client: client, routes: routes, allowedOrigins: configuration.allowedOrigins),
             server: configuration.limits.server(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ERPCore"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -71,3 +71,55 @@ extension ClaimedJob {
         }
     }
 }
+
+/// A kind of job bound to its queue and its payload type, so an enqueue takes the typed
+/// value and a handler decodes the same type. Handlers usually conform themselves.
+public protocol JobDefinition {
+    /// The handler's input, encoded as the job's JSON payload.
+    associatedtype Payload: Codable & Sendable
+
+    /// What to do, e.g. `notification.deliver`.
+    static var kind: String { get }
+    /// The queue its jobs go to.
+    static var queue: String { get }
+}
+
+/// The payload of a job that takes no input.
+public struct NoPayload: Codable, Sendable, Hashable {
+    /// The empty payload.
+    public init() {}
+}
+
+extension NewJob {
+    /// A job of `definition` with `payload`.
+    ///
+    /// - Parameters:
+    ///   - definition: The kind of job; its queue too.
+    ///   - payload: The handler's input.
+    ///   - runAt: Not before this time.
+    ///   - priority: Lower runs first.
+    ///   - maxAttempts: Attempts before the job is dead.
+    ///   - dedupeKey: Makes a second enqueue with the same key a no-op while this job is pending or running.
+    public init<Definition: JobDefinition>(
+        _ definition: Definition.Type, _ payload: Definition.Payload, runAt: Date? = nil, priority: Int16 = 0,
+        maxAttempts: Int = 20, dedupeKey: String? = nil
+    ) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Encoding a Codable struct of plain fields into JSON cannot fail.
+        let json = (try? encoder.encode(payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        self.init(
+            kind: Definition.kind, payload: json, queue: Definition.queue, runAt: runAt, priority: priority,
+            maxAttempts: maxAttempts, dedupeKey: dedupeKey
+        )
+    }
+}
+
+extension ClaimedJob {
+    /// The payload decoded as `definition`'s payload type.
+    ///
+    /// - Throws: ``PermanentJobFailure`` when it does not decode: retrying cannot mend it.
+    public func payload<Definition: JobDefinition>(of definition: Definition.Type) throws -> Definition.Payload {
+        try payload(as: Definition.Payload.self)
+    }
+}

@@ -60,7 +60,7 @@ struct CatchUpBenchmark {
 /// Counts backlog events: the least a real projector does (one statement per batch).
 struct CountingProjector: Projector {
     var name: String { CatchUpBenchmark.projectorName }
-    var eventTypes: Set<String>? { ["bench.backlog_added"] }
+    var eventTypes: Set<EventType>? { [EventType("bench.backlog_added")] }
 
     func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         try await transaction.query("UPDATE bench_counter SET events = events + \(events.count)", logger: logger)

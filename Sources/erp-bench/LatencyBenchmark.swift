@@ -1,6 +1,7 @@
 // Commit-to-projected latency at a steady write rate, through the whole pipeline.
 import ERPEvents
-import ERPProjections
+import ERPApp
+import ERPPlatform
 import ERPStore
 import Logging
 import PostgresNIO
@@ -33,7 +34,7 @@ struct LatencyBenchmark {
         let clock = ContinuousClock()
         let timings = Timings()
         let probe = LatencyProbe(timings: timings, clock: clock)
-        let pipeline = EventPipeline(projectors: Projectors.all() + [probe], database: database, logger: logger)
+        let pipeline = EventPipeline(projectors: Modules.list().projectors() + [probe], database: database, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run() }
             defer {
@@ -128,7 +129,7 @@ struct LatencyProbe: Projector {
     let timings: Timings
     let clock: ContinuousClock
     var name: String { "bench_latency_probe" }
-    var eventTypes: Set<String>? { ["bench.item_added"] }
+    var eventTypes: Set<EventType>? { [EventType("bench.item_added")] }
 
     func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         try await transaction.query(

@@ -1,9 +1,13 @@
 // Goods receipts of three lines at N concurrent clients: over HTTP through the API, by
 // calling the command directly, and as the same SQL run by pgbench.
 import AsyncHTTPClient
-import ERPDomain
+import ERPKernel
 import ERPHTTP
 import ERPStore
+import MasterData
+import ERPApp
+import ERPPlatform
+import Purchasing
 import Foundation
 import Hummingbird
 import Logging
@@ -90,6 +94,7 @@ struct ReceiptBenchmark {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = APIServer.application(
             readiness: Readiness(client: client, listener: nil), client: client,
+            routes: Modules.routes(Modules.list(), client: client),
             configuration: .init(host: "127.0.0.1", port: 0),
             onServerRunning: { port in portContinuation.yield(port) }, logger: logger
         )
@@ -134,7 +139,7 @@ struct ReceiptBenchmark {
                         let context = CommandContext(actor: "erp-bench", requestID: "direct", logger: logger)
                         try await context.apply(to: transaction)
                         let id = try await GoodsReceiptCommands.receive(receipts[index], on: transaction, context: context)
-                        _ = try await PostedDocuments.document(.goodsReceipt, id: id, on: transaction, logger: logger)
+                        _ = try await SQLDocuments.document(.goodsReceipt, id: id, on: transaction, logger: logger)
                     }
                 }
             }

@@ -1,8 +1,11 @@
 // Replay throughput of the stock levels projector over a seeded stock history, beside
 // the same totals computed by one set-based SQL statement.
 import ERPEvents
-import ERPProjections
+import ERPApp
+import ERPPlatform
+import Purchasing
 import ERPStore
+import Inventory
 import Foundation
 import Logging
 import PostgresNIO
@@ -26,7 +29,10 @@ struct ReplayBenchmark {
 
     /// `erp replay stock_levels`, start to swap: events scanned per second.
     func replay() async throws -> Double {
-        let outcome = try await ProjectionReplay(projector: StockLevelsProjector(), database: database, logger: logger).run(dryRun: false)
+        guard let projector = Modules.list().projectors().first(where: { $0.name == "stock_levels" }) else {
+            throw NoStockLevels()
+        }
+        let outcome = try await ProjectionReplay(projector: projector, database: database, logger: logger).run(dryRun: false)
         return Double(outcome.events) / outcome.seconds
     }
 
@@ -54,4 +60,9 @@ struct ReplayBenchmark {
             return Double(events) / elapsed.inSeconds
         }
     }
+}
+
+/// The build has no `stock_levels` projector to replay.
+struct NoStockLevels: Error, CustomStringConvertible {
+    var description: String { "this build has no stock_levels projector" }
 }

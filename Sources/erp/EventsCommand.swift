@@ -2,7 +2,8 @@
 import ArgumentParser
 import CommandSupport
 import ERPEvents
-import ERPProjections
+import ERPApp
+import ERPPlatform
 import ERPStore
 import Foundation
 
@@ -67,7 +68,7 @@ struct EventsCommand: AsyncParsableCommand {
             var table = TextTable(columns: ["POSITION", "RECORDED AT", "TYPE", "AGGREGATE", "ACTOR"])
             for event in events {
                 table.add([
-                    "\(event.position)", event.recordedAt.formatted(.iso8601), event.type, "\(event.aggregateType):\(event.aggregateID)",
+                    "\(event.position)", event.recordedAt.formatted(.iso8601), event.type.rawValue, "\(event.aggregateType):\(event.aggregateID)",
                     event.actor ?? "",
                 ])
             }
@@ -227,7 +228,7 @@ extension RecordedEvent {
         }
         let recorded = recordedAt.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         return """
-            {"position":\(position),"tx":\(tx),"type":\(quoted(type)),"aggregateType":\(quoted(aggregateType)),\
+            {"position":\(position),"tx":\(tx),"type":\(quoted(type.rawValue)),"aggregateType":\(quoted(aggregateType)),\
             "aggregateId":\(quoted(aggregateID)),"payload":\(payload),"metadata":\(metadata),\
             "recordedAt":\(quoted(recorded))}
             """

@@ -1,9 +1,12 @@
 // Options of the job runner, shared by `erp worker` and the runner embedded in `erp serve`.
 import ArgumentParser
+import ERPApp
 import ERPJobs
+import ERPPlatform
 import ERPStore
 import Foundation
 import Logging
+import Notifications
 import PostgresNIO
 
 struct JobRunnerOptions: ParsableArguments {
@@ -59,18 +62,25 @@ struct JobRunnerOptions: ParsableArguments {
         return WebhookEndpoints(urls: urls, secret: secret)
     }
 
-    /// A runner for `queues` with ERPCore's handlers and schedules; its handlers use `client`
-    /// and `webhooks` (see ``webhookClient()``).
-    func runner(queues: [String], database: Database, client: PostgresClient, webhooks http: WebhookClient, logger: Logger) throws -> JobRunner {
-        let settings = BackgroundWork.Settings(webhooks: try webhooks(), expiryWindowDays: expiryWindowDays)
+    /// The modules, configured from these options.
+    func modules() throws -> ModuleList {
+        Modules.list(.init(webhooks: try webhooks(), expiryWindowDays: expiryWindowDays))
+    }
+
+    /// A runner for `queues` (every module's by default) with the modules' handlers and
+    /// schedules; its handlers use `client` and `webhooks` (see ``webhookClient()``).
+    func runner(
+        queues: [String]? = nil, database: Database, client: PostgresClient, webhooks http: WebhookClient, logger: Logger
+    ) throws -> JobRunner {
+        let modules = try modules()
         let configuration = JobRunner.Configuration(
-            queues: Dictionary(uniqueKeysWithValues: queues.map { ($0, concurrency) }),
+            queues: Dictionary(uniqueKeysWithValues: (queues ?? modules.queues).map { ($0, concurrency) }),
             lease: .seconds(lease),
             drainTimeout: .seconds(drainTimeout),
-            schedules: BackgroundWork.schedules(settings: settings)
+            schedules: modules.schedules()
         )
         return JobRunner(
-            handlers: BackgroundWork.handlers(settings: settings, client: client, http: http.http), database: database,
+            handlers: modules.jobHandlers(JobContext(client: client, http: http.http)), database: database,
             configuration: configuration, logger: logger
         )
     }

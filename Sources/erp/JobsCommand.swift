@@ -1,6 +1,8 @@
 // `erp jobs …`: see the queues, and retry or cancel jobs.
 import ArgumentParser
 import CommandSupport
+import ERPApp
+import ERPPlatform
 import ERPJobs
 import ERPStore
 import Foundation
@@ -64,7 +66,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let statistics = try await options.withConnection(label: "erp.jobs") { connection, logger in
-                try await JobAdmin.statistics(on: connection, known: BackgroundWork.queues, logger: logger)
+                try await JobAdmin.statistics(on: connection, known: Modules.list().queues, logger: logger)
             }
             if json { return try printJSON(statistics) }
             var table = TextTable(columns: ["QUEUE", "PENDING", "RUNNING", "SCHEDULED", "DEAD", "OLDEST PENDING"])
@@ -96,7 +98,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("For inventory.expiry_scan: days ahead it flags batches.", valueName: "days"))
         var expiryWindowDays = 90
 
-        static var kinds: [String] { BackgroundWork.schedules(settings: .init()).map(\.job.kind) }
+        static var kinds: [String] { Modules.list().schedules().map(\.job.kind) }
 
         func validate() throws {
             guard Self.kinds.contains(kind) else {
@@ -106,8 +108,8 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = BackgroundWork.Settings(expiryWindowDays: expiryWindowDays)
-            guard let job = BackgroundWork.schedules(settings: settings).first(where: { $0.job.kind == kind })?.job else { return }
+            let modules = Modules.list(.init(expiryWindowDays: expiryWindowDays))
+            guard let job = modules.schedules().first(where: { $0.job.kind == kind })?.job else { return }
             let enqueued = try await options.withConnection(label: "erp.jobs") { connection, logger in
                 try await JobQueue.enqueue(job, on: connection, logger: logger)
             }

@@ -7,8 +7,11 @@ struct MigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Apply pending schema migrations (sql/ and triggers/, embedded in this binary).",
         discussion: """
-            Each file runs in its own transaction and is recorded with its checksum. A file \
-            that was edited after it was applied is refused. Concurrent runs wait for each other.
+            The numbered files of sql/ run once each, in order; then each repeatable file of \
+            triggers/ (functions and triggers) runs again whenever its text changed. Each \
+            file runs in its own transaction and is recorded with its checksum. A numbered \
+            file that was edited after it was applied is refused. Concurrent runs wait for \
+            each other.
             """
     )
 
@@ -24,12 +27,12 @@ struct MigrateCommand: AsyncParsableCommand {
             try await database.withConnection(as: "erp-migrate") { connection in
                 if dryRun {
                     let pending = try await migrator.pending(on: connection)
-                    print(pending.isEmpty ? "schema is current" : pending.map(\.path).joined(separator: "\n"))
+                    print(pending.isEmpty ? "schema is current" : pending.joined(separator: "\n"))
                     return
                 }
                 let applied = try await migrator.migrate(on: connection)
-                for migration in applied { print("applied \(migration.path)") }
-                print(applied.isEmpty ? "schema is current" : "\(applied.count) migration(s) applied")
+                for path in applied { print("applied \(path)") }
+                print(applied.isEmpty ? "schema is current" : "\(applied.count) file(s) applied")
             }
         }
     }

@@ -2,7 +2,8 @@
 import ArgumentParser
 import CommandSupport
 import ERPEvents
-import ERPProjections
+import ERPApp
+import ERPPlatform
 import ERPStore
 import Foundation
 
@@ -38,7 +39,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let statuses = try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(projectors: Projectors.all(), logger: logger).status(on: connection)
+                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).status(on: connection)
             }
             if json { return try printJSON(statuses) }
             var table = TextTable(columns: ["NAME", "STATE", "VERSION", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "ACTIVE", "NOTE"])
@@ -84,7 +85,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let paused = try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(projectors: Projectors.all(), logger: logger).pause(name, on: connection)
+                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).pause(name, on: connection)
             }
             print(paused ? "\(name) paused" : "\(name) was already paused")
         }
@@ -102,7 +103,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let resumed = try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(projectors: Projectors.all(), logger: logger).resume(name, on: connection)
+                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).resume(name, on: connection)
             }
             print(resumed ? "\(name) resumed" : "\(name) was neither paused nor stalled")
         }
@@ -128,7 +129,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
         var yes = false
 
         func run() async throws {
-            let known = Projectors.all().map(\.name)
+            let known = Modules.list().projectors().map(\.name)
             guard known.contains(name) else {
                 printError("no projector named '\(name)'; known projectors: \(known.sorted().joined(separator: ", "))")
                 throw ExitCode.failure
@@ -146,7 +147,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 }
             }
             try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(projectors: Projectors.all(), logger: logger).reset(name, on: connection)
+                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).reset(name, on: connection)
             }
             print("\(name) reset; its runner rebuilds it from the start of the log")
         }

@@ -2,7 +2,8 @@
 import ArgumentParser
 import CommandSupport
 import ERPEvents
-import ERPProjections
+import ERPApp
+import ERPPlatform
 import ERPStore
 import Foundation
 import UnixSignals
@@ -22,7 +23,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
             Ctrl-C or SIGTERM stops a replay cleanly: the live read model is untouched and the next \
             replay starts over. Progress goes to standard error: a bar on a terminal, a line every \
-            five seconds otherwise. Projectors: \(Projectors.all().map(\.name).joined(separator: ", ")).
+            five seconds otherwise. Projectors: \(Modules.list().projectors().map(\.name).joined(separator: ", ")).
             """
     )
 
@@ -69,7 +70,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = try options.database(label: "erp.replay")
-        let control = ProjectionControl(projectors: Projectors.all(), logger: database.logger)
+        let control = ProjectionControl(projectors: Modules.list().projectors(), logger: database.logger)
         let reporter = ProgressReporter()
         let configuration = ProjectionReplay.Configuration(batchSize: batchSize, differenceLimit: differences)
         let outcomes: [ProjectionReplay.Outcome] = try await reportingFailure(database) {

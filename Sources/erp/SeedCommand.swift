@@ -1,6 +1,8 @@
 // `erp seed`: write a realistic stock history, for benchmarks and demonstrations.
 import ArgumentParser
 import ERPStore
+import ERPApp
+import ERPPlatform
 import Foundation
 
 struct SeedCommand: AsyncParsableCommand {

@@ -1,9 +1,10 @@
 // `erp serve`: the whole server in one process.
 import ArgumentParser
+import ERPApp
+import ERPPlatform
 import ERPEvents
 import ERPHTTP
 import ERPJobs
-import ERPProjections
 import ERPStore
 import Foundation
 import Hummingbird
@@ -107,11 +108,12 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try options.database(label: "erp.serve")
         let logger = database.logger
+        let modules = try jobOptions.modules()
         var services: [any Service] = []
 
         let pipeline = projectors
             ? EventPipeline(
-                projectors: Projectors.all(), database: database,
+                projectors: modules.projectors(), database: database,
                 configuration: .init(pollInterval: .milliseconds(pollInterval), watchdogTimeout: .seconds(projectorWatchdog)),
                 logger: logger
             )
@@ -122,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         let webhooks = jobs ? try jobOptions.webhookClient() : nil
         if let webhooks {
             afterMigrations.append(
-                try jobOptions.runner(queues: BackgroundWork.queues, database: database, client: client, webhooks: webhooks, logger: logger)
+                try jobOptions.runner(database: database, client: client, webhooks: webhooks, logger: logger)
             )
         }
         let startup = AfterMigrations(
@@ -134,6 +136,7 @@ struct ServeCommand: AsyncParsableCommand {
             let app = APIServer.application(
                 readiness: readiness,
                 client: client,
+                routes: Modules.routes(modules, client: client),
                 configuration: .init(
                     host: host, port: port, allowedOrigins: origins,
                     limits: ConnectionLimits(

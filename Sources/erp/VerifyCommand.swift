@@ -1,7 +1,8 @@
 // `erp verify`: prove the read models match the log and the write model.
 import ArgumentParser
 import ERPEvents
-import ERPProjections
+import ERPApp
+import ERPPlatform
 import Foundation
 
 struct VerifyCommand: AsyncParsableCommand {
@@ -31,7 +32,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let findings = try await options.withConnection(label: "erp.verify") { connection, logger in
-            try await Invariant.verify(Invariant.all(), limit: limit, on: connection, logger: logger)
+            try await Invariant.verify(Modules.list().invariants(), limit: limit, on: connection, logger: logger)
         }
         if json {
             try printJSON(findings)

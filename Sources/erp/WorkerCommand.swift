@@ -1,5 +1,7 @@
 // `erp worker`: a daemon that runs background jobs, and nothing else.
 import ArgumentParser
+import ERPApp
+import ERPPlatform
 import ERPJobs
 import ERPStore
 import Foundation
@@ -27,7 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp("Comma-separated queues to work: default (scans), notifications (webhook deliveries).", valueName: "a,b")
     )
-    var queues = BackgroundWork.queues.joined(separator: ",")
+    var queues = Modules.list().queues.joined(separator: ",")
 
     @OptionGroup(title: "Job runner") var jobOptions: JobRunnerOptions
 

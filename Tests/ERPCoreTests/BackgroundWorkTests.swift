@@ -1,10 +1,18 @@
 import AsyncHTTPClient
+import ERPApp
+import ERPEvents
 import ERPJobs
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Inventory
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Synchronization
 import Testing
 

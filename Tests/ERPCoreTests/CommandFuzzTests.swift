@@ -1,10 +1,18 @@
 // Mutated command bodies, seeded and bounded: never a 5xx, and a refused command writes nothing.
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Inventory
+import MasterData
 import NIOCore
 import NIOHTTP1
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct CommandFuzzTests {

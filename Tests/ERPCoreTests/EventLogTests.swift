@@ -1,7 +1,14 @@
+import ERPApp
 import ERPEvents
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Synchronization
 import Testing
 
@@ -23,7 +30,7 @@ import Testing
             let events = try await readAll(test, expecting: 1)
             #expect(events.count == 1)
             let event = try #require(events.first)
-            #expect(event.type == "test_order.posted")
+            #expect(event.type.rawValue == "test_order.posted")
             #expect(event.aggregateType == "test_order")
             #expect(event.aggregateID == "7")
             struct Document: Decodable {
@@ -109,7 +116,7 @@ import Testing
             try await early.query("COMMIT", logger: test.logger)
             try await early.close()
             let afterCommit = try await readAll(test, expecting: 2)
-            #expect(afterCommit.map(\.type) == ["test.early", "test.late"])
+            #expect(afterCommit.map(\.type.rawValue) == ["test.early", "test.late"])
         }
     }
 
@@ -129,13 +136,13 @@ import Testing
             let reader = EventReader(logger: test.logger)
             try await test.withConnection { connection in
                 let all = try await reader.read(after: .start, types: nil, limit: 10, on: connection)
-                #expect(all.events.map(\.type) == ["test.first", "test.second", "test.third"])
+                #expect(all.events.map(\.type.rawValue) == ["test.first", "test.second", "test.third"])
                 #expect(all.end == EventCheckpoint(tx: 100, position: 3))
 
                 var checkpoint = EventCheckpoint.start
                 var oneByOne: [String] = []
                 while let next = try await reader.read(after: checkpoint, types: nil, limit: 1, on: connection).events.first {
-                    oneByOne.append(next.type)
+                    oneByOne.append(next.type.rawValue)
                     checkpoint = EventCheckpoint(tx: next.tx, position: next.position)
                 }
                 #expect(oneByOne == ["test.first", "test.second", "test.third"])

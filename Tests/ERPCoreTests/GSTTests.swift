@@ -1,5 +1,12 @@
-import ERPDomain
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import Foundation
+import Inventory
+import MasterData
+import Notifications
+import Purchasing
 import Testing
 
 @Suite struct GSTTests {

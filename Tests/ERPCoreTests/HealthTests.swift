@@ -1,10 +1,17 @@
+import ERPApp
 import ERPEvents
 import ERPHTTP
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Inventory
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct HealthTests {

@@ -1,11 +1,19 @@
 // Bad input and hostile clients: each answer is a 4xx naming what is wrong, and writes nothing.
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Inventory
+import MasterData
 import NIOCore
 import NIOHTTP1
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct HostileInputTests {

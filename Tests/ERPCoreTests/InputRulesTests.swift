@@ -1,11 +1,19 @@
 // The rules a first hour with the API ran into: PATCH semantics, places, GST rates, reorder figures.
+import ERPApp
+import ERPEvents
 import ERPJobs
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Inventory
+import MasterData
 import NIOCore
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct InputRulesTests {

@@ -1,7 +1,15 @@
+import ERPApp
+import ERPEvents
 import ERPJobs
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Synchronization
 import Testing
 

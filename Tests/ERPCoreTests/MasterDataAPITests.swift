@@ -1,13 +1,20 @@
+import ERPApp
 import ERPEvents
 import ERPHTTP
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Inventory
+import MasterData
 import NIOCore
 import NIOFoundationCompat
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct MasterDataAPITests {

@@ -1,5 +1,14 @@
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import ERPStore
+import Foundation
+import Inventory
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct MigrationTests {
@@ -8,7 +17,7 @@ import Testing
             try await test.withConnection { connection in
                 let migrator = Migrator(logger: test.logger)
                 let applied = try await migrator.migrate(on: connection)
-                #expect(applied.map(\.version) == Migration.embedded.map(\.version))
+                #expect(applied == Migration.embedded.map(\.path) + Definition.embedded.map(\.path))
                 #expect(try await migrator.migrate(on: connection).isEmpty)
                 #expect(try await migrator.pending(on: connection).isEmpty)
             }
@@ -66,7 +75,7 @@ import Testing
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
-            #expect(counts.reduce(0, +) == Migration.embedded.count)
+            #expect(counts.reduce(0, +) == Migration.embedded.count + Definition.embedded.count)
             #expect(counts.filter { $0 > 0 }.count == 1)
         }
     }
@@ -76,7 +85,103 @@ import Testing
         #expect(!versions.isEmpty)
         #expect(versions == versions.sorted())
         #expect(Set(versions).count == versions.count)
-        #expect(Migration.embedded.contains { $0.path.hasPrefix("triggers/") })
+        #expect(Migration.embedded.allSatisfy { $0.path.hasPrefix("sql/") })
+        #expect(Set(versions).isDisjoint(with: Migration.retired.keys))
+    }
+
+    @Test func definitionsComeAfterWhatTheyName() {
+        let paths = Definition.embedded.map(\.path)
+        #expect(paths.first == "triggers/event_log.sql")
+        #expect(Set(paths).count == paths.count)
+        for (index, definition) in Definition.embedded.enumerated() {
+            let line = definition.sql.split(separator: "\n").first { $0.hasPrefix("-- after:") }
+            for name in line?.dropFirst("-- after:".count).split(separator: " ") ?? [] {
+                #expect(paths.firstIndex(of: "triggers/\(name)").map { $0 < index } == true, "\(definition.path) after \(name)")
+            }
+        }
+    }
+
+    @Test func aChangedDefinitionIsAppliedAgainAndOnlyIt() async throws {
+        try await TestDatabase.withDatabase { test in
+            var definitions = Definition.embedded
+            let index = try #require(definitions.firstIndex { $0.path == "triggers/inventory.sql" })
+            definitions[index].sql = definitions[index].sql.replacingOccurrences(
+                of: "CREATE OR REPLACE FUNCTION stock_document(document jsonb) RETURNS jsonb\nLANGUAGE plpgsql STABLE AS $$\nBEGIN",
+                with: "CREATE OR REPLACE FUNCTION stock_document(document jsonb) RETURNS jsonb\nLANGUAGE plpgsql STABLE AS $$\nBEGIN\n    -- edited",
+            )
+            let edited = Migrator(definitions: definitions, logger: test.logger)
+            try await test.withConnection { connection in
+                let pending = try await edited.pending(on: connection)
+                let applied = try await edited.migrate(on: connection)
+                #expect(pending == ["triggers/inventory.sql"])
+                #expect(applied == ["triggers/inventory.sql"])
+                #expect(try await edited.migrate(on: connection).isEmpty)
+            }
+            let body = try await test.scalar("SELECT prosrc FROM pg_proc WHERE proname = 'stock_document'", as: String.self)
+            #expect(body.contains("-- edited"))
+            // Going back to the embedded text is a change too.
+            let restored = try await test.withConnection { try await Migrator(logger: test.logger).migrate(on: $0) }
+            #expect(restored == ["triggers/inventory.sql"])
+        }
+    }
+
+    /// The old layout's trigger files, as the last build before repeatable definitions carried them.
+    static func triggersBeforeDefinitions() throws -> [Migration] {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appending(path: "Fixtures/triggers-before-definitions")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }
+        return try names.map { name in
+            let version = try #require(Int(name.prefix(4)))
+            let sql = try String(contentsOf: folder.appending(path: name), encoding: .utf8)
+            return Migration(version: version, path: "triggers/\(name)", sql: sql)
+        }
+    }
+
+    @Test func aDatabaseOfTheOldLayoutMigratesForwardToTheSameSchema() async throws {
+        let old = try Self.triggersBeforeDefinitions()
+        #expect(Set(old.map(\.version)) == Set(Migration.retired.keys))
+        try await TestDatabase.withDatabase { current in
+            try await TestDatabase.withDatabase(migrated: false) { test in
+                let before = Migrator(migrations: Migration.embedded + old, definitions: [], retired: [:], logger: test.logger)
+                try await test.withConnection { connection in
+                    _ = try await before.migrate(on: connection)
+                    // One record through the old triggers, as a live database would have.
+                    try await connection.query(
+                        "INSERT INTO warehouses (code, name, state_code) VALUES ('MAIN', 'Main', '27')", logger: test.logger
+                    )
+                    let applied = try await Migrator(logger: test.logger).migrate(on: connection)
+                    #expect(applied == Definition.embedded.map(\.path))
+                    #expect(try await Migrator(logger: test.logger).pending(on: connection).isEmpty)
+                }
+                #expect(try await Self.schema(of: test) == Self.schema(of: current))
+                try await test.execute("UPDATE warehouses SET name = 'Main store' WHERE code = 'MAIN'")
+                let types = try await test.scalar("SELECT string_agg(type, ',' ORDER BY position) FROM events", as: String.self)
+                #expect(types == "warehouse.created,warehouse.updated")
+            }
+        }
+    }
+
+    /// Every function's definition, every trigger and every column, as text to compare.
+    static func schema(of test: TestDatabase) async throws -> [String] {
+        try await test.withConnection { connection in
+            try await connection.rows(
+                """
+                SELECT pg_get_functiondef(p.oid) FROM pg_proc p
+                 WHERE p.pronamespace = 'public'::regnamespace AND p.prokind = 'f'
+                UNION ALL
+                SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t
+                 WHERE NOT t.tgisinternal AND t.tgrelid::regclass::text NOT LIKE 'pg_%'
+                UNION ALL
+                SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' '
+                       || COALESCE(column_default, '')
+                  FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'schema_migrations'
+                UNION ALL
+                SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+                ORDER BY 1
+                """,
+                as: String.self, logger: test.logger
+            )
+        }
     }
 }
 

@@ -1,8 +1,16 @@
 // The pipe under real faults: terminated backends, a held-back horizon, a killed holder, a blocked runner.
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
+import MasterData
 import NIOHTTP1
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct PipeFaultTests {

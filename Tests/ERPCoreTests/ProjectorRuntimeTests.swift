@@ -1,7 +1,14 @@
+import ERPApp
 import ERPEvents
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct ProjectorRuntimeTests {
@@ -56,7 +63,7 @@ import Testing
     @Test func aProjectorSkipsOtherTypesWithoutTransactionsAndLosesNothingAcrossARestart() async throws {
         try await TestDatabase.withDatabase { test in
             try await test.execute(TestSchema.projectionLog)
-            let wanted = RecordingProjector(name: "picky", eventTypes: ["test.wanted"])
+            let wanted = RecordingProjector(name: "picky", eventTypes: [EventType("test.wanted")])
             func write(_ types: [String]) async throws {
                 try await test.withConnection { connection in
                     for type in types {

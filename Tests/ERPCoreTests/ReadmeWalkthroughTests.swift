@@ -1,6 +1,14 @@
 // The README's examples, run exactly as written against a live `erp serve`.
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import Foundation
+import Inventory
+import MasterData
 import NIOHTTP1
+import Notifications
+import Purchasing
 import Testing
 
 @Suite struct ReadmeWalkthroughTests {

@@ -1,8 +1,14 @@
+import ERPApp
 import ERPEvents
-import ERPProjections
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 /// `erp replay`, `erp verify` and the projection levers, against a seeded stock history.
@@ -34,7 +40,7 @@ import Testing
     }
 
     static func findings(_ test: TestDatabase) async throws -> [Invariant.Finding] {
-        try await test.withConnection { try await Invariant.verify(Invariant.all(), limit: 5, on: $0, logger: test.logger) }
+        try await test.withConnection { try await Invariant.verify(Modules.list().invariants(), limit: 5, on: $0, logger: test.logger) }
     }
 
     @Test func aReplayOfStockLevelsEqualsTheLiveProjection() async throws {
@@ -69,7 +75,7 @@ import Testing
                     == (try await test.scalar("SELECT max(position) FROM events", as: Int64.self))
             }
             let pipeline = EventPipeline(
-                projectors: Projectors.all(), database: test.database, configuration: .init(pollInterval: .milliseconds(50)), logger: test.logger
+                projectors: Modules.list().projectors(), database: test.database, configuration: .init(pollInterval: .milliseconds(50)), logger: test.logger
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await pipeline.run() }
@@ -84,7 +90,7 @@ import Testing
                 let head = try await test.withConnection { try await EventReader(logger: test.logger).head(on: $0) }
                 try await eventually("stock_levels caught up") {
                     try await test.withConnection { connection in
-                        try await ProjectionControl(projectors: Projectors.all(), logger: test.logger).status(on: connection)
+                        try await ProjectionControl(projectors: Modules.list().projectors(), logger: test.logger).status(on: connection)
                     }.first { $0.name == "stock_levels" }?.checkpoint == head
                 }
                 group.cancelAll()
@@ -318,7 +324,7 @@ import Testing
                 """,
                 as: [String].self
             )
-            #expect(Set(types) == EventTypes.all)
+            #expect(Set(types.map(EventType.init(rawValue:))) == Modules.list().catalog.all)
         }
     }
 
@@ -327,9 +333,9 @@ import Testing
             try await Self.seed(test, events: 300)
             let environment = ["DATABASE_URL": test.url]
             let pipeline = EventPipeline(
-                projectors: Projectors.all(), database: test.database, configuration: .init(pollInterval: .milliseconds(50)), logger: test.logger
+                projectors: Modules.list().projectors(), database: test.database, configuration: .init(pollInterval: .milliseconds(50)), logger: test.logger
             )
-            let control = ProjectionControl(projectors: Projectors.all(), logger: test.logger)
+            let control = ProjectionControl(projectors: Modules.list().projectors(), logger: test.logger)
             func status(_ name: String) async throws -> ProjectionStatus? {
                 try await test.withConnection { try await control.status(on: $0) }.first { $0.name == name }
             }
@@ -372,7 +378,7 @@ import Testing
             struct NewerStockLevels: Projector {
                 let base = StockLevelsProjector()
                 var name: String { base.name }
-                var eventTypes: Set<String>? { base.eventTypes }
+                var eventTypes: Set<EventType>? { base.eventTypes }
                 var payloadSQL: String? { base.payloadSQL }
                 var version: Int { 2 }
                 var tables: [ReadModelTable] { base.tables }

@@ -1,6 +1,14 @@
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct ServeProcessTests {

@@ -3,11 +3,19 @@
 // open transaction anywhere in the cluster holds back every test database's events) or
 // need it free; one runs 200 deliveries at once, which a loaded machine cannot time fairly.
 import AsyncHTTPClient
+import ERPApp
+import ERPEvents
 import ERPJobs
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
+import MasterData
 import NIOHTTP1
+import Notifications
 import PostgresNIO
+import Purchasing
 import Synchronization
 import Testing
 

@@ -1,8 +1,16 @@
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Inventory
+import MasterData
 import NIOCore
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 @Suite struct StockAPITests {

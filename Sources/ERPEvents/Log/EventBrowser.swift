@@ -81,7 +81,7 @@ public struct EventBrowser: Sendable {
         {
             events.append(
                 RecordedEvent(
-                    position: position, tx: try parseTransactionID(tx), type: type, aggregateType: aggregateType,
+                    position: position, tx: try parseTransactionID(tx), type: EventType(rawValue: type), aggregateType: aggregateType,
                     aggregateID: aggregateID, payload: payload, metadata: metadata, recordedAt: recordedAt
                 )
             )

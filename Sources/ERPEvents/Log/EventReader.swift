@@ -51,7 +51,7 @@ public struct EventReader: Sendable {
     ///   - connection: A connection that is not inside a transaction that has written.
     public func read(
         after checkpoint: EventCheckpoint,
-        types: Set<String>?,
+        types: Set<EventType>?,
         limit: Int,
         through bound: EventCheckpoint? = nil,
         payloadSQL: String? = nil,
@@ -60,7 +60,7 @@ public struct EventReader: Sendable {
         let last = bound ?? EventCheckpoint(tx: UInt64(Int64.max), position: Int64.max)
         // The text form of tx is named tx_text: an output column called tx would win
         // over the table's column in ORDER BY and sort "1092" before "821".
-        let wanted = types.map { Array($0) } ?? []
+        let wanted = types?.names ?? []
         let all = types == nil
         // Events below the horizon form a prefix of the log in (tx, position) order, so
         // the batch is the first `limit` of them. One more row, with no event in it, says
@@ -111,7 +111,7 @@ public struct EventReader: Sendable {
             if let payload, let metadata {
                 batch.events.append(
                     RecordedEvent(
-                        position: position, tx: tx, type: type, aggregateType: aggregateType,
+                        position: position, tx: tx, type: EventType(rawValue: type), aggregateType: aggregateType,
                         aggregateID: aggregateID, payload: payload, metadata: metadata, recordedAt: recordedAt
                     )
                 )

@@ -8,7 +8,7 @@ public struct RecordedEvent: Sendable, Hashable {
     /// The id of the transaction that wrote it; the log is read in (tx, position) order.
     public var tx: UInt64
     /// Dotted event type, e.g. `goods.received`.
-    public var type: String
+    public var type: EventType
     /// What kind of thing the event is about, e.g. `goods_receipt`.
     public var aggregateType: String
     /// Which one of them.
@@ -22,7 +22,7 @@ public struct RecordedEvent: Sendable, Hashable {
 
     /// Creates an event value; readers build these from rows.
     public init(
-        position: Int64, tx: UInt64, type: String, aggregateType: String, aggregateID: String,
+        position: Int64, tx: UInt64, type: EventType, aggregateType: String, aggregateID: String,
         payload: String, metadata: String, recordedAt: Date
     ) {
         self.position = position

@@ -13,7 +13,7 @@ public protocol Projector: Sendable {
 
     /// The event types it consumes, or `nil` for every type. The checkpoint moves
     /// past other types too, without their payloads being read.
-    var eventTypes: Set<String>? { get }
+    var eventTypes: Set<EventType>? { get }
 
     /// What the reader sends as each event's ``RecordedEvent/payload``: a SQL expression of
     /// type text over the event's columns (`payload`, `type`), or `nil` (the default) for

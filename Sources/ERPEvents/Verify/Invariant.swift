@@ -99,13 +99,13 @@ extension Invariant {
     }
 
     /// No event in the log has a type this build does not know.
-    public static func knownEventTypes(_ known: Set<String>) -> Invariant {
+    public static func knownEventTypes(_ known: Set<EventType>) -> Invariant {
         Invariant(name: "known_event_types", statement: "every event's type is one this build's triggers record") { transaction, limit, logger in
             let (breaches, count) = try await collect(
                 """
                 SELECT type || ': ' || count(*) || ' events, first at position ' || min(position), count(*) OVER ()::integer
                   FROM events
-                 WHERE NOT (type = ANY(\(Array(known))))
+                 WHERE NOT (type = ANY(\(known.names)))
                  GROUP BY type
                  ORDER BY type
                  LIMIT \(limit)

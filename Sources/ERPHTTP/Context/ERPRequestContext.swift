@@ -55,7 +55,7 @@ extension HTTPField.Name {
 extension ERPRequestContext {
     /// The `:id` of the route path; a path that is not a positive integer in its one
     /// spelling (`5`, not `05` or `+5`) names nothing (404).
-    func pathID() throws -> Int64 {
+    public func pathID() throws -> Int64 {
         guard let text = parameters.get("id"), let id = Int64(text), id > 0, String(id) == text else {
             throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "ids are positive integers, written without leading zeros")
         }

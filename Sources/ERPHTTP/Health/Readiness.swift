@@ -24,6 +24,7 @@ public struct Readiness: Sendable {
 
     let client: PostgresClient
     let migrations: [Migration]
+    let definitions: [Definition]
     let listener: ChannelListener?
     let pipeline: EventPipeline?
     let timeout: Duration
@@ -33,15 +34,18 @@ public struct Readiness: Sendable {
     /// - Parameters:
     ///   - client: The pooled client the API uses.
     ///   - migrations: The migrations this binary carries; all must be applied.
+    ///   - definitions: The repeatable definitions it carries; each must be applied as it is.
     ///   - listener: The event listener when this process runs one (the pipeline's, by default).
     ///   - pipeline: The projectors when this process runs them.
     ///   - timeout: How long the database may take to answer.
     public init(
-        client: PostgresClient, migrations: [Migration] = Migration.embedded, listener: ChannelListener? = nil,
+        client: PostgresClient, migrations: [Migration] = Migration.embedded,
+        definitions: [Definition] = Definition.embedded, listener: ChannelListener? = nil,
         pipeline: EventPipeline? = nil, timeout: Duration = .seconds(2)
     ) {
         self.client = client
         self.migrations = migrations
+        self.definitions = definitions
         self.listener = listener ?? pipeline?.listener
         self.pipeline = pipeline
         self.timeout = timeout
@@ -54,14 +58,19 @@ public struct Readiness: Sendable {
             stuckProjectors: pipeline.map { $0.stuckRunners.map(\.projector.name) }
         )
         let versions = migrations.map(\.version)
+        let paths = definitions.map(\.path)
+        let checksums = definitions.map(\.checksum)
         do {
             report.migrations = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
                     try await client.withLiveConnection { connection in
                         try await connection.value(
                             """
-                            SELECT count(*) = \(versions.count) FROM schema_migrations
-                             WHERE version = ANY(\(versions))
+                            SELECT (SELECT count(*) = \(versions.count) FROM schema_migrations
+                                     WHERE version = ANY(\(versions)))
+                               AND (SELECT count(*) = \(paths.count) FROM schema_definitions s
+                                      JOIN unnest(\(paths)::text[], \(checksums)::text[]) AS d(path, checksum)
+                                        ON d.path = s.path AND d.checksum = s.checksum)
                             """,
                             as: Bool.self, logger: Logger(label: "erp.ready")
                         ) ?? false

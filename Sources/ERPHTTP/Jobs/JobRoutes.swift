@@ -5,16 +5,23 @@ import ERPStore
 import Hummingbird
 import PostgresNIO
 
+extension Permission {
+    /// Reading the job queues' statistics.
+    public static let jobsRead = Permission("jobs.read")
+}
+
 /// Routes that report on the job queues.
 struct JobRoutes {
     let client: PostgresClient
+    let queues: [String]
 
     func register(on api: APIRoutes) {
         let client = client
         // {"queues": [{"queue", "pending", "running", "scheduled", "dead", "oldestPendingSeconds"}]}
-        api.get("jobs/stats") { _, context in
+        let queues = queues
+        api.get("jobs/stats", permission: .jobsRead) { _, context in
             let statistics = try await client.withLiveConnection { connection in
-                try await JobAdmin.statistics(on: connection, known: BackgroundWork.queues, logger: context.logger)
+                try await JobAdmin.statistics(on: connection, known: queues, logger: context.logger)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys

@@ -1,20 +1,22 @@
 // Reading a command's JSON body into its Swift type, with errors that name the field.
-import ERPDomain
-import Foundation
+import ERPKernel
+public import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import NIOCore
 
 /// The raw body of a command (kept for the Idempotency-Key check) and its decoded value.
-struct CommandBody<Command: Decodable> {
-    var bytes: Data
-    var command: Command
+public struct CommandBody<Command: Decodable> {
+    /// The body as it came.
+    public var bytes: Data
+    /// The body decoded.
+    public var command: Command
 
     /// Collects at most the context's upload limit (413 beyond it) and decodes it.
     ///
     /// - Throws: ``Problem`` 400 for a body that cannot be read or is not JSON, 422
     ///   naming every missing, ill-typed or unknown field.
-    init(_ request: Request, context: ERPRequestContext) async throws {
+    public init(_ request: Request, context: ERPRequestContext) async throws {
         bytes = try await Self.read(request, context: context)
         let document: JSONValue
         do {
@@ -38,7 +40,7 @@ struct CommandBody<Command: Decodable> {
     ///
     /// - Throws: ``Problem`` 415 for another content type, 413 beyond the limit, 400 when
     ///   the body cannot be read (a malformed chunked encoding, a connection that ends mid-body).
-    static func read(_ request: Request, context: ERPRequestContext) async throws -> Data {
+    public static func read(_ request: Request, context: ERPRequestContext) async throws -> Data {
         let contentType = request.headers[.contentType]
         if contentType != nil, !isJSON(contentType) { throw unsupportedMediaType }
         let data: Data

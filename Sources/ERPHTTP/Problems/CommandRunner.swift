@@ -1,27 +1,40 @@
 // Runs one command: one transaction, actor and request id set, Idempotency-Key honoured.
-import ERPStore
-import Foundation
-import HTTPTypes
-import Hummingbird
+public import ERPStore
+public import Foundation
+public import HTTPTypes
+public import Hummingbird
 import NIOCore
-import PostgresNIO
+public import PostgresNIO
 import Synchronization
 
 /// Runs command handlers on the pooled client.
-struct CommandRunner: Sendable {
+public struct CommandRunner: Sendable {
     let client: PostgresClient
 
+    /// A runner on `client`.
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
     /// What a command answers: a status and a JSON body.
-    struct Outcome: Sendable {
-        var status: HTTPResponse.Status
-        var json: String
+    public struct Outcome: Sendable {
+        /// The response status.
+        public var status: HTTPResponse.Status
+        /// The response body.
+        public var json: String
+
+        /// An outcome.
+        public init(status: HTTPResponse.Status, json: String) {
+            self.status = status
+            self.json = json
+        }
     }
 
     /// Runs `work` in one transaction and answers with its outcome.
     ///
     /// With an `Idempotency-Key`, a repeat of the same request gets the stored first
     /// response and writes nothing; the same key with another body is refused (422).
-    func run(
+    public func run(
         _ request: Request, context: ERPRequestContext, body: Data,
         _ work: @Sendable @escaping (PostgresConnection, CommandContext) async throws -> Outcome
     ) async throws -> Response {
@@ -70,7 +83,7 @@ struct CommandRunner: Sendable {
     }
 
     /// The version from `If-Match` (`"3"`, `W/"3"` or `3`).
-    static func expectedVersion(_ request: Request) throws -> Int {
+    public static func expectedVersion(_ request: Request) throws -> Int {
         guard let header = request.headers[.ifMatch] else {
             throw CommandError(.versionRequired, "send If-Match with the version you read (updates are optimistic)")
         }
@@ -86,7 +99,8 @@ struct CommandRunner: Sendable {
         error is ConnectionClosed || (error as? PSQLError)?.isConnectionFailure == true
     }
 
-    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    /// A JSON response of `text`.
+    public static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

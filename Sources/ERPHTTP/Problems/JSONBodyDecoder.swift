@@ -1,5 +1,5 @@
 // Decodes a command body naming every bad field at once, and every field the command does not take.
-import ERPDomain
+import ERPKernel
 import Foundation
 
 /// A JSON document as parsed, before it meets a command's type.

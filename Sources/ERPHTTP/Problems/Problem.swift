@@ -1,5 +1,5 @@
 // RFC 9457 problem details: the body of every 4xx and 5xx response.
-public import ERPDomain
+public import ERPKernel
 import Foundation
 public import HTTPTypes
 public import Hummingbird

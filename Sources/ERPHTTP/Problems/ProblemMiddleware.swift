@@ -1,5 +1,5 @@
 // Maps every error to a problem response, once, at the edge.
-import ERPDomain
+import ERPKernel
 import ERPStore
 import HTTPTypes
 import Hummingbird

@@ -1,19 +1,19 @@
 // Reading a list request's query string: every bad parameter named in one 400.
-import ERPDomain
+import ERPKernel
 import Foundation
-import Hummingbird
+public import Hummingbird
 
 /// Reads typed query parameters, collecting an error per bad one; ``check()`` throws them together.
-struct QueryParameters {
+public struct QueryParameters {
     private let query: Parameters
     private var errors: [FieldError] = []
 
-    init(_ request: Request) {
+    public init(_ request: Request) {
         query = request.uri.queryParameters
     }
 
     /// A text parameter; empty counts as absent. U+0000 is refused (PostgreSQL stores no such text).
-    mutating func text(_ name: String) -> String? {
+    public mutating func text(_ name: String) -> String? {
         guard let text = query.get(name), !text.isEmpty else { return nil }
         guard !text.unicodeScalars.contains("\u{0}") else {
             errors.append(FieldError(name, "must not contain the character U+0000"))
@@ -22,7 +22,7 @@ struct QueryParameters {
         return text
     }
 
-    mutating func integer(_ name: String, in range: ClosedRange<Int64>) -> Int64? {
+    public mutating func integer(_ name: String, in range: ClosedRange<Int64>) -> Int64? {
         guard let text = query.get(name) else { return nil }
         guard let value = Int64(text), range.contains(value) else {
             errors.append(FieldError(name, "must be an integer from \(range.lowerBound) to \(range.upperBound)"))
@@ -31,7 +31,7 @@ struct QueryParameters {
         return value
     }
 
-    mutating func boolean(_ name: String) -> Bool? {
+    public mutating func boolean(_ name: String) -> Bool? {
         switch query.get(name) {
         case nil: return nil
         case "true": return true
@@ -42,7 +42,7 @@ struct QueryParameters {
         }
     }
 
-    mutating func oneOf(_ name: String, _ values: [String]) -> String? {
+    public mutating func oneOf(_ name: String, _ values: [String]) -> String? {
         guard let text = query.get(name) else { return nil }
         guard values.contains(text) else {
             errors.append(FieldError(name, "must be one of \(values.joined(separator: ", "))"))
@@ -52,12 +52,12 @@ struct QueryParameters {
     }
 
     /// `limit`, 1…200, 50 when absent.
-    mutating func limit() -> Int {
+    public mutating func limit() -> Int {
         Int(integer("limit", in: 1...200) ?? 50)
     }
 
     /// The integers a `cursor` this API gave out stands for.
-    mutating func cursor(count: Int) -> [Int64]? {
+    public mutating func cursor(count: Int) -> [Int64]? {
         guard let text = query.get("cursor") else { return nil }
         guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix("after:") else {
             errors.append(FieldError("cursor", "is not a cursor this API gave out"))
@@ -72,12 +72,12 @@ struct QueryParameters {
     }
 
     /// The cursor that continues after `values`.
-    static func cursor(after values: [Int64]) -> String {
+    public static func cursor(after values: [Int64]) -> String {
         Data("after:\(values.map(String.init).joined(separator: ":"))".utf8).base64EncodedString()
     }
 
     /// - Throws: ``Problem`` 400 naming every bad parameter.
-    func check() throws {
+    public func check() throws {
         if !errors.isEmpty {
             throw Problem(.badRequest, slug: "invalid-query", title: "Bad Request", detail: "the query has invalid parameters", errors: errors)
         }
@@ -86,7 +86,7 @@ struct QueryParameters {
 
 extension CommandRunner {
     /// `{"items": [...], "nextCursor": ...}` from JSON objects.
-    static func page(_ items: [String], nextCursor: String?) -> Response {
+    public static func page(_ items: [String], nextCursor: String?) -> Response {
         json("{\"items\":[\(items.joined(separator: ","))],\"nextCursor\":\(nextCursor.map { "\"\($0)\"" } ?? "null")}")
     }
 }

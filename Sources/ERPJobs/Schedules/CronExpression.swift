@@ -20,6 +20,31 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     let weekdaysRestricted: Bool
     public let description: String
 
+    /// Every day at `hour`:`minute` (`30 2 * * *` for 02:30): a schedule written in code
+    /// that needs no parsing, so it cannot fail.
+    public static func daily(hour: Int, minute: Int) -> CronExpression {
+        let hour = min(max(hour, 0), 23)
+        let minute = min(max(minute, 0), 59)
+        return CronExpression(
+            minutes: [minute], hours: [hour], days: Set(1...31), months: Set(1...12), weekdays: Set(0...6),
+            daysRestricted: false, weekdaysRestricted: false, description: "\(minute) \(hour) * * *"
+        )
+    }
+
+    private init(
+        minutes: Set<Int>, hours: Set<Int>, days: Set<Int>, months: Set<Int>, weekdays: Set<Int>,
+        daysRestricted: Bool, weekdaysRestricted: Bool, description: String
+    ) {
+        self.minutes = minutes
+        self.hours = hours
+        self.days = days
+        self.months = months
+        self.weekdays = weekdays
+        self.daysRestricted = daysRestricted
+        self.weekdaysRestricted = weekdaysRestricted
+        self.description = description
+    }
+
     /// Parses `text`.
     ///
     /// - Throws: ``Invalid`` naming the field that is wrong.

@@ -1,5 +1,5 @@
 // Why a command was refused. Mapped to HTTP once, at the edge.
-public import ERPDomain
+public import ERPKernel
 import PostgresNIO
 
 /// A refused command; nothing it wrote was committed.
@@ -53,10 +53,12 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
 
 extension CommandError {
     /// Runs `body`, turning a unique violation into `.duplicate` naming `field`.
-    static func uniquely<Result>(_ field: String, _ value: String, _ body: () async throws -> Result) async throws -> Result {
+    public static func uniquely<Result>(
+        _ field: String, _ value: String, _ body: () async throws -> Result
+    ) async throws -> Result {
         do {
             return try await body()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PSQLError where error.code == .server && error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw {
             throw CommandError(.duplicate, "\(field) \(value) is already in use", fieldErrors: [FieldError(field, "is already in use")])
         }
     }

@@ -19,7 +19,7 @@ extension PostgresConnection {
     }
 
     /// Runs an `INSERT … RETURNING id` and returns the id.
-    func insertReturningID(_ query: PostgresQuery, logger: Logger) async throws -> Int64 {
+    public func insertReturningID(_ query: PostgresQuery, logger: Logger) async throws -> Int64 {
         guard let id = try await value(query, as: Int64.self, logger: logger) else {
             throw CommandError(.notFound, "the insert returned no row")
         }

@@ -17,7 +17,7 @@ extension Migrator {
             try Task.checkCancellation()
             do {
                 let pending = try await database.withConnection(as: "erp-migrate") { connection in
-                    apply ? [] : try await self.pending(on: connection).map(\.path)
+                    apply ? [] : try await self.pending(on: connection)
                 }
                 if apply {
                     try await database.withConnection(as: "erp-migrate") { connection in

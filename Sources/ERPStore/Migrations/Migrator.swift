@@ -1,4 +1,5 @@
-// Applies schema migrations, refusing edited history and serializing concurrent starts.
+// Applies schema migrations and repeatable definitions, refusing edited history and
+// serializing concurrent starts.
 public import Logging
 public import PostgresNIO
 
@@ -14,25 +15,35 @@ public struct Migrator: Sendable {
 
     /// The migrations to apply, in version order.
     public let migrations: [Migration]
+    /// The repeatable definitions, in the order they are applied.
+    public let definitions: [Definition]
+    /// Versions a database may have applied that are no longer carried (``Migration/retired``).
+    let retired: [Int: String]
     let logger: Logger
 
-    /// Creates a migrator for `migrations` (the embedded ones by default).
-    public init(migrations: [Migration] = Migration.embedded, logger: Logger) {
+    /// Creates a migrator for `migrations` and `definitions` (the embedded ones by default).
+    public init(
+        migrations: [Migration] = Migration.embedded, definitions: [Definition] = Definition.embedded,
+        retired: [Int: String] = Migration.retired, logger: Logger
+    ) {
         self.migrations = migrations.sorted { $0.version < $1.version }
+        self.definitions = definitions
+        self.retired = retired
         self.logger = logger
     }
 
-    /// Applies every migration the database has not seen, each in its own transaction.
+    /// Applies every migration the database has not seen, then every definition whose
+    /// text differs from the one last applied, each file in its own transaction.
     ///
     /// Holds a session advisory lock for the whole run, so two processes starting at
     /// once apply each file once: the second waits, then finds nothing to do.
     ///
     /// - Parameter connection: A connection that is not inside a transaction.
-    /// - Returns: The migrations applied by this call, empty when the schema was current.
+    /// - Returns: The paths of the files applied by this call, empty when the schema was current.
     /// - Throws: ``Failure`` when an applied file was edited or the database is newer
     ///   than this binary; a database error when a migration fails (it is rolled back).
     @discardableResult
-    public func migrate(on connection: PostgresConnection) async throws -> [Migration] {
+    public func migrate(on connection: PostgresConnection) async throws -> [String] {
         try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
         do {
             let applied = try await applyPending(on: connection)
@@ -45,44 +56,73 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// The migrations this binary carries that the database has not applied.
+    /// The paths of the files the database lacks: migrations it has not applied, then
+    /// definitions whose applied text differs from this binary's.
     ///
     /// - Throws: ``Failure`` when an applied file was edited or is unknown to this binary.
-    public func pending(on connection: PostgresConnection) async throws -> [Migration] {
+    public func pending(on connection: PostgresConnection) async throws -> [String] {
+        let (migrations, definitions) = try await pendingFiles(on: connection)
+        return migrations.map(\.path) + definitions.map(\.path)
+    }
+
+    private func pendingFiles(on connection: PostgresConnection) async throws -> ([Migration], [Definition]) {
         let history = try await appliedHistory(on: connection)
         try await verify(history, on: connection)
         let appliedVersions = Set(history.map(\.version))
-        return migrations.filter { !appliedVersions.contains($0.version) }
+        let applied = try await appliedDefinitions(on: connection)
+        return (
+            migrations.filter { !appliedVersions.contains($0.version) },
+            definitions.filter { applied[$0.path] != $0.checksum }
+        )
     }
 
-    private func applyPending(on connection: PostgresConnection) async throws -> [Migration] {
-        try await createHistoryTable(on: connection)
-        let pending = try await pending(on: connection)
-        for migration in pending {
-            logger.info("applying migration", metadata: ["migration": "\(migration.path)"])
-            let statements = SQLScript.statements(in: migration.sql)
-            do {
-                try await connection.inTransaction(logger: logger) { transaction in
-                    for statement in statements {
-                        try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                    }
-                    try await transaction.query(
-                        """
-                        INSERT INTO schema_migrations (version, path, checksum)
-                        VALUES (\(migration.version), \(migration.path), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
-                        """,
-                        logger: logger
-                    )
-                }
-            } catch {
-                let cause = error
-                if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
-                throw Failure(
-                    description: "migration \(migration.path) failed and was rolled back: \(databaseErrorMessage(cause))"
+    private func applyPending(on connection: PostgresConnection) async throws -> [String] {
+        try await createHistoryTables(on: connection)
+        let (migrations, definitions) = try await pendingFiles(on: connection)
+        for migration in migrations {
+            try await apply(migration.sql, from: migration.path, on: connection) { transaction in
+                try await transaction.query(
+                    """
+                    INSERT INTO schema_migrations (version, path, checksum)
+                    VALUES (\(migration.version), \(migration.path), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
+                    """,
+                    logger: logger
                 )
             }
         }
-        return pending
+        for definition in definitions {
+            try await apply(definition.sql, from: definition.path, on: connection) { transaction in
+                try await transaction.query(
+                    """
+                    INSERT INTO schema_definitions (path, checksum) VALUES (\(definition.path), \(definition.checksum))
+                    ON CONFLICT (path) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()
+                    """,
+                    logger: logger
+                )
+            }
+        }
+        return migrations.map(\.path) + definitions.map(\.path)
+    }
+
+    /// Runs one file's statements and `record` in one transaction.
+    private func apply(
+        _ sql: String, from path: String, on connection: PostgresConnection,
+        record: (PostgresConnection) async throws -> Void
+    ) async throws {
+        logger.info("applying schema file", metadata: ["file": "\(path)"])
+        let statements = SQLScript.statements(in: sql)
+        do {
+            try await connection.inTransaction(logger: logger) { transaction in
+                for statement in statements {
+                    try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await record(transaction)
+            }
+        } catch {
+            let cause = error
+            if let failure = cause as? PSQLError, failure.isConnectionFailure { throw cause }
+            throw Failure(description: "migration \(path) failed and was rolled back: \(databaseErrorMessage(cause))")
+        }
     }
 
     private struct AppliedMigration {
@@ -91,7 +131,17 @@ public struct Migrator: Sendable {
         var checksum: String
     }
 
-    private func createHistoryTable(on connection: PostgresConnection) async throws {
+    private func createHistoryTables(on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS schema_definitions (
+                path        text        PRIMARY KEY,
+                checksum    text        NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            logger: logger
+        )
         try await connection.query(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -122,10 +172,20 @@ public struct Migrator: Sendable {
         return history
     }
 
+    /// The checksum of each definition as last applied.
+    private func appliedDefinitions(on connection: PostgresConnection) async throws -> [String: String] {
+        let exists = try await connection.value(
+            "SELECT to_regclass('schema_definitions') IS NOT NULL", as: Bool.self, logger: logger
+        ) ?? false
+        guard exists else { return [:] }
+        let rows = try await connection.rows("SELECT path, checksum FROM schema_definitions", as: (String, String).self, logger: logger)
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Refuses a history that this binary's files do not reproduce.
     private func verify(_ history: [AppliedMigration], on connection: PostgresConnection) async throws {
         let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
-        for applied in history {
+        for applied in history where retired[applied.version] == nil {
             guard let migration = byVersion[applied.version] else {
                 throw Failure(
                     description: "the database has migration \(applied.path) (version \(applied.version)), "

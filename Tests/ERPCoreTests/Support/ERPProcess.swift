@@ -1,5 +1,13 @@
 // Runs the real `erp` binary as a child process.
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import Foundation
+import Inventory
+import MasterData
+import Notifications
+import Purchasing
 
 struct ERPProcess {
     let process: Process

@@ -1,15 +1,21 @@
 // A live HTTP server on the test's database, and helpers to read its answers.
+import ERPApp
 import ERPEvents
 import ERPHTTP
-import ERPProjections
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Inventory
+import MasterData
 import NIOCore
 import NIOFoundationCompat
+import Notifications
 import PostgresNIO
+import Purchasing
 import Testing
 
 enum LiveAPI {
@@ -47,7 +53,7 @@ enum LiveAPI {
     }
 
     /// Applies every event to `projectors` (by default every one `erp serve` runs), until none is left.
-    static func catchUpProjections(_ test: TestDatabase, _ projectors: [any Projector] = Projectors.all()) async throws {
+    static func catchUpProjections(_ test: TestDatabase, _ projectors: [any Projector] = Modules.list().projectors()) async throws {
         try await test.withConnection { connection in
             for projector in projectors {
                 let runner = ProjectorRunner(projector: projector, database: test.database, logger: test.logger)

@@ -1,11 +1,18 @@
 // A projector that writes down every event it applies, so tests can count them.
+import ERPApp
 import ERPEvents
+import ERPKernel
+import ERPPlatform
+import Inventory
 import Logging
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 
 struct RecordingProjector: Projector {
     let name: String
-    var eventTypes: Set<String>? = nil
+    var eventTypes: Set<EventType>? = nil
     /// Events whose payload contains this text make the projector throw.
     var poison: String? = nil
 

@@ -1,8 +1,16 @@
 // Runs real job runners against a test database for the length of a test body.
+import ERPApp
+import ERPEvents
 import ERPJobs
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
 import Logging
+import MasterData
+import Notifications
+import Purchasing
 import ServiceLifecycle
 import Synchronization
 

@@ -1,8 +1,16 @@
 // A real `erp serve` process on a test's database, with a real HTTP client to it.
 import AsyncHTTPClient
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import Foundation
+import Inventory
+import MasterData
 import NIOCore
 import NIOHTTP1
+import Notifications
+import Purchasing
 import Synchronization
 
 /// `erp serve --port 0` started as a child process; its log is collected as it is written.

@@ -1,9 +1,17 @@
 // A small distributor set up over the live API: warehouses, vendors, products, and
 // shortcuts for the documents inventory tests post.
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Inventory
+import MasterData
 import NIOCore
+import Notifications
+import Purchasing
 import Testing
 
 struct Shop {

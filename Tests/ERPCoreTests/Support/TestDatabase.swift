@@ -1,8 +1,16 @@
 // One database per test, cloned from a template migrated once per test run.
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import ERPStore
 import Foundation
+import Inventory
 import Logging
+import MasterData
+import Notifications
 import PostgresNIO
+import Purchasing
 import Synchronization
 
 /// A database of its own for one test, dropped when the test ends.

@@ -1,3 +1,11 @@
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
+import Inventory
+import MasterData
+import Notifications
+import Purchasing
 // Domain tables that exist only in tests, wired to record_event() like real ones.
 
 enum TestSchema {

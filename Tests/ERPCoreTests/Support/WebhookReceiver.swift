@@ -1,10 +1,18 @@
 // A real HTTP server that plays a customer's webhook endpoint and checks each signature.
 import Crypto
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Inventory
 import Logging
+import MasterData
 import NIOCore
+import Notifications
+import Purchasing
 import Synchronization
 
 /// Receives POSTs on `/hooks/{name}` and keeps what arrived. It checks the

@@ -1,0 +1,121 @@
+// The one place on-hand changes: locks the rows in key order and keeps them at or above zero.
+import ERPKernel
+public import ERPStore
+import Foundation
+import Logging
+import MasterData
+public import PostgresNIO
+
+/// One signed change of on hand that a command line asks for.
+public struct StockChange: Sendable {
+    /// The product.
+    public var productID: Int64
+    /// The warehouse.
+    public var warehouseID: Int64
+    /// The batch.
+    public var batchID: Int64
+    /// Signed: negative takes stock out.
+    public var quantity: Int64
+    /// The request field the change comes from, e.g. `lines[2]`, for the refusal.
+    public var field: String
+    /// The batch as a person reads it, e.g. `product 12 batch A123`.
+    public var batchLabel: String
+
+    /// A change.
+    public init(productID: Int64, warehouseID: Int64, batchID: Int64, quantity: Int64, field: String, batchLabel: String) {
+        self.productID = productID
+        self.warehouseID = warehouseID
+        self.batchID = batchID
+        self.quantity = quantity
+        self.field = field
+        self.batchLabel = batchLabel
+    }
+}
+
+/// Applies stock changes to `stock_on_hand` inside the command's transaction.
+public enum StockLedger {
+    private struct Key: Hashable, Comparable {
+        var product: Int64
+        var warehouse: Int64
+        var batch: Int64
+
+        static func < (lhs: Key, rhs: Key) -> Bool {
+            (lhs.product, lhs.warehouse, lhs.batch) < (rhs.product, rhs.warehouse, rhs.batch)
+        }
+    }
+
+    /// Applies `changes` or refuses them all.
+    ///
+    /// Rows are created for stock coming in, then every touched row is locked in
+    /// (product, warehouse, batch) order, so concurrent commands queue instead of
+    /// deadlocking. Creating rows first means no command waits for a row lock while
+    /// holding another.
+    ///
+    /// - Throws: ``CommandError`` `.insufficientStock` naming the first line that would
+    ///   take a row below zero and the quantity available.
+    public static func apply(_ changes: [StockChange], on transaction: PostgresConnection, context: CommandContext) async throws {
+        var net: [Key: Int64] = [:]
+        for change in changes {
+            net[Key(product: change.productID, warehouse: change.warehouseID, batch: change.batchID), default: 0] += change.quantity
+        }
+        let keys = net.keys.sorted()
+        let incoming = keys.filter { net[$0, default: 0] > 0 }
+        if !incoming.isEmpty {
+            try await transaction.execute(
+                """
+                INSERT INTO stock_on_hand (product_id, warehouse_id, batch_id, quantity)
+                SELECT p, w, b, 0
+                  FROM unnest(\(incoming.map(\.product))::bigint[], \(incoming.map(\.warehouse))::bigint[], \(incoming.map(\.batch))::bigint[]) AS k(p, w, b)
+                 ORDER BY p, w, b
+                ON CONFLICT DO NOTHING
+                """,
+                logger: context.logger
+            )
+        }
+        let locked = try await transaction.rows(
+            """
+            SELECT s.product_id, s.warehouse_id, s.batch_id, s.quantity
+              FROM stock_on_hand s
+              JOIN unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[], \(keys.map(\.batch))::bigint[]) AS k(p, w, b)
+                ON (s.product_id, s.warehouse_id, s.batch_id) = (k.p, k.w, k.b)
+             ORDER BY s.product_id, s.warehouse_id, s.batch_id
+               FOR UPDATE OF s
+            """,
+            as: (Int64, Int64, Int64, Int64).self, logger: context.logger
+        )
+        var available: [Key: Int64] = [:]
+        for (product, warehouse, batch, quantity) in locked {
+            available[Key(product: product, warehouse: warehouse, batch: batch)] = quantity
+        }
+        for change in changes {
+            let key = Key(product: change.productID, warehouse: change.warehouseID, batch: change.batchID)
+            let onHand = available[key, default: 0]
+            guard onHand + net[key, default: 0] < 0, change.quantity < 0 else { continue }
+            // Named as a person knows them; looked up only on the way out.
+            let names = try await transaction.rows(
+                """
+                SELECT (SELECT sku FROM products WHERE id = \(change.productID)), (SELECT code FROM warehouses WHERE id = \(change.warehouseID))
+                """,
+                as: (String?, String?).self, logger: context.logger
+            ).first
+            let product = names?.0.map { "\($0) (product \(change.productID))" }
+            let warehouse = names?.1.map { "\($0) (warehouse \(change.warehouseID))" } ?? "warehouse \(change.warehouseID)"
+            let label = product.map { change.batchLabel.replacingOccurrences(of: "product \(change.productID)", with: $0) } ?? change.batchLabel
+            throw CommandError(
+                .insufficientStock,
+                "\(change.field): \(label) in \(warehouse) has \(onHand) available, \(-change.quantity) requested",
+                fieldErrors: [FieldError("\(change.field).quantity", "only \(onHand) available")]
+            )
+        }
+        try await transaction.execute(
+            """
+            UPDATE stock_on_hand s
+               SET quantity = s.quantity + k.q
+              FROM unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[], \(keys.map(\.batch))::bigint[],
+                          \(keys.map { net[$0, default: 0] })::bigint[]) AS k(p, w, b, q)
+             WHERE (s.product_id, s.warehouse_id, s.batch_id) = (k.p, k.w, k.b) AND k.q <> 0
+            """,
+            logger: context.logger
+        )
+    }
+}

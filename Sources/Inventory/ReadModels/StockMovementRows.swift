@@ -1,0 +1,91 @@
+// A stock event's movements as compact text PostgreSQL writes and the projector splits:
+// what a stock levels rebuild reads instead of the JSON payload.
+import ERPEvents
+import ERPKernel
+import ERPStore
+import MasterData
+
+/// The movements of a stock-moving event, one per `;`, fields by `,`:
+/// `productId,warehouseId,batchId,quantity,unitCost,expiresOn,batchNumber` (unitCost
+/// empty when absent). Batch numbers hold letters, digits and `./_-` only (the
+/// `batches` CHECK), so neither separator can occur inside a field.
+///
+/// Measured on a 400,000-event log, decoding the JSON payloads with `JSONDecoder` took
+/// about two thirds of a rebuild's CPU; splitting this form takes a small part of that.
+enum StockMovementRows {
+    /// The payload is not in this form.
+    struct Malformed: Error, CustomStringConvertible {
+        var position: Int64
+        var row: String
+        var description: String { "event \(position): '\(row)' is not a movement (productId,warehouseId,batchId,quantity,unitCost,expiresOn,batchNumber)" }
+    }
+
+    /// The SQL expression over an event's `payload` that writes this form.
+    static let sql = """
+        (SELECT string_agg(concat_ws(',', m ->> 'productId', m ->> 'warehouseId', m ->> 'batchId', m ->> 'quantity',
+                                     COALESCE(m ->> 'unitCost', ''), m ->> 'expiresOn', m ->> 'batchNumber'), ';' ORDER BY n)
+           FROM jsonb_array_elements(payload -> 'movements') WITH ORDINALITY AS x(m, n))
+        """
+
+    /// The movements in `text`, in the payload's order.
+    ///
+    /// Read byte by byte: this runs for every stock event a rebuild applies.
+    static func parse(_ text: String, position: Int64) throws -> [StockMovement] {
+        var text = text
+        return try text.withUTF8 { bytes throws(Malformed) in
+            var movements: [StockMovement] = []
+            var index = 0
+            let malformed = { Malformed(position: position, row: String(decoding: bytes, as: UTF8.self)) }
+            /// A decimal integer ending at `end` (or the end of the text); `nil` for an empty field.
+            func integer(until end: UInt8) throws(Malformed) -> Int64? {
+                var negative = false
+                if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+                    negative = true
+                    index += 1
+                }
+                var value: Int64 = 0
+                var digits = 0
+                while index < bytes.count, bytes[index] != end, bytes[index] != UInt8(ascii: ";") {
+                    let digit = bytes[index] &- UInt8(ascii: "0")
+                    guard digit < 10, digits < 18 else { throw malformed() }
+                    value = value * 10 + Int64(digit)
+                    digits += 1
+                    index += 1
+                }
+                if index < bytes.count, bytes[index] == end { index += 1 }
+                guard digits > 0 else {
+                    if negative { throw malformed() }
+                    return nil
+                }
+                return negative ? -value : value
+            }
+            func required(until end: UInt8) throws(Malformed) -> Int64 {
+                guard let value = try integer(until: end) else { throw malformed() }
+                return value
+            }
+            while index < bytes.count {
+                let product = try required(until: UInt8(ascii: ","))
+                let warehouse = try required(until: UInt8(ascii: ","))
+                let batch = try required(until: UInt8(ascii: ","))
+                let quantity = try required(until: UInt8(ascii: ","))
+                let unitCost = try integer(until: UInt8(ascii: ","))
+                let year = try required(until: UInt8(ascii: "-"))
+                let month = try required(until: UInt8(ascii: "-"))
+                let day = try required(until: UInt8(ascii: ","))
+                guard let expiresOn = try? CalendarDate(year: Int(year), month: Int(month), day: Int(day)) else { throw malformed() }
+                let start = index
+                while index < bytes.count, bytes[index] != UInt8(ascii: ";") { index += 1 }
+                guard index > start else { throw malformed() }
+                let batchNumber = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                movements.append(
+                    StockMovement(
+                        productId: product, warehouseId: warehouse, batchId: batch, batchNumber: batchNumber,
+                        expiresOn: expiresOn, quantity: quantity, unitCost: unitCost
+                    )
+                )
+            }
+            return movements
+        }
+    }
+}

@@ -1,0 +1,62 @@
+// Vendors: whom goods are bought from.
+public import ERPKernel
+import ERPStore
+
+/// The body of `POST /vendors`. A registered vendor gives a GSTIN, whose first two
+/// digits are its state; an unregistered one gives the state code alone.
+public struct NewVendor: Sendable, Codable {
+    public var name: String
+    public var gstin: String?
+    public var stateCode: String?
+    public var paymentTermsDays: Int?
+
+    /// The vendor's state: from the GSTIN when there is one.
+    public var resolvedStateCode: String? {
+        if let gstin, let valid = try? GSTIN(gstin) { return valid.stateCode }
+        return stateCode
+    }
+
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        check.text(name, "name", maximum: 200)
+        VendorRules.check(gstin: gstin, stateCode: stateCode, into: &check)
+        if gstin == nil, stateCode == nil { check.fail("stateCode", "is required when there is no GSTIN") }
+        if let paymentTermsDays { check.require((0...365).contains(paymentTermsDays), "paymentTermsDays", "must be between 0 and 365") }
+        try check.check()
+    }
+}
+
+/// The body of `PATCH /vendors/{id}`.
+public struct VendorChanges: Sendable, Codable {
+    public var name: String?
+    /// An empty text removes the GSTIN (the vendor is no longer registered).
+    public var gstin: String?
+    public var stateCode: String?
+    public var paymentTermsDays: Int?
+    public var active: Bool?
+
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        if let name { check.text(name, "name", maximum: 200) }
+        VendorRules.check(gstin: gstin.flatMap { $0.isEmpty ? nil : $0 }, stateCode: stateCode, into: &check)
+        if let paymentTermsDays { check.require((0...365).contains(paymentTermsDays), "paymentTermsDays", "must be between 0 and 365") }
+        try check.check()
+    }
+}
+
+enum VendorRules {
+    static func check(gstin: String?, stateCode: String?, into check: inout Validation) {
+        if let stateCode { check.require(StateCode.isPlace(stateCode), "stateCode", StateCode.placeRule) }
+        guard let gstin else { return }
+        do {
+            let valid = try GSTIN(gstin)
+            if let stateCode, stateCode != valid.stateCode {
+                check.fail("stateCode", "is \(stateCode) but the GSTIN is registered in \(valid.stateCode)")
+            }
+        } catch {
+            check.fail("gstin", "is not a valid GSTIN: \(error.description)")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+// Warehouses: where stock is kept; their state decides CGST + SGST or IGST.
+public import ERPKernel
+import ERPStore
+
+/// The body of `POST /warehouses`.
+public struct NewWarehouse: Sendable, Codable {
+    public var code: String
+    public var name: String
+    public var stateCode: String
+
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        check.require(ProductRules.isSKU(code) && code.count <= 20, "code", "must be 1-20 letters, digits, '.', '_' or '-'")
+        check.text(name, "name", maximum: 200)
+        check.require(StateCode.isPlace(stateCode), "stateCode", StateCode.placeRule)
+        try check.check()
+    }
+}
+
+/// The body of `PATCH /warehouses/{id}`.
+public struct WarehouseChanges: Sendable, Codable {
+    public var name: String?
+    public var active: Bool?
+    /// Never change: sent only to be refused by name. A warehouse's state decides the
+    /// taxes of everything that moved through it, and its code is how others know it.
+    public var stateCode: String?
+    public var code: String?
+
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        if let name { check.text(name, "name", maximum: 200) }
+        if stateCode != nil { check.fail("stateCode", "cannot be changed; open a new warehouse in the other state instead") }
+        if code != nil { check.fail("code", "cannot be changed") }
+        try check.check()
+    }
+}

@@ -1,0 +1,36 @@
+// /api/v1/notifications: the notifications read model, and acknowledging one.
+import ERPHTTP
+import ERPKernel
+import ERPStore
+import Hummingbird
+import Inventory
+import MasterData
+import PostgresNIO
+
+/// Routes of the notifications.
+struct NotificationRoutes {
+    let client: PostgresClient
+
+    func register(on api: APIRoutes) {
+        let client = client
+        api.get("notifications", permission: .notificationsRead) { request, context in
+            var query = QueryParameters(request)
+            let status = query.oneOf("status", ["open", "acknowledged"])
+            let limit = query.limit()
+            let after = query.cursor(count: 1)?.first ?? 0
+            try query.check()
+            let page = try await client.withLiveConnection { connection in
+                try await NotificationQueries.list(status: status, after: after, limit: limit, on: connection, logger: context.logger)
+            }
+            return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
+        }
+        api.post("notifications/:id/acknowledge", permission: .notificationsAcknowledge) { _, context in
+            let id = try context.pathID()
+            let document = try await client.withLiveConnection { connection in
+                try await NotificationQueries.acknowledge(id, by: context.actor, on: connection, logger: context.logger)
+            }
+            guard let document else { throw CommandError(.notFound, "there is no notification \(id)") }
+            return CommandRunner.json(document)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+// Purchase returns: received stock going back to the vendor.
+import ERPKernel
+public import ERPStore
+import Inventory
+import Logging
+import MasterData
+public import PostgresNIO
+
+/// The write side of purchase returns.
+public enum PurchaseReturnCommands {
+    /// Posts a return against a goods receipt: the stock leaves the receiving warehouse
+    /// (expired batches included: returning them is how expired stock often leaves), and
+    /// the order's received figures go down. Billed figures go down as far as the
+    /// returned units had been billed; each line records how many, for the debit note.
+    ///
+    /// - Returns: The return id.
+    /// - Throws: ``CommandError`` `.invalid` (bad fields, unknown receipt or line, more
+    ///   than received less earlier returns) or `.insufficientStock` (the units were
+    ///   issued meanwhile).
+    public static func post(_ purchaseReturn: NewPurchaseReturn, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+        do { try purchaseReturn.validate() } catch { throw CommandError(error) }
+        let receiptID = purchaseReturn.goodsReceiptId
+        guard let orderID = try await transaction.value("SELECT order_id FROM goods_receipts WHERE id = \(receiptID)", as: Int64.self, logger: context.logger) else {
+            throw CommandError(.invalid, "there is no goods receipt \(receiptID)", fieldErrors: [FieldError("goodsReceiptId", "there is no goods receipt \(receiptID)")])
+        }
+        let order = try await PurchaseOrder.lock(orderID, on: transaction, context: context)
+        let orderLines = try await order.lines(on: transaction, context: context)
+        let receiptLines = try await transaction.rows(
+            """
+            SELECT l.line_number, l.order_line_number, l.product_id, l.batch_id, b.batch_number, l.quantity, l.unit_cost_paise,
+                   COALESCE((SELECT sum(rl.quantity)
+                               FROM purchase_return_lines rl
+                               JOIN purchase_returns r ON r.id = rl.return_id
+                              WHERE r.receipt_id = l.receipt_id AND rl.receipt_line_number = l.line_number), 0)::bigint
+              FROM goods_receipt_lines l
+              JOIN batches b ON b.id = l.batch_id
+             WHERE l.receipt_id = \(receiptID)
+            """,
+            as: (Int, Int, Int64, Int64, String, Int64, Int64, Int64).self, logger: context.logger
+        )
+        let byNumber = Dictionary(receiptLines.map { ($0.0, $0) }, uniquingKeysWith: { first, _ in first })
+
+        var check = Validation()
+        var returning: [(line: NewPurchaseReturn.Line, orderLine: Int, product: Int64, batch: Int64, batchNumber: String, cost: Int64)] = []
+        var unreceive: [Int: Int64] = [:]
+        for (index, line) in purchaseReturn.lines.enumerated() {
+            guard let (_, orderLine, product, batch, batchNumber, received, cost, returned) = byNumber[line.receiptLineNumber] else {
+                check.fail("lines[\(index)].receiptLineNumber", "goods receipt \(receiptID) has no line \(line.receiptLineNumber)")
+                continue
+            }
+            check.require(
+                line.quantity <= received - returned, "lines[\(index)].quantity",
+                "only \(received - returned) of receipt line \(line.receiptLineNumber) can be returned (\(received) received, \(returned) returned before)"
+            )
+            returning.append((line, orderLine, product, batch, batchNumber, cost))
+            unreceive[orderLine, default: 0] += line.quantity
+        }
+        do { try check.check() } catch { throw CommandError(error) }
+
+        try await StockLedger.apply(
+            returning.enumerated().map { index, item in
+                StockChange(
+                    productID: item.product, warehouseID: order.warehouseID, batchID: item.batch, quantity: -item.line.quantity,
+                    field: "lines[\(index)]", batchLabel: "product \(item.product) batch \(item.batchNumber)"
+                )
+            },
+            on: transaction, context: context
+        )
+
+        // Returned units come out of the unbilled quantity first; the rest were billed
+        // and the vendor owes a debit note for them.
+        var billedLeft: [Int: Int64] = [:]
+        for (number, quantity) in unreceive {
+            guard let line = orderLines[number] else { continue }
+            billedLeft[number] = max(0, line.billed - (line.received - quantity))
+        }
+        var billedPerLine: [Int64] = []
+        for item in returning {
+            let billed = min(item.line.quantity, billedLeft[item.orderLine, default: 0])
+            billedLeft[item.orderLine, default: 0] -= billed
+            billedPerLine.append(billed)
+        }
+        var unbill: [Int: Int64] = [:]
+        for (item, billed) in zip(returning, billedPerLine) { unbill[item.orderLine, default: 0] += billed }
+
+        let id = try await transaction.insertReturningID(
+            """
+            INSERT INTO purchase_returns (receipt_id, order_id, vendor_id, warehouse_id, reason)
+            VALUES (\(receiptID), \(order.id), \(order.vendorID), \(order.warehouseID), \(Text.trimmed(purchaseReturn.reason)))
+            RETURNING id
+            """,
+            logger: context.logger
+        )
+        try await transaction.execute(
+            """
+            INSERT INTO purchase_return_lines (return_id, line_number, receipt_line_number, order_line_number, product_id,
+                                               batch_id, quantity, billed_quantity, unit_cost_paise)
+            SELECT \(id), n, r, o, p, b, q, billed, cost
+              FROM unnest(\(returning.map(\.line.receiptLineNumber))::integer[], \(returning.map(\.orderLine))::integer[],
+                          \(returning.map(\.product))::bigint[], \(returning.map(\.batch))::bigint[],
+                          \(returning.map(\.line.quantity))::bigint[], \(billedPerLine)::bigint[], \(returning.map(\.cost))::bigint[])
+                   WITH ORDINALITY AS l(r, o, p, b, q, billed, cost, n)
+            """,
+            logger: context.logger
+        )
+        try await order.record(
+            received: unreceive.mapValues { -$0 }, billed: unbill.mapValues { -$0 }, on: transaction, context: context
+        )
+        return id
+    }
+}

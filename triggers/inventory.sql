@@ -67,3 +67,26 @@ DROP TRIGGER IF EXISTS stock_adjustment_posted ON stock_documents;
 CREATE CONSTRAINT TRIGGER stock_adjustment_posted AFTER INSERT ON stock_documents
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.kind = 'adjustment')
     EXECUTE FUNCTION record_event('stock.adjusted', 'stock_adjustment', 'stock_document');
+
+-- What the daily expiry scan found: a batch × warehouse with stock on hand that expires
+-- within the scan's window (or already has). The payload names the batch, product and
+-- warehouse as a person reads them, for the notification it raises.
+CREATE OR REPLACE FUNCTION batch_expiry_document(document jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', f.id, 'batchId', f.batch_id, 'productId', b.product_id, 'warehouseId', f.warehouse_id,
+        'finding', f.finding, 'batchNumber', b.batch_number, 'expiresOn', b.expires_on,
+        'quantity', f.quantity, 'daysLeft', f.days_left, 'detectedOn', f.detected_on, 'windowDays', f.window_days,
+        'sku', p.sku, 'productName', p.name, 'warehouseCode', w.code
+    )
+      FROM batch_expiry_findings f
+      JOIN batches b ON b.id = f.batch_id
+      JOIN products p ON p.id = b.product_id
+      JOIN warehouses w ON w.id = f.warehouse_id
+     WHERE f.id = (document ->> 'id')::bigint
+$$;
+
+DROP TRIGGER IF EXISTS batch_expiry_detected ON batch_expiry_findings;
+CREATE CONSTRAINT TRIGGER batch_expiry_detected AFTER INSERT ON batch_expiry_findings
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION record_event('batch.expiry_detected', 'batch_expiry_finding', 'batch_expiry_document');

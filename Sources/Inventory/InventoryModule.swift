@@ -29,6 +29,49 @@ public enum InventoryEvents {
     public static let stockTransferred = EventType("stock.transferred")
     /// Stock counted up or down.
     public static let stockAdjusted = EventType("stock.adjusted")
+    /// The expiry scan found a batch expiring soon or expired with stock on hand
+    /// (payload ``BatchExpiryFinding``).
+    public static let batchExpiryDetected = EventType("batch.expiry_detected")
+}
+
+/// The payload of `batch.expiry_detected`: what the expiry scan found of one batch in one warehouse.
+public struct BatchExpiryFinding: Sendable, Codable, Hashable {
+    /// Whether the batch expires within the scan's window or already has.
+    public enum Finding: String, Sendable, Codable, Hashable {
+        /// Expires within the window.
+        case expiring
+        /// Expired, with stock still on hand.
+        case expired
+    }
+
+    /// The finding's id.
+    public var id: Int64
+    /// The batch.
+    public var batchId: Int64
+    /// Its product.
+    public var productId: Int64
+    /// Where the stock is.
+    public var warehouseId: Int64
+    /// Expiring or expired.
+    public var finding: Finding
+    /// As printed on the pack.
+    public var batchNumber: String
+    /// The expiry date.
+    public var expiresOn: CalendarDate
+    /// On hand when found.
+    public var quantity: Int64
+    /// Days from the business date of the scan to the expiry; negative once expired.
+    public var daysLeft: Int
+    /// The business date of the scan.
+    public var detectedOn: CalendarDate
+    /// The scan's window in days.
+    public var windowDays: Int
+    /// The product's SKU.
+    public var sku: String
+    /// The product's name.
+    public var productName: String
+    /// The warehouse's code.
+    public var warehouseCode: String
 }
 
 extension Permission {
@@ -72,11 +115,11 @@ public struct InventoryModule: ERPModule {
         self.timeZone = timeZone
     }
 
-    /// The stock documents' events, all moving stock.
+    /// The stock documents' events, all moving stock, and the expiry scan's findings.
     public var events: [EventDeclaration] {
         [InventoryEvents.stockIssued, InventoryEvents.stockTransferred, InventoryEvents.stockAdjusted].map {
             EventDeclaration($0, traits: [.movesStock])
-        }
+        } + [EventDeclaration(InventoryEvents.batchExpiryDetected)]
     }
 
     /// Stock levels, from every event that moves stock.

@@ -1,4 +1,4 @@
-// Reading and acknowledging the notifications the notifications projector raised.
+// Reading the notifications the notifications projector raised.
 import ERPKernel
 import ERPStore
 import Inventory
@@ -17,7 +17,8 @@ public enum NotificationQueries {
             """
             SELECT n.id, \(unescaped: json)::text
               FROM notifications n
-             WHERE (\(status)::text IS NULL OR n.status = \(status)) AND n.id > \(after)
+              LEFT JOIN notification_acknowledgements a ON a.subject = n.subject
+             WHERE (\(status)::text IS NULL OR \(unescaped: Self.status) = \(status)) AND n.id > \(after)
              ORDER BY n.id
              LIMIT \(limit + 1)
             """,
@@ -29,33 +30,28 @@ public enum NotificationQueries {
         return (shown.map(\.1), found.count > limit ? shown.last?.0 : nil)
     }
 
-    /// Marks a notification acknowledged by `actor` (once: acknowledging again changes
-    /// nothing) and returns it; `nil` when there is no such notification.
-    public static func acknowledge(_ id: Int64, by actor: String, on connection: PostgresConnection, logger: Logger) async throws -> String? {
-        let rows = try await connection.query(
+    /// The notification's JSON; `nil` when there is no such notification.
+    public static func notification(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+        try await connection.value(
             """
-            WITH acknowledged AS (
-                UPDATE notifications
-                   SET status = 'acknowledged', acknowledged_at = now(), acknowledged_by = \(actor)
-                 WHERE id = \(id) AND status = 'open'
-                RETURNING *
-            )
-            SELECT \(unescaped: json)::text FROM acknowledged n
-             UNION ALL
-            -- Already acknowledged: the main query sees the row as it was.
-            SELECT \(unescaped: json)::text FROM notifications n
-             WHERE n.id = \(id) AND NOT EXISTS (SELECT FROM acknowledged)
+            SELECT \(unescaped: json)::text
+              FROM notifications n
+              LEFT JOIN notification_acknowledgements a ON a.subject = n.subject
+             WHERE n.id = \(id)
             """,
-            logger: logger
+            as: String.self, logger: logger
         )
-        for try await document in rows.decode(String.self) { return document }
-        return nil
     }
+
+    /// An acknowledgement counts as soon as it is recorded, before the projector has
+    /// applied its event: a client reads its own acknowledgement back.
+    private static let status = "CASE WHEN a.subject IS NULL THEN n.status ELSE 'acknowledged' END"
 
     private static let json = """
         jsonb_build_object(
             'id', n.id, 'kind', n.kind, 'productId', n.product_id, 'warehouseId', n.warehouse_id, 'batchId', n.batch_id,
-            'message', n.message, 'details', n.details, 'status', n.status, 'raisedAt', n.raised_at,
-            'acknowledgedAt', n.acknowledged_at, 'acknowledgedBy', n.acknowledged_by)
+            'message', n.message, 'details', n.details, 'status', \(status), 'raisedAt', n.raised_at,
+            'acknowledgedAt', COALESCE(n.acknowledged_at, a.acknowledged_at),
+            'acknowledgedBy', COALESCE(n.acknowledged_by, a.acknowledged_by))
         """
 }

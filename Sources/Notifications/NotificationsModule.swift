@@ -6,9 +6,28 @@ public import ERPJobs
 import ERPKernel
 public import ERPPlatform
 import ERPStore
+public import Foundation
 import Inventory
 import MasterData
 public import PostgresNIO
+
+/// The event type notifications' triggers record (triggers/notifications.sql).
+public enum NotificationsEvents {
+    /// Someone acknowledged a notification (payload ``NotificationAcknowledgement``).
+    public static let acknowledged = EventType("notification.acknowledged")
+}
+
+/// The payload of `notification.acknowledged`.
+public struct NotificationAcknowledgement: Sendable, Codable, Hashable {
+    /// The acknowledgement's id.
+    public var id: Int64
+    /// The notification's subject, which a rebuild of the read model keeps.
+    public var subject: String
+    /// Who acknowledged it: the command's actor.
+    public var acknowledgedBy: String
+    /// When.
+    public var acknowledgedAt: Date
+}
 
 extension Permission {
     /// Reading notifications.
@@ -28,6 +47,9 @@ public struct NotificationsModule: ERPModule {
     public init(webhooks: WebhookEndpoints = .init(urls: [], secret: "")) {
         self.webhooks = webhooks
     }
+
+    /// Acknowledgements.
+    public var events: [EventDeclaration] { [EventDeclaration(NotificationsEvents.acknowledged)] }
 
     /// The notifications projector, from the stock events and the product events.
     public func projectors(_ catalog: EventCatalog) -> [any Projector] {

@@ -1,5 +1,6 @@
-// Raises notifications: a product × warehouse falling below its reorder level, and a
-// received batch that expires within 90 days.
+// Raises notifications: a product × warehouse falling below its reorder level, a
+// received batch that expires within 90 days, and what the expiry scan found; and
+// records their acknowledgements.
 public import ERPEvents
 import ERPKernel
 import Foundation
@@ -10,7 +11,8 @@ public import Logging
 public import PostgresNIO
 
 /// Keeps `notifications` (and its own totals in `notification_stock` and
-/// `notification_products`) from the stock-moving and product events.
+/// `notification_products`) from the stock-moving and product events, the expiry scan's
+/// findings and the acknowledgements.
 ///
 /// A reorder notification is raised when on hand goes from at-or-above the reorder
 /// level to below it: once per crossing, however many movements follow while it stays
@@ -26,16 +28,18 @@ public struct NotificationsProjector: Projector {
     /// A received batch expiring within this many days of its receipt raises a notification.
     public static let expiryWarningDays = 90
 
-    /// Its own totals are rebuilt; `notifications` also holds acknowledgements and the
-    /// expiry scan's notifications, so a rebuild only adds what the live table lacks.
+    /// Every row comes from an event, acknowledgements included, so a rebuild replaces
+    /// all three tables.
     public let tables: [ReadModelTable] = [
-        .replaced("notification_products"), .replaced("notification_stock"), .addingMissing("notifications", key: "subject"),
+        .replaced("notification_products"), .replaced("notification_stock"), .replaced("notifications"),
     ]
 
     /// Creates the projector of `movingStock`, the event types whose payloads carry
     /// `movements`, of which `receivingStock` bring new batches in.
     public init(movingStock: Set<EventType>, receivingStock: Set<EventType>) {
-        eventTypes = movingStock.union(MasterDataEvents.product)
+        eventTypes = movingStock.union(MasterDataEvents.product).union([
+            InventoryEvents.batchExpiryDetected, NotificationsEvents.acknowledged,
+        ])
         self.receivingStock = receivingStock
     }
 
@@ -65,9 +69,15 @@ public struct NotificationsProjector: Projector {
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         var productEvents: [Int: ProductSummary] = [:]
         var documents: [Int: StockMovingDocument] = [:]
+        var findings: [Int: BatchExpiryFinding] = [:]
+        var acknowledgements: [NotificationAcknowledgement] = []
         for (index, event) in events.enumerated() {
             if MasterDataEvents.product.contains(event.type) {
                 productEvents[index] = try event.decodePayload(as: ProductSummary.self)
+            } else if event.type == InventoryEvents.batchExpiryDetected {
+                findings[index] = try event.decodePayload(as: BatchExpiryFinding.self)
+            } else if event.type == NotificationsEvents.acknowledged {
+                acknowledgements.append(try event.decodePayload(as: NotificationAcknowledgement.self))
             } else {
                 documents[index] = try event.decodePayload(as: StockMovingDocument.self)
             }
@@ -91,6 +101,8 @@ public struct NotificationsProjector: Projector {
             if let product = productEvents[index] {
                 products[product.id] = product
                 touched = Set(stock.keys.filter { $0.product == product.id })
+            } else if let finding = findings[index] {
+                raised.append(try Self.raised(by: finding, at: event))
             } else if let document = documents[index] {
                 for movement in document.movements {
                     let place = Place(product: movement.productId, warehouse: movement.warehouseId)
@@ -99,12 +111,14 @@ public struct NotificationsProjector: Projector {
                     if receivingStock.contains(event.type), let days = Self.days(from: event.recordedAt, to: movement.expiresOn),
                         days <= Self.expiryWarningDays
                     {
-                        // Batch numbers are letters, digits and ./_- (StockRules), so they need no JSON escaping.
                         raised.append(Raised(
                             kind: "batch_expiring", subject: "batch_expiring:\(movement.batchId):\(movement.warehouseId)",
                             product: movement.productId, warehouse: movement.warehouseId, batch: movement.batchId,
                             message: "batch \(movement.batchNumber) of \(Self.label(products[movement.productId], movement.productId)) received into \(warehouse(movement.warehouseId)) expires on \(movement.expiresOn), \(Self.within(days))",
-                            details: #"{"batchNumber":"\#(movement.batchNumber)","expiresOn":"\#(movement.expiresOn)","quantity":\#(movement.quantity),"goodsReceiptId":\#(document.id)}"#,
+                            details: try Self.json(ReceivedBatchDetails(
+                                batchNumber: movement.batchNumber, expiresOn: movement.expiresOn, quantity: movement.quantity,
+                                goodsReceiptId: document.id
+                            )),
                             position: event.position, raisedAt: event.recordedAt
                         ))
                     }
@@ -120,7 +134,7 @@ public struct NotificationsProjector: Projector {
                         kind: "below_reorder", subject: "below_reorder:\(place.product):\(place.warehouse):\(level.crossings)",
                         product: place.product, warehouse: place.warehouse, batch: nil,
                         message: "\(Self.label(products[place.product], place.product)) in \(warehouse(place.warehouse)) is below its reorder level: \(level.onHand) on hand, reorder at \(reorderLevel)",
-                        details: #"{"onHand":\#(level.onHand),"reorderLevel":\#(reorderLevel)}"#,
+                        details: try Self.json(BelowReorderDetails(onHand: level.onHand, reorderLevel: reorderLevel)),
                         position: event.position, raisedAt: event.recordedAt
                     ))
                 }
@@ -129,6 +143,73 @@ public struct NotificationsProjector: Projector {
             }
         }
         try await save(Array(products.values), stock, raised, on: transaction, logger: logger)
+        try await record(acknowledgements, on: transaction, logger: logger)
+    }
+
+    /// What a below-reorder notification's `details` hold.
+    private struct BelowReorderDetails: Encodable {
+        var onHand: Int64
+        var reorderLevel: Int64
+    }
+
+    /// What the `details` of an expiry notification raised at receipt hold.
+    private struct ReceivedBatchDetails: Encodable {
+        var batchNumber: String
+        var expiresOn: CalendarDate
+        var quantity: Int64
+        var goodsReceiptId: Int64
+    }
+
+    /// What the `details` of a notification the expiry scan raised hold.
+    private struct FoundBatchDetails: Encodable {
+        var batchNumber: String
+        var expiresOn: CalendarDate
+        var quantity: Int64
+        var daysLeft: Int
+        var scan = true
+    }
+
+    private static func json(_ details: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(details), as: UTF8.self)
+    }
+
+    /// The notification a finding of the expiry scan raises.
+    private static func raised(by finding: BatchExpiryFinding, at event: RecordedEvent) throws -> Raised {
+        let expired = finding.finding == .expired
+        let kind = expired ? "batch_expired" : "batch_expiring"
+        let batch = "batch \(finding.batchNumber) of \(finding.productName) (\(finding.sku))"
+        let message = expired
+            ? "\(batch) expired on \(finding.expiresOn); \(finding.quantity) still on hand in \(finding.warehouseCode)"
+            : "\(batch) expires on \(finding.expiresOn), \(within(finding.daysLeft)); \(finding.quantity) on hand in \(finding.warehouseCode)"
+        return Raised(
+            kind: kind, subject: "\(kind):\(finding.batchId):\(finding.warehouseId)",
+            product: finding.productId, warehouse: finding.warehouseId, batch: finding.batchId, message: message,
+            details: try json(FoundBatchDetails(
+                batchNumber: finding.batchNumber, expiresOn: finding.expiresOn, quantity: finding.quantity,
+                daysLeft: finding.daysLeft
+            )),
+            position: event.position, raisedAt: event.recordedAt
+        )
+    }
+
+    /// Marks acknowledged the notifications `acknowledgements` name (each is later in the
+    /// log than the notification it acknowledges, so it is in the table by now).
+    private func record(
+        _ acknowledgements: [NotificationAcknowledgement], on transaction: PostgresConnection, logger: Logger
+    ) async throws {
+        guard !acknowledgements.isEmpty else { return }
+        try await transaction.query(
+            """
+            UPDATE notifications n
+               SET status = 'acknowledged', acknowledged_at = a.acknowledged_at, acknowledged_by = a.acknowledged_by
+              FROM unnest(\(acknowledgements.map(\.subject))::text[], \(acknowledgements.map(\.acknowledgedBy))::text[],
+                          \(acknowledgements.map(\.acknowledgedAt))::timestamptz[]) AS a(subject, acknowledged_by, acknowledged_at)
+             WHERE n.subject = a.subject AND n.status = 'open'
+            """,
+            logger: logger
+        )
     }
 
     /// `today`, `in 1 day`, `in 30 days`.
@@ -208,6 +289,8 @@ public struct NotificationsProjector: Projector {
             logger: logger
         )
         guard !raised.isEmpty else { return }
+        // In log order, so a rebuild numbers the notifications as the live run did.
+        let raised = raised.sorted { ($0.position, $0.subject) < ($1.position, $1.subject) }
         // Arrays cannot carry NULL here: batch 0 is none.
         try await transaction.query(
             """

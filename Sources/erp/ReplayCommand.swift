@@ -15,8 +15,9 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
             The rebuild is written into fresh copies of the projector's tables while the live read \
             model keeps serving and keeping up; at the head of the log one transaction swaps the \
-            copies in and moves the checkpoint. Nothing is sent twice: the copies have no triggers, \
-            and notifications the rebuild finds missing are added without delivering them.
+            copies in and moves the checkpoint. Nothing is sent twice: the copies have no triggers \
+            while they are built (no notification is delivered again), and get the live tables' \
+            triggers when they are swapped in.
 
             --dry-run rebuilds up to the live checkpoint and prints how the result differs from the \
             live read model, row by row, then drops the copies; it exits 1 when they differ.
@@ -53,7 +54,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Events per transaction while building.", valueName: "n"))
     var batchSize = 10_000
 
-    @Flag(help: "Print JSON: projector, mode, events, applied, checkpoint, seconds, addedRows, differences, differenceCount.")
+    @Flag(help: "Print JSON: projector, mode, events, applied, checkpoint, seconds, differences, differenceCount.")
     var json = false
 
     func validate() throws {
@@ -114,8 +115,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let rate = outcome.seconds > 0 ? Int(Double(outcome.events) / outcome.seconds) : 0
         let figures = "\(outcome.events) events (\(outcome.applied) applied) in \(String(format: "%.1f", outcome.seconds)) s, \(rate) events/s"
         guard outcome.mode == "dry-run" else {
-            let added = outcome.addedRows > 0 ? "; added \(outcome.addedRows) missing rows, without delivering them" : ""
-            print("\(outcome.projector): rebuilt and swapped in at \(outcome.checkpoint): \(figures)\(added)")
+            print("\(outcome.projector): rebuilt and swapped in at \(outcome.checkpoint): \(figures)")
             return
         }
         guard outcome.differenceCount > 0 else {

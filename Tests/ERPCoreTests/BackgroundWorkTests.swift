@@ -112,7 +112,7 @@ import Testing
                     for run in 1...2 {
                         try await test.withConnection { connection in
                             _ = try await JobQueue.enqueue(
-                                NewJob(kind: ExpiryScan.kind, payload: #"{"windowDays": 90}"#), on: connection, logger: test.logger
+                                NewJob(ExpiryScan.self, .init(windowDays: 90)), on: connection, logger: test.logger
                             )
                         }
                         try await eventually("scan \(run) completed") {
@@ -121,6 +121,12 @@ import Testing
                     }
                 }
             }
+            // The scans recorded what they found once; the projector raised the notifications.
+            let found = try await test.scalar(
+                "SELECT string_agg(finding, ', ' ORDER BY finding) FROM batch_expiry_findings", as: String.self
+            )
+            #expect(found == "expired, expiring")
+            try await LiveAPI.catchUpProjections(test)
             let raised = try await test.scalar(
                 """
                 SELECT string_agg(n.kind || ' ' || b.batch_number, ', ' ORDER BY n.kind)
@@ -131,6 +137,16 @@ import Testing
             #expect(raised == "batch_expired OLD, batch_expiring SOON")
             #expect(try await test.scalar("SELECT message FROM notifications WHERE kind = 'batch_expired'", as: String.self).contains("10 still on hand in MUM"))
             // One delivery each, enqueued with the notifications.
+            #expect(try await test.scalar("SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver'", as: Int.self) == 2)
+            // Every notification comes from an event: a rebuild has the same ones, and delivers none again.
+            let before = try await test.scalar(
+                "SELECT string_agg(subject || ' ' || message, ', ' ORDER BY subject) FROM notifications", as: String.self
+            )
+            _ = try await ReplayTests.replay(test, NotificationsProjector())
+            let after = try await test.scalar(
+                "SELECT string_agg(subject || ' ' || message, ', ' ORDER BY subject) FROM notifications", as: String.self
+            )
+            #expect(after == before)
             #expect(try await test.scalar("SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver'", as: Int.self) == 2)
         }
     }

@@ -142,24 +142,75 @@ import Testing
         #expect(Set(old.map(\.version)) == Set(Migration.retired.keys))
         try await TestDatabase.withDatabase { current in
             try await TestDatabase.withDatabase(migrated: false) { test in
-                let before = Migrator(migrations: Migration.embedded + old, definitions: [], retired: [:], logger: test.logger)
+                // sql/ as that build had it: the files up to its last number, unchanged since.
+                let numbered = Migration.embedded.filter { $0.version < 24 }
+                let before = Migrator(migrations: numbered + old, definitions: [], retired: [:], logger: test.logger)
                 try await test.withConnection { connection in
                     _ = try await before.migrate(on: connection)
-                    // One record through the old triggers, as a live database would have.
+                    // Records through the old triggers, and notifications the old expiry scan and an
+                    // operator wrote, as a live database would have them.
                     try await connection.query(
                         "INSERT INTO warehouses (code, name, state_code) VALUES ('MAIN', 'Main', '27')", logger: test.logger
                     )
+                    for statement in SQLScript.statements(in: Self.oldNotifications) {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: test.logger)
+                    }
                     let applied = try await Migrator(logger: test.logger).migrate(on: connection)
-                    #expect(applied == Definition.embedded.map(\.path))
+                    #expect(applied == Migration.embedded.filter { $0.version >= 24 }.map(\.path) + Definition.embedded.map(\.path))
                     #expect(try await Migrator(logger: test.logger).pending(on: connection).isEmpty)
                 }
                 #expect(try await Self.schema(of: test) == Self.schema(of: current))
                 try await test.execute("UPDATE warehouses SET name = 'Main store' WHERE code = 'MAIN'")
-                let types = try await test.scalar("SELECT string_agg(type, ',' ORDER BY position) FROM events", as: String.self)
+                let types = try await test.scalar(
+                    "SELECT string_agg(type, ',' ORDER BY position) FROM events WHERE type LIKE 'warehouse.%'", as: String.self
+                )
                 #expect(types == "warehouse.created,warehouse.updated")
+                // The scan's notification and the acknowledgement became events of the new shape.
+                let events = try await test.withConnection { connection in
+                    try await connection.rows(
+                        "SELECT position, type, payload::text FROM events ORDER BY position", as: (Int64, String, String).self,
+                        logger: test.logger
+                    ).map { position, type, payload in
+                        RecordedEvent(
+                            position: position, tx: 0, type: EventType(rawValue: type), aggregateType: "", aggregateID: "",
+                            payload: payload, metadata: "{}", recordedAt: Date()
+                        )
+                    }
+                }
+                let findings = try events.filter { $0.type == InventoryEvents.batchExpiryDetected }
+                    .map { try $0.decodePayload(as: BatchExpiryFinding.self) }
+                #expect(findings.map(\.batchNumber) == ["OLD-1"])
+                #expect(findings.first?.finding == .expired)
+                let acknowledgements = try events.filter { $0.type == NotificationsEvents.acknowledged }
+                    .map { try $0.decodePayload(as: NotificationAcknowledgement.self) }
+                #expect(acknowledgements.map(\.acknowledgedBy) == ["asha"])
+                // A rebuild keeps the scan's notification.
+                _ = try await ReplayTests.replay(test, NotificationsProjector())
+                let rebuilt = try await test.scalar(
+                    "SELECT string_agg(kind || ' ' || status, ', ' ORDER BY id) FROM notifications", as: String.self
+                )
+                #expect(rebuilt == "batch_expired open")
             }
         }
     }
+
+    /// A product with an expired batch in stock, the old scan's notification of it, and an
+    /// acknowledged notification (whose raising event the rebuild would not find).
+    static let oldNotifications = """
+        INSERT INTO products (sku, name, potency, form, pack_size, pack_unit, hsn_code, mrp_paise)
+        VALUES ('ARN-30C', 'Arnica', '30C', 'dilution', 30, 'ml', '30049014', 10000);
+        INSERT INTO batches (product_id, batch_number, expires_on, mrp_paise)
+        SELECT id, 'OLD-1', business_date() - 2, 10000 FROM products;
+        INSERT INTO notifications (kind, subject, product_id, warehouse_id, batch_id, message, details, raised_at)
+        SELECT 'batch_expired', 'batch_expired:' || b.id || ':' || w.id, b.product_id, w.id, b.id,
+               'batch OLD-1 of Arnica (ARN-30C) expired', '{"quantity": 4, "daysLeft": -2, "scan": true}', now()
+          FROM batches b, warehouses w;
+        INSERT INTO notifications (kind, subject, product_id, warehouse_id, message, event_position, raised_at,
+                                   status, acknowledged_at, acknowledged_by)
+        SELECT 'below_reorder', 'below_reorder:' || p.id || ':' || w.id || ':1', p.id, w.id, 'below', 1, now(),
+               'acknowledged', now(), 'asha'
+          FROM products p, warehouses w;
+        """
 
     /// Every function's definition, every trigger and every column, as text to compare.
     static func schema(of test: TestDatabase) async throws -> [String] {

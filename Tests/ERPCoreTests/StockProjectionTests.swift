@@ -204,6 +204,27 @@ import Testing
             #expect((try await shop.get("notifications?status=acknowledged")["items"] as? [Any])?.count == 1)
             #expect(try await http.execute(uri: "/api/v1/notifications/999/acknowledge", method: .post).status == .notFound)
             #expect(try await http.execute(uri: "/api/v1/notifications?status=closed", method: .get).status == .badRequest)
+
+            // The acknowledgement is a command: one event, by the actor, however often it is sent;
+            // the projector applies it to the read model.
+            let recorded = try await test.scalar(
+                """
+                SELECT string_agg(metadata ->> 'actor' || ' ' || (payload ->> 'acknowledgedBy'), ', ')
+                  FROM events WHERE type = 'notification.acknowledged'
+                """,
+                as: String.self
+            )
+            #expect(recorded == "user:asha user:asha")
+            try await LiveAPI.catchUpProjections(test)
+            let projected = try await test.scalar(
+                "SELECT status || ' ' || acknowledged_by FROM notifications WHERE id = \(id)", as: String.self
+            )
+            #expect(projected == "acknowledged user:asha")
+            // Acknowledged in the read model, acknowledging again records nothing either.
+            #expect(try await http.execute(uri: "/api/v1/notifications/\(id)/acknowledge", method: .post).status == .ok)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM events WHERE type = 'notification.acknowledged'", as: Int64.self) == 1
+            )
         }
     }
 

@@ -204,8 +204,7 @@ public struct ProjectionControl: Sendable {
     }
 
     /// Empties a projector's read model and moves its checkpoint to the start of the log,
-    /// so its runner rebuilds it in place (readers see it empty, then filling). A table
-    /// others write to as well (``ReadModelTable/Rebuild/addMissing(key:)``) keeps its rows.
+    /// so its runner rebuilds it in place (readers see it empty, then filling).
     ///
     /// - Throws: ``UnknownProjector``; ``ReplayInProgress`` while a replay of it runs.
     public func reset(_ name: String, on connection: PostgresConnection) async throws {
@@ -214,7 +213,7 @@ public struct ProjectionControl: Sendable {
         try await lock.acquire(holder: ReplayLock.holder(command: "erp projections reset"), on: connection)
         do {
             try await connection.inLockingTransaction(logger: logger) { transaction in
-                let replaced = projector.tables.filter { $0.rebuild == .replace }.map(\.name)
+                let replaced = projector.tables.map(\.name)
                 if let bad = replaced.first(where: { !ShadowTables.isPlainName($0) }) { throw ShadowTables.InvalidName(name: bad) }
                 let emptied = replaced.map { "public.\($0)" }
                 if !emptied.isEmpty {

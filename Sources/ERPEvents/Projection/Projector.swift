@@ -60,26 +60,11 @@ extension Projector {
     public func didCommit(_ events: [RecordedEvent], logger: Logger) async {}
 }
 
-/// A table a projector writes, and what a rebuild does with it.
+/// A table a projector writes, which it alone writes: a rebuild builds a new one and swaps it in.
 public struct ReadModelTable: Sendable, Hashable {
-    /// How a rebuild treats the live table.
-    public enum Rebuild: Sendable, Hashable {
-        /// The projector alone writes it: a rebuild builds a new one and swaps it in.
-        case replace
-        /// Others write to it too (an operator's acknowledgement, a scheduled job): the
-        /// live rows are kept and a rebuild adds the rows it built that the live table
-        /// lacks, matched by the unique column `key`.
-        case addMissing(key: String)
-    }
-
     /// The table's name in the public schema.
     public var name: String
-    /// What a rebuild does with it.
-    public var rebuild: Rebuild
 
     /// A table that a rebuild replaces.
-    public static func replaced(_ name: String) -> Self { Self(name: name, rebuild: .replace) }
-
-    /// A table to which a rebuild adds the rows it lacks, matched by `key`.
-    public static func addingMissing(_ name: String, key: String) -> Self { Self(name: name, rebuild: .addMissing(key: key)) }
+    public static func replaced(_ name: String) -> Self { Self(name: name) }
 }

@@ -63,8 +63,6 @@ public struct ProjectionReplay: Sendable {
         public var checkpoint: EventCheckpoint
         /// Seconds from start to finish.
         public var seconds: Double
-        /// Rows the swap added to tables others write to (missed notifications, say).
-        public var addedRows: Int
         /// Dry run: the first differences from the live projection.
         public var differences: [ProjectionDifference]
         /// Dry run: how many differences there are in all.
@@ -287,7 +285,7 @@ public struct ProjectionReplay: Sendable {
             }
             return Outcome(
                 projector: projector.name, mode: "dry-run", events: done, applied: applied, checkpoint: checkpoint,
-                seconds: (clock.now - started).inSeconds, addedRows: 0, differences: differences, differenceCount: count
+                seconds: (clock.now - started).inSeconds, differences: differences, differenceCount: count
             )
         }
 
@@ -295,7 +293,7 @@ public struct ProjectionReplay: Sendable {
         try await shadow.analyze(on: connection)
         swapping.set(true)
         let built = (checkpoint, done, applied)
-        let added = try await connection.inLockingTransaction(logger: logger) { transaction in
+        try await connection.inLockingTransaction(logger: logger) { transaction in
             // A retried attempt starts where the rolled-back one did.
             (checkpoint, done, applied) = built
             try await shadow.lockLive(exclusive: true, in: transaction)
@@ -308,7 +306,7 @@ public struct ProjectionReplay: Sendable {
             guard checkpoint >= live else {
                 throw Failure(description: "the rebuild of \(projector.name) stands at \(checkpoint), behind the live checkpoint \(live); nothing was swapped, run it again")
             }
-            let added = try await shadow.swap(in: transaction)
+            try await shadow.swap(in: transaction)
             try await transaction.query(
                 """
                 UPDATE projector_checkpoints
@@ -321,13 +319,12 @@ public struct ProjectionReplay: Sendable {
                 logger: logger
             )
             try await transaction.query("SELECT pg_notify(\(EventReader.channel), '')", logger: logger)
-            return added
         }
         swapping.set(false)
-        logger.debug("replay swapped in", metadata: ["events": "\(done)", "checkpoint": "\(checkpoint)", "addedRows": "\(added)"])
+        logger.debug("replay swapped in", metadata: ["events": "\(done)", "checkpoint": "\(checkpoint)"])
         return Outcome(
             projector: projector.name, mode: "swapped", events: done, applied: applied, checkpoint: checkpoint,
-            seconds: (clock.now - started).inSeconds, addedRows: added, differences: [], differenceCount: 0
+            seconds: (clock.now - started).inSeconds, differences: [], differenceCount: 0
         )
     }
 

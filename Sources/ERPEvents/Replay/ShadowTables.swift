@@ -89,23 +89,12 @@ struct ShadowTables {
     /// Puts the copies in place of the live tables; call it in the transaction that
     /// locked them with ``lockLive(exclusive:in:)`` and moves the checkpoint.
     ///
-    /// A replaced table is dropped and its copy moved into `public` under the same index
-    /// names and with the same triggers. A table others write to as well keeps its rows
-    /// and gains the copy's rows whose key it lacks.
-    ///
-    /// - Returns: Rows added to tables others write to.
-    @discardableResult
-    func swap(in transaction: PostgresConnection) async throws -> Int {
-        var added = 0
+    /// Each live table is dropped and its copy moved into `public` under the same index
+    /// names and with the same triggers.
+    func swap(in transaction: PostgresConnection) async throws {
         for table in tables {
-            switch table.rebuild {
-            case .replace:
-                try await replace(table, in: transaction)
-            case .addMissing(let key):
-                added += try await addMissing(table, key: key, in: transaction)
-            }
+            try await replace(table, in: transaction)
         }
-        return added
     }
 
     private func replace(_ table: ReadModelTable, in transaction: PostgresConnection) async throws {
@@ -144,77 +133,25 @@ struct ShadowTables {
         }
     }
 
-    private func addMissing(_ table: ReadModelTable, key: String, in transaction: PostgresConnection) async throws -> Int {
-        guard Self.isPlainName(key) else { throw InvalidName(name: key) }
-        let columns = try await insertableColumns(of: table, in: transaction)
-        // What the live table's triggers send out is skipped for these rows (erp.replay).
-        try await transaction.query("SELECT set_config('erp.replay', 'on', true)", logger: logger)
-        return try await transaction.execute(
-            """
-            INSERT INTO \(unescaped: live(table)) (\(unescaped: columns))
-            SELECT \(unescaped: columns) FROM \(unescaped: copy(table)) r
-             WHERE NOT EXISTS (SELECT 1 FROM \(unescaped: live(table)) l WHERE l.\(unescaped: key) = r.\(unescaped: key))
-             ORDER BY r.\(unescaped: key)
-            ON CONFLICT DO NOTHING
-            RETURNING 1
-            """,
-            logger: logger
-        )
-    }
-
-    /// The live table's columns a row can be inserted with (not identity or generated), quoted.
-    private func insertableColumns(of table: ReadModelTable, in connection: PostgresConnection) async throws -> String {
-        try await connection.value(
-            """
-            SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-             WHERE attrelid = \(live(table))::regclass AND attnum > 0 AND NOT attisdropped
-               AND attidentity = '' AND attgenerated = ''
-            """,
-            as: String.self, logger: logger
-        ) ?? ""
-    }
-
     /// Rows where the copies and the live tables differ, first `limit` of them, and the count.
     ///
-    /// A replaced table is compared row by row on its primary key; a table others write
-    /// to reports only the rows the copy has and the live table lacks.
+    /// Each table is compared row by row on its primary key.
     func differences(limit: Int, in connection: PostgresConnection) async throws -> (rows: [ProjectionDifference], count: Int) {
         var found: [ProjectionDifference] = []
         var count = 0
         for table in tables {
-            let query: PostgresQuery
-            switch table.rebuild {
-            case .replace:
-                let key = try await primaryKey(of: table, in: connection)
-                let match = key.map { "l.\($0) = r.\($0)" }.joined(separator: " AND ")
-                let label = key.map { "'\($0)=' || COALESCE(l.\($0), r.\($0))" }.joined(separator: " || ', ' || ")
-                let order = key.map { "COALESCE(l.\($0), r.\($0))" }.joined(separator: ", ")
-                query = """
-                    SELECT \(unescaped: label), to_jsonb(l)::text, to_jsonb(r)::text, count(*) OVER ()
-                      FROM \(unescaped: live(table)) l
-                      FULL JOIN \(unescaped: copy(table)) r ON \(unescaped: match)
-                     WHERE to_jsonb(l) IS DISTINCT FROM to_jsonb(r)
-                     ORDER BY \(unescaped: order)
-                     LIMIT \(limit)
-                    """
-            case .addMissing(let key):
-                guard Self.isPlainName(key) else { throw InvalidName(name: key) }
-                let generated = try await connection.value(
-                    """
-                    SELECT COALESCE(array_agg(attname::text), '{}') FROM pg_attribute
-                     WHERE attrelid = \(live(table))::regclass AND attnum > 0 AND NOT attisdropped
-                       AND (attidentity <> '' OR attgenerated <> '')
-                    """,
-                    as: [String].self, logger: logger
-                ) ?? []
-                query = """
-                    SELECT '\(unescaped: key)=' || r.\(unescaped: key), NULL::text, (to_jsonb(r) - \(generated)::text[])::text, count(*) OVER ()
-                      FROM \(unescaped: copy(table)) r
-                     WHERE NOT EXISTS (SELECT 1 FROM \(unescaped: live(table)) l WHERE l.\(unescaped: key) = r.\(unescaped: key))
-                     ORDER BY r.\(unescaped: key)
-                     LIMIT \(limit)
-                    """
-            }
+            let key = try await primaryKey(of: table, in: connection)
+            let match = key.map { "l.\($0) = r.\($0)" }.joined(separator: " AND ")
+            let label = key.map { "'\($0)=' || COALESCE(l.\($0), r.\($0))" }.joined(separator: " || ', ' || ")
+            let order = key.map { "COALESCE(l.\($0), r.\($0))" }.joined(separator: ", ")
+            let query: PostgresQuery = """
+                SELECT \(unescaped: label), to_jsonb(l)::text, to_jsonb(r)::text, count(*) OVER ()
+                  FROM \(unescaped: live(table)) l
+                  FULL JOIN \(unescaped: copy(table)) r ON \(unescaped: match)
+                 WHERE to_jsonb(l) IS DISTINCT FROM to_jsonb(r)
+                 ORDER BY \(unescaped: order)
+                 LIMIT \(limit)
+                """
             var tableCount = 0
             for (key, live, rebuilt, total) in try await connection.rows(query, as: (String, String?, String?, Int).self, logger: logger) {
                 tableCount = total

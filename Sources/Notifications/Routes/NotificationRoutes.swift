@@ -24,13 +24,16 @@ struct NotificationRoutes {
             }
             return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
-        api.post("notifications/:id/acknowledge", permission: .notificationsAcknowledge) { _, context in
+        let commands = CommandRunner(client: client)
+        api.post("notifications/:id/acknowledge", permission: .notificationsAcknowledge) { request, context in
             let id = try context.pathID()
-            let document = try await client.withLiveConnection { connection in
-                try await NotificationQueries.acknowledge(id, by: context.actor, on: connection, logger: context.logger)
+            let body = try await CommandBody<Never?>.read(request, context: context)
+            return try await commands.run(request, context: context, body: body) { transaction, commandContext in
+                try await NotificationCommands.acknowledge(id, on: transaction, context: commandContext)
+                let document = try await NotificationQueries.notification(id, on: transaction, logger: commandContext.logger)
+                guard let document else { throw CommandError(.notFound, "there is no notification \(id)") }
+                return CommandRunner.Outcome(status: .ok, json: document)
             }
-            guard let document else { throw CommandError(.notFound, "there is no notification \(id)") }
-            return CommandRunner.json(document)
         }
     }
 }

@@ -14,11 +14,12 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8080
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: build run test bench db-start db-stop clean help
+.PHONY: build run test lint bench db-start db-stop clean help
 
 help:
 	@echo "make run      build, provision PostgreSQL when DATABASE_URL is unset, migrate, start erp serve"
-	@echo "make test     the whole test suite against a throwaway PostgreSQL"
+	@echo "make test     the lint step, then the whole test suite against a throwaway PostgreSQL"
+	@echo "make lint     swift format lint --strict over Sources and Tests (.swift-format)"
 	@echo "make bench    the event pipeline benchmark (release build, throwaway PostgreSQL)"
 	@echo "make db-start start the persistent cluster of make run (prints its DATABASE_URL)"
 	@echo "make db-stop  stop it"
@@ -45,7 +46,11 @@ TEST_PG_OPTIONS := -c fsync=off -c full_page_writes=off
 # horizon, or time 200 deliveries at once), so they run on their own after the rest.
 RUN_TESTS = ERP_BINARY="$(BIN_DIR)/erp" $(SWIFT) test --skip-build --skip SoloTests && \
 	ERP_BINARY="$(BIN_DIR)/erp" $(SWIFT) test --skip-build --filter SoloTests
-test:
+# Any finding fails: long lines, undocumented public declarations, force unwraps, `try!`.
+lint:
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format Sources Tests
+
+test: lint
 	@set -e; \
 	$(SWIFT) build --build-tests; \
 	if [ -n "$$DATABASE_URL" ]; then \

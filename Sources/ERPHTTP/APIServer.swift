@@ -7,7 +7,9 @@ public import PostgresNIO
 public enum APIServer {
     /// Where to listen.
     public struct Configuration: Sendable {
+        /// The server's host name or address.
         public var host: String
+        /// The server's TCP port.
         public var port: Int
         /// Browser origins besides the server's own that may call the API (`ERP_ALLOWED_ORIGINS`).
         public var allowedOrigins: Set<String>
@@ -15,7 +17,10 @@ public enum APIServer {
         public var limits: ConnectionLimits
 
         /// Creates a listening address.
-        public init(host: String = "127.0.0.1", port: Int = 8080, allowedOrigins: Set<String> = [], limits: ConnectionLimits = .init()) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, allowedOrigins: Set<String> = [],
+            limits: ConnectionLimits = .init()
+        ) {
             self.host = host
             self.port = port
             self.allowedOrigins = allowedOrigins
@@ -80,9 +85,11 @@ public enum APIServer {
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(readiness: readiness, client: client, routes: routes, allowedOrigins: configuration.allowedOrigins),
+            router: router(
+                readiness: readiness, client: client, routes: routes, allowedOrigins: configuration.allowedOrigins),
             server: configuration.limits.server(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ERPCore"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "ERPCore"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

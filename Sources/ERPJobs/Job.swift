@@ -7,11 +7,13 @@ public struct NewJob: Sendable, Hashable {
     public var kind: String
     /// The handler's input as a JSON object.
     public var payload: String
+    /// The queue it runs on.
     public var queue: String
     /// Not before this time; now when absent.
     public var runAt: Date?
     /// Lower runs first.
     public var priority: Int16
+    /// Attempts before the job is dead.
     public var maxAttempts: Int
     /// At most one pending or running job per key.
     public var dedupeKey: String?
@@ -42,12 +44,17 @@ public struct NewJob: Sendable, Hashable {
 
 /// A job a worker holds the lease of.
 public struct ClaimedJob: Sendable, Hashable {
+    /// Its id.
     public var id: Int64
+    /// The queue it runs on.
     public var queue: String
+    /// The kind of job.
     public var kind: String
+    /// The handler's input as a JSON object.
     public var payload: String
     /// This attempt's number, from 1.
     public var attempt: Int
+    /// Attempts before the job is dead.
     public var maxAttempts: Int
 }
 

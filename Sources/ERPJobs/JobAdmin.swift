@@ -5,6 +5,7 @@ public import PostgresNIO
 
 /// One queue's figures.
 public struct QueueStatistics: Sendable, Hashable, Codable {
+    /// The queue.
     public var queue: String
     /// Due now and waiting for a worker.
     public var pending: Int
@@ -20,16 +21,23 @@ public struct QueueStatistics: Sendable, Hashable, Codable {
 
 /// A job as `erp jobs list` shows it, live or finished.
 public struct JobSummary: Sendable, Hashable, Codable {
+    /// Its id.
     public var id: Int64
+    /// The queue it runs on.
     public var queue: String
+    /// The kind of job.
     public var kind: String
     /// pending, scheduled, running, completed, dead or cancelled.
     public var state: String
+    /// Attempts made so far.
     public var attempts: Int
+    /// Attempts before the job is dead.
     public var maxAttempts: Int
     /// When it runs (live jobs) or finished (the others).
     public var at: Date
+    /// The worker holding its lease, while it runs.
     public var workerId: String?
+    /// The error of the last failed attempt.
     public var lastError: String?
 }
 
@@ -43,7 +51,9 @@ public enum JobAdmin {
     /// Figures for every queue that has live or dead jobs, by name.
     ///
     /// - Parameter known: Queues to list with zeros when they have never held a job.
-    public static func statistics(on connection: PostgresConnection, known: [String] = [], logger: Logger) async throws -> [QueueStatistics] {
+    public static func statistics(on connection: PostgresConnection, known: [String] = [], logger: Logger) async throws
+        -> [QueueStatistics]
+    {
         let rows = try await connection.query(
             """
             WITH live AS (
@@ -65,10 +75,13 @@ public enum JobAdmin {
             logger: logger
         )
         var statistics: [QueueStatistics] = []
-        for try await (queue, pending, running, scheduled, dead, oldest) in rows.decode((String, Int, Int, Int, Int, Double?).self) {
+        for try await (queue, pending, running, scheduled, dead, oldest) in rows.decode(
+            (String, Int, Int, Int, Int, Double?).self)
+        {
             statistics.append(
                 QueueStatistics(
-                    queue: queue, pending: pending, running: running, scheduled: scheduled, dead: dead, oldestPendingSeconds: oldest
+                    queue: queue, pending: pending, running: running, scheduled: scheduled, dead: dead,
+                    oldestPendingSeconds: oldest
                 )
             )
         }
@@ -104,7 +117,8 @@ public enum JobAdmin {
         {
             jobs.append(
                 JobSummary(
-                    id: id, queue: queue, kind: kind, state: state, attempts: attempts, maxAttempts: maxAttempts, at: at,
+                    id: id, queue: queue, kind: kind, state: state, attempts: attempts, maxAttempts: maxAttempts,
+                    at: at,
                     workerId: worker, lastError: error
                 )
             )

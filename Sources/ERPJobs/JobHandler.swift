@@ -22,6 +22,7 @@ public protocol JobHandler: Sendable {
 /// A failure retrying cannot mend (a malformed payload, a record that no longer exists):
 /// the job is dead at once, with this as its last error.
 public struct PermanentJobFailure: Error, CustomStringConvertible {
+    /// What went wrong, for people.
     public var description: String
 
     /// Creates a failure that says what is wrong.
@@ -34,7 +35,9 @@ public struct PermanentJobFailure: Error, CustomStringConvertible {
 /// backoff says: an endpoint that timed out may still be working on the last request,
 /// and a retry sooner would deliver the same thing twice at once.
 public struct RetryNoSooner: Error, CustomStringConvertible {
+    /// The shortest wait before the next attempt.
     public var delay: Duration
+    /// What went wrong, for people.
     public var description: String
 
     /// Creates the failure.

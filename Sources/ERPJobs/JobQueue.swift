@@ -10,7 +10,9 @@ public enum JobQueue {
     ///
     /// - Returns: ``Enqueued/added(_:)`` with the id, or ``Enqueued/duplicate`` when a
     ///   pending or running job has the same dedupe key.
-    public static func enqueue(_ job: NewJob, on transaction: PostgresConnection, logger: Logger) async throws -> Enqueued {
+    public static func enqueue(_ job: NewJob, on transaction: PostgresConnection, logger: Logger) async throws
+        -> Enqueued
+    {
         let ids = try await enqueue([job], on: transaction, logger: logger)
         return ids.first.map(Enqueued.added) ?? .duplicate
     }
@@ -19,7 +21,9 @@ public enum JobQueue {
     ///
     /// - Returns: The ids of the jobs added, in order; a job whose dedupe key a pending or
     ///   running job (or an earlier one of `jobs`) already has is left out.
-    public static func enqueue(_ jobs: [NewJob], on transaction: PostgresConnection, logger: Logger) async throws -> [Int64] {
+    public static func enqueue(_ jobs: [NewJob], on transaction: PostgresConnection, logger: Logger) async throws
+        -> [Int64]
+    {
         guard !jobs.isEmpty else { return [] }
         // Arrays cannot carry NULL here: the epoch is "now" and '' is no dedupe key.
         let now = Date(timeIntervalSince1970: 0)

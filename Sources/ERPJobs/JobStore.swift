@@ -25,7 +25,8 @@ public enum JobStore {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> [ClaimedJob] {
         try await acknowledgeAndClaim(
-            completed: [], queue: queue, kinds: kinds, limit: limit, worker: worker, lease: lease, on: connection, logger: logger
+            completed: [], queue: queue, kinds: kinds, limit: limit, worker: worker, lease: lease, on: connection,
+            logger: logger
         ).claimed
     }
 
@@ -33,7 +34,9 @@ public enum JobStore {
     ///
     /// - Returns: How many were completed (a job whose lease was lost is left alone).
     @discardableResult
-    public static func complete(_ ids: [Int64], worker: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    public static func complete(_ ids: [Int64], worker: String, on connection: PostgresConnection, logger: Logger)
+        async throws -> Int
+    {
         guard !ids.isEmpty else { return 0 }
         return try await acknowledgeAndClaim(
             completed: ids, queue: "", limit: 0, worker: worker, lease: .zero, on: connection, logger: logger
@@ -63,7 +66,9 @@ public enum JobStore {
             if id == 0 {
                 acknowledged = attempt
             } else {
-                jobs.append(ClaimedJob(id: id, queue: queue, kind: kind, payload: payload, attempt: attempt, maxAttempts: maxAttempts))
+                jobs.append(
+                    ClaimedJob(
+                        id: id, queue: queue, kind: kind, payload: payload, attempt: attempt, maxAttempts: maxAttempts))
             }
         }
         return (acknowledged, jobs.sorted { $0.id < $1.id })
@@ -171,7 +176,9 @@ public enum JobStore {
     ///
     /// - Returns: How many jobs were rescued (requeued or buried).
     @discardableResult
-    public static func rescueExpired(limit: Int = 1000, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    public static func rescueExpired(limit: Int = 1000, on connection: PostgresConnection, logger: Logger) async throws
+        -> Int
+    {
         let rows = try await connection.query(
             """
             WITH expired AS (
@@ -212,7 +219,9 @@ public enum JobStore {
     ///
     /// - Returns: How many were released.
     @discardableResult
-    public static func release(_ ids: [Int64], worker: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    public static func release(_ ids: [Int64], worker: String, on connection: PostgresConnection, logger: Logger)
+        async throws -> Int
+    {
         guard !ids.isEmpty else { return 0 }
         let rows = try await connection.query(
             """

@@ -4,7 +4,9 @@
 /// and all of `base × 2^(n-1)`, never more than `maximum`. The jitter spreads retries of
 /// jobs that failed together (a webhook endpoint that was down).
 public struct RetryPolicy: Sendable, Hashable {
+    /// The delay after the first failure.
     public var base: Duration
+    /// The longest delay.
     public var maximum: Duration
 
     /// Creates a policy; the defaults go 1 s, 2 s, 4 s … up to an hour.

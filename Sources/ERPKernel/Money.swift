@@ -14,17 +14,22 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
     /// No money.
     public static let zero = Money(paise: 0)
 
+    /// Decodes it from its JSON form.
     public init(from decoder: any Decoder) throws {
         paise = try decoder.singleValueContainer().decode(Int64.self)
     }
 
+    /// Encodes it in its JSON form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(paise)
     }
 
+    /// Ordered by amount.
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.paise < rhs.paise }
+    /// The sum.
     public static func + (lhs: Money, rhs: Money) -> Money { Money(paise: lhs.paise + rhs.paise) }
+    /// The difference.
     public static func - (lhs: Money, rhs: Money) -> Money { Money(paise: lhs.paise - rhs.paise) }
 
     /// This amount × `numerator` ÷ `denominator`, rounded to the nearest paisa (half away

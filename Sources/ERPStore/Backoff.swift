@@ -3,7 +3,9 @@
 /// Delays that double from `initial` up to `maximum`, each drawn at random from the
 /// upper half of its step so that many clients retrying at once spread out.
 public struct Backoff: Sendable {
+    /// The first delay.
     public var initial: Duration
+    /// The longest delay.
     public var maximum: Duration
     private var attempt = 0
 

@@ -65,9 +65,11 @@ for file in definitionFiles {
 var ordered: [(name: String, path: String, text: String)] = []
 var remaining = definitionFiles
 while !remaining.isEmpty {
-    guard let next = remaining.firstIndex(where: { file in
-        after[file.name, default: []].allSatisfy { name in ordered.contains { $0.name == name } }
-    }) else {
+    guard
+        let next = remaining.firstIndex(where: { file in
+            after[file.name, default: []].allSatisfy { name in ordered.contains { $0.name == name } }
+        })
+    else {
         fail("the `-- after:` lines of \(remaining.map(\.path).joined(separator: ", ")) form a cycle")
     }
     ordered.append(remaining.remove(at: next))

@@ -31,7 +31,9 @@ public enum NotificationQueries {
     }
 
     /// The notification's JSON; `nil` when there is no such notification.
-    public static func notification(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+    public static func notification(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws
+        -> String?
+    {
         try await connection.value(
             """
             SELECT \(unescaped: json)::text

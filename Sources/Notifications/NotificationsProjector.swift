@@ -3,11 +3,11 @@
 // records their acknowledgements.
 public import ERPEvents
 import ERPKernel
-import Foundation
 import ERPStore
+import Foundation
 import Inventory
-import MasterData
 public import Logging
+import MasterData
 public import PostgresNIO
 
 /// Keeps `notifications` (and its own totals in `notification_stock` and
@@ -19,6 +19,7 @@ public import PostgresNIO
 /// below. Each notification has a unique subject, so applying an event twice (a replay)
 /// raises nothing new.
 public struct NotificationsProjector: Projector {
+    /// The projector's name: the key of its checkpoint.
     public let name = "notifications"
     /// The events that move stock and the product events.
     public let eventTypes: Set<EventType>?
@@ -66,6 +67,7 @@ public struct NotificationsProjector: Projector {
         var raisedAt: Date
     }
 
+    /// Applies a batch of events, in log order, to the read model.
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         var productEvents: [Int: ProductSummary] = [:]
         var documents: [Int: StockMovingDocument] = [:]
@@ -82,13 +84,15 @@ public struct NotificationsProjector: Projector {
                 documents[index] = try event.decodePayload(as: StockMovingDocument.self)
             }
         }
-        let productIDs = Set(productEvents.values.map(\.id)).union(documents.values.flatMap { $0.movements.map(\.productId) })
+        let productIDs = Set(productEvents.values.map(\.id)).union(
+            documents.values.flatMap { $0.movements.map(\.productId) })
         var products = try await loadProducts(productIDs, on: transaction, logger: logger)
         let warehouseIDs = Set(documents.values.flatMap { $0.movements.map(\.warehouseId) })
         // Codes never change (a warehouse cannot be re-coded), so a replay names them alike.
         let warehouses = Dictionary(
             try await transaction.rows(
-                "SELECT id, code FROM warehouses WHERE id = ANY(\(Array(warehouseIDs)))", as: (Int64, String).self, logger: logger
+                "SELECT id, code FROM warehouses WHERE id = ANY(\(Array(warehouseIDs)))", as: (Int64, String).self,
+                logger: logger
             ),
             uniquingKeysWith: { first, _ in first }
         )
@@ -108,19 +112,25 @@ public struct NotificationsProjector: Projector {
                     let place = Place(product: movement.productId, warehouse: movement.warehouseId)
                     stock[place, default: Stock()].onHand += movement.quantity
                     touched.insert(place)
-                    if receivingStock.contains(event.type), let days = Self.days(from: event.recordedAt, to: movement.expiresOn),
+                    if receivingStock.contains(event.type),
+                        let days = Self.days(from: event.recordedAt, to: movement.expiresOn),
                         days <= Self.expiryWarningDays
                     {
-                        raised.append(Raised(
-                            kind: "batch_expiring", subject: "batch_expiring:\(movement.batchId):\(movement.warehouseId)",
-                            product: movement.productId, warehouse: movement.warehouseId, batch: movement.batchId,
-                            message: "batch \(movement.batchNumber) of \(Self.label(products[movement.productId], movement.productId)) received into \(warehouse(movement.warehouseId)) expires on \(movement.expiresOn), \(Self.within(days))",
-                            details: try Self.json(ReceivedBatchDetails(
-                                batchNumber: movement.batchNumber, expiresOn: movement.expiresOn, quantity: movement.quantity,
-                                goodsReceiptId: document.id
-                            )),
-                            position: event.position, raisedAt: event.recordedAt
-                        ))
+                        raised.append(
+                            Raised(
+                                kind: "batch_expiring",
+                                subject: "batch_expiring:\(movement.batchId):\(movement.warehouseId)",
+                                product: movement.productId, warehouse: movement.warehouseId, batch: movement.batchId,
+                                message:
+                                    "batch \(movement.batchNumber) of \(Self.label(products[movement.productId], movement.productId)) received into \(warehouse(movement.warehouseId)) expires on \(movement.expiresOn), \(Self.within(days))",
+                                details: try Self.json(
+                                    ReceivedBatchDetails(
+                                        batchNumber: movement.batchNumber, expiresOn: movement.expiresOn,
+                                        quantity: movement.quantity,
+                                        goodsReceiptId: document.id
+                                    )),
+                                position: event.position, raisedAt: event.recordedAt
+                            ))
                     }
                 }
             }
@@ -130,13 +140,17 @@ public struct NotificationsProjector: Projector {
                 let below = level.onHand < reorderLevel
                 if below && !level.below {
                     level.crossings += 1
-                    raised.append(Raised(
-                        kind: "below_reorder", subject: "below_reorder:\(place.product):\(place.warehouse):\(level.crossings)",
-                        product: place.product, warehouse: place.warehouse, batch: nil,
-                        message: "\(Self.label(products[place.product], place.product)) in \(warehouse(place.warehouse)) is below its reorder level: \(level.onHand) on hand, reorder at \(reorderLevel)",
-                        details: try Self.json(BelowReorderDetails(onHand: level.onHand, reorderLevel: reorderLevel)),
-                        position: event.position, raisedAt: event.recordedAt
-                    ))
+                    raised.append(
+                        Raised(
+                            kind: "below_reorder",
+                            subject: "below_reorder:\(place.product):\(place.warehouse):\(level.crossings)",
+                            product: place.product, warehouse: place.warehouse, batch: nil,
+                            message:
+                                "\(Self.label(products[place.product], place.product)) in \(warehouse(place.warehouse)) is below its reorder level: \(level.onHand) on hand, reorder at \(reorderLevel)",
+                            details: try Self.json(
+                                BelowReorderDetails(onHand: level.onHand, reorderLevel: reorderLevel)),
+                            position: event.position, raisedAt: event.recordedAt
+                        ))
                 }
                 level.below = below
                 stock[place] = level
@@ -180,16 +194,18 @@ public struct NotificationsProjector: Projector {
         let expired = finding.finding == .expired
         let kind = expired ? "batch_expired" : "batch_expiring"
         let batch = "batch \(finding.batchNumber) of \(finding.productName) (\(finding.sku))"
-        let message = expired
+        let message =
+            expired
             ? "\(batch) expired on \(finding.expiresOn); \(finding.quantity) still on hand in \(finding.warehouseCode)"
             : "\(batch) expires on \(finding.expiresOn), \(within(finding.daysLeft)); \(finding.quantity) on hand in \(finding.warehouseCode)"
         return Raised(
             kind: kind, subject: "\(kind):\(finding.batchId):\(finding.warehouseId)",
             product: finding.productId, warehouse: finding.warehouseId, batch: finding.batchId, message: message,
-            details: try json(FoundBatchDetails(
-                batchNumber: finding.batchNumber, expiresOn: finding.expiresOn, quantity: finding.quantity,
-                daysLeft: finding.daysLeft
-            )),
+            details: try json(
+                FoundBatchDetails(
+                    batchNumber: finding.batchNumber, expiresOn: finding.expiresOn, quantity: finding.quantity,
+                    daysLeft: finding.daysLeft
+                )),
             position: event.position, raisedAt: event.recordedAt
         )
     }
@@ -231,11 +247,15 @@ public struct NotificationsProjector: Projector {
         guard let india = TimeZone(identifier: "Asia/Kolkata") else { return nil }
         calendar.timeZone = india
         let start = calendar.startOfDay(for: instant)
-        guard let end = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day)) else { return nil }
+        guard let end = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day)) else {
+            return nil
+        }
         return calendar.dateComponents([.day], from: start, to: end).day
     }
 
-    private func loadProducts(_ ids: Set<Int64>, on transaction: PostgresConnection, logger: Logger) async throws -> [Int64: ProductSummary] {
+    private func loadProducts(_ ids: Set<Int64>, on transaction: PostgresConnection, logger: Logger) async throws
+        -> [Int64: ProductSummary]
+    {
         let rows = try await transaction.query(
             "SELECT product_id, sku, name, reorder_level FROM notification_products WHERE product_id = ANY(\(Array(ids)))",
             logger: logger
@@ -247,7 +267,9 @@ public struct NotificationsProjector: Projector {
         return products
     }
 
-    private func loadStock(of products: Set<Int64>, on transaction: PostgresConnection, logger: Logger) async throws -> [Place: Stock] {
+    private func loadStock(of products: Set<Int64>, on transaction: PostgresConnection, logger: Logger) async throws
+        -> [Place: Stock]
+    {
         let rows = try await transaction.query(
             """
             SELECT product_id, warehouse_id, on_hand, below_reorder, crossings
@@ -257,14 +279,18 @@ public struct NotificationsProjector: Projector {
             logger: logger
         )
         var stock: [Place: Stock] = [:]
-        for try await (product, warehouse, onHand, below, crossings) in rows.decode((Int64, Int64, Int64, Bool, Int).self) {
-            stock[Place(product: product, warehouse: warehouse)] = Stock(onHand: onHand, below: below, crossings: crossings)
+        for try await (product, warehouse, onHand, below, crossings) in rows.decode(
+            (Int64, Int64, Int64, Bool, Int).self)
+        {
+            stock[Place(product: product, warehouse: warehouse)] = Stock(
+                onHand: onHand, below: below, crossings: crossings)
         }
         return stock
     }
 
     private func save(
-        _ products: [ProductSummary], _ stock: [Place: Stock], _ raised: [Raised], on transaction: PostgresConnection, logger: Logger
+        _ products: [ProductSummary], _ stock: [Place: Stock], _ raised: [Raised], on transaction: PostgresConnection,
+        logger: Logger
     ) async throws {
         try await transaction.query(
             """

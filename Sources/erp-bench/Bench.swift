@@ -10,7 +10,8 @@ import Logging
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erp-bench",
-        abstract: "Measure the event pipeline (latency, catch-up), goods receipts over HTTP against the same SQL in pgbench, and the job runner.",
+        abstract:
+            "Measure the event pipeline (latency, catch-up), goods receipts over HTTP against the same SQL in pgbench, and the job runner.",
         discussion: """
             Creates (and afterwards drops) a database named erp_bench on the server of \
             DATABASE_URL, migrates it, and runs each measurement --runs times:
@@ -70,13 +71,18 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Concurrency of the benchmarked queue in each runner: the most jobs it claims and runs at once.")
     var jobConcurrency = 500
 
-    @Option(help: "Runners draining the queue side by side in the second drain of each run, as that many worker daemons would; the first drain has one.")
+    @Option(
+        help:
+            "Runners draining the queue side by side in the second drain of each run, as that many worker daemons would; the first drain has one."
+    )
     var jobRunners = 2
 
     @Option(help: "Events in the stock history the replay runs rebuild from.")
     var replayEvents = 1_000_000
 
-    @Option(help: ArgumentHelp("The pgbench executable; found on PATH or under /usr/lib/postgresql when absent.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The pgbench executable; found on PATH or under /usr/lib/postgresql when absent.", valueName: "path"))
     var pgbench: String?
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
@@ -91,10 +97,15 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard rate > 0, seconds > 1, backlog > 0, runs > 0, writers > 0, clients > 0, receiptSeconds > 0 else {
-            throw ValidationError("--rate, --backlog, --runs, --writers, --clients and --receipt-seconds must be positive and --seconds at least 2")
+            throw ValidationError(
+                "--rate, --backlog, --runs, --writers, --clients and --receipt-seconds must be positive and --seconds at least 2"
+            )
         }
-        guard replayEvents > 0, drainJobs > 0, latencyJobs > 0, (1...1000).contains(jobConcurrency), (1...8).contains(jobRunners) else {
-            throw ValidationError("--drain-jobs and --latency-jobs must be positive, --job-concurrency 1…1000 and --job-runners 1…8")
+        guard replayEvents > 0, drainJobs > 0, latencyJobs > 0, (1...1000).contains(jobConcurrency),
+            (1...8).contains(jobRunners)
+        else {
+            throw ValidationError(
+                "--drain-jobs and --latency-jobs must be positive, --job-concurrency 1…1000 and --job-runners 1…8")
         }
     }
 
@@ -131,7 +142,8 @@ struct Bench: AsyncParsableCommand {
         var latencies: [LatencyBenchmark.Result] = []
         for run in 1...runs {
             progress("latency run \(run)/\(runs): \(rate) events/s for \(seconds) s")
-            let benchmark = LatencyBenchmark(database: workspace.database, rate: rate, seconds: seconds, writers: writers, logger: logger)
+            let benchmark = LatencyBenchmark(
+                database: workspace.database, rate: rate, seconds: seconds, writers: writers, logger: logger)
             latencies.append(try await benchmark.run())
         }
         progress("writing a backlog of \(backlog) events")
@@ -178,7 +190,9 @@ struct Bench: AsyncParsableCommand {
         addRow(to: &table, "idle enqueue→start p50, ms", latencies.map(\.p50Milliseconds), digits: 2)
         addRow(to: &table, "idle enqueue→start p99, ms", latencies.map(\.p99Milliseconds), digits: 2, target: "≤ 2")
         addRow(to: &table, "idle enqueue→start max, ms", latencies.map(\.maxMilliseconds), digits: 2)
-        let drainers = jobRunners > 1 ? "by one runner, then by \(jobRunners) side by side (as that many worker daemons)" : "by one runner"
+        let drainers =
+            jobRunners > 1
+            ? "by one runner, then by \(jobRunners) side by side (as that many worker daemons)" : "by one runner"
         return """
             Job runner — drain: \(drainJobs) pre-enqueued no-op jobs \(drainers), \
             queue concurrency \(jobConcurrency) in each; \
@@ -213,7 +227,8 @@ struct Bench: AsyncParsableCommand {
     }
 
     private func receipts(_ workspace: BenchDatabase, pgbench: String, logger: Logger) async throws -> String {
-        let benchmark = ReceiptBenchmark(workspace: workspace, clients: clients, seconds: receiptSeconds, logger: logger)
+        let benchmark = ReceiptBenchmark(
+            workspace: workspace, clients: clients, seconds: receiptSeconds, logger: logger)
         let orders = try await benchmark.prepare()
         var http: [ReceiptBenchmark.Result] = []
         var direct: [ReceiptBenchmark.Result] = []
@@ -225,7 +240,8 @@ struct Bench: AsyncParsableCommand {
             direct.append(try await benchmark.runCommandDirectly(orders))
             for queryProtocol in ReceiptBenchmark.QueryProtocol.allCases {
                 progress("receipts run \(run)/\(runs): pgbench, \(queryProtocol) protocol")
-                sql[queryProtocol, default: []].append(try await benchmark.runPgbench(orders, pgbench: pgbench, protocol: queryProtocol))
+                sql[queryProtocol, default: []].append(
+                    try await benchmark.runPgbench(orders, pgbench: pgbench, protocol: queryProtocol))
             }
         }
         let simple = sql[.simple, default: []]
@@ -238,10 +254,16 @@ struct Bench: AsyncParsableCommand {
         addRow(to: &table, "pgbench (same SQL) receipts/s", simple.map(\.perSecond), digits: 0)
         addRow(to: &table, "pgbench p50, ms", simple.map(\.p50Milliseconds), digits: 2)
         addRow(to: &table, "pgbench p99, ms", simple.map(\.p99Milliseconds), digits: 2)
-        addRow(to: &table, "pgbench, extended protocol, receipts/s", sql[.extended, default: []].map(\.perSecond), digits: 0)
+        addRow(
+            to: &table, "pgbench, extended protocol, receipts/s", sql[.extended, default: []].map(\.perSecond),
+            digits: 0)
         addRow(to: &table, "pgbench, prepared, receipts/s", prepared.map(\.perSecond), digits: 0)
-        addRow(to: &table, "HTTP ÷ pgbench", zip(http, simple).map { $0.perSecond / max($1.perSecond, 1) }, digits: 2, target: "≥ 0.50")
-        addRow(to: &table, "HTTP ÷ pgbench prepared", zip(http, prepared).map { $0.perSecond / max($1.perSecond, 1) }, digits: 2)
+        addRow(
+            to: &table, "HTTP ÷ pgbench", zip(http, simple).map { $0.perSecond / max($1.perSecond, 1) }, digits: 2,
+            target: "≥ 0.50")
+        addRow(
+            to: &table, "HTTP ÷ pgbench prepared", zip(http, prepared).map { $0.perSecond / max($1.perSecond, 1) },
+            digits: 2)
         return """
             Goods receipts of 3 lines — \(clients) concurrent clients, \(receiptSeconds) s per path per run (HTTP, the command without HTTP, \
             pgbench with its default simple protocol, with the extended protocol PostgresNIO uses, and with prepared statements)
@@ -254,11 +276,14 @@ struct Bench: AsyncParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
         let date = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
-        return "ERPCore benchmark — \(date), \(cores) cores, \(String(format: "%.0f", memory)) GiB, PostgreSQL \(serverVersion)"
+        return
+            "ERPCore benchmark — \(date), \(cores) cores, \(String(format: "%.0f", memory)) GiB, PostgreSQL \(serverVersion)"
     }
 
-    private func addRow(to table: inout TextTable, _ name: String, _ values: [Double], digits: Int, target: String = "") {
-        table.add([name] + values.map { format($0, digits: digits) } + [format(median(values), digits: digits), target])
+    private func addRow(to table: inout TextTable, _ name: String, _ values: [Double], digits: Int, target: String = "")
+    {
+        table.add(
+            [name] + values.map { format($0, digits: digits) } + [format(median(values), digits: digits), target])
     }
 }
 func progress(_ message: String) {

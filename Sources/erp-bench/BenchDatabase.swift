@@ -13,9 +13,12 @@ struct BenchDatabase {
 
     /// Drops any leftover `erp_bench`, creates and migrates it, and adds the bench tables.
     static func create(on server: DatabaseConfiguration, logger: Logger) async throws -> BenchDatabase {
-        let bench = BenchDatabase(server: server, database: Database(configuration: server.with(database: name), logger: logger), logger: logger)
+        let bench = BenchDatabase(
+            server: server, database: Database(configuration: server.with(database: name), logger: logger),
+            logger: logger)
         try await bench.admin { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         }
         try await bench.database.withConnection(as: "erp-bench") { connection in
@@ -46,7 +49,8 @@ struct BenchDatabase {
 
     func drop() async throws {
         try await admin { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(Self.name) WITH (FORCE)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(Self.name) WITH (FORCE)"), logger: logger)
         }
     }
 

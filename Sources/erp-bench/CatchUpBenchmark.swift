@@ -24,7 +24,9 @@ struct CatchUpBenchmark {
             var written = 0
             while written < count {
                 let chunk = min(10_000, count - written)
-                try await connection.query("INSERT INTO bench_backlog (note) SELECT 'backlog' FROM generate_series(1, \(chunk))", logger: logger)
+                try await connection.query(
+                    "INSERT INTO bench_backlog (note) SELECT 'backlog' FROM generate_series(1, \(chunk))",
+                    logger: logger)
                 written += chunk
                 progress("  \(written)/\(count) backlog events written")
             }
@@ -34,7 +36,8 @@ struct CatchUpBenchmark {
     /// Events per second, from an empty checkpoint until all `expected` backlog events were applied.
     func run(expecting expected: Int) async throws -> Double {
         try await database.withConnection(as: "erp-bench") { connection in
-            try await connection.query("DELETE FROM projector_checkpoints WHERE name = \(Self.projectorName)", logger: logger)
+            try await connection.query(
+                "DELETE FROM projector_checkpoints WHERE name = \(Self.projectorName)", logger: logger)
             try await connection.query("UPDATE bench_counter SET events = 0", logger: logger)
         }
         let runner = ProjectorRunner(projector: CountingProjector(), database: database, logger: logger)

@@ -43,7 +43,8 @@ struct JobBenchmark {
     func drain(_ count: Int, runners: Int) async throws -> Double {
         try await database.withConnection(as: "erp-bench") { connection in
             try await connection.query(
-                "INSERT INTO jobs (kind, queue) SELECT 'bench.noop', 'bench' FROM generate_series(1, \(count))", logger: logger
+                "INSERT INTO jobs (kind, queue) SELECT 'bench.noop', 'bench' FROM generate_series(1, \(count))",
+                logger: logger
             )
             try await connection.query("VACUUM ANALYZE jobs", logger: logger)
         }
@@ -65,7 +66,9 @@ struct JobBenchmark {
                 try await Task.sleep(for: .milliseconds(5))
             }
             try await database.withConnection(as: "erp-bench") { connection in
-                while try await connection.value("SELECT EXISTS (SELECT FROM jobs WHERE queue = 'bench')", as: Bool.self, logger: logger) == true {
+                while try await connection.value(
+                    "SELECT EXISTS (SELECT FROM jobs WHERE queue = 'bench')", as: Bool.self, logger: logger) == true
+                {
                     guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to be acknowledged") }
                     try await Task.sleep(for: .milliseconds(5))
                 }
@@ -104,7 +107,8 @@ struct JobBenchmark {
                 var started = starts.makeAsyncIterator()
                 for number in 0..<count {
                     let payload = #"{"n":\#(number)}"#
-                    _ = try await JobQueue.enqueue(NewJob(kind: "bench.noop", payload: payload, queue: "bench"), on: connection, logger: logger)
+                    _ = try await JobQueue.enqueue(
+                        NewJob(kind: "bench.noop", payload: payload, queue: "bench"), on: connection, logger: logger)
                     let committed = clock.now
                     guard let (_, at) = await started.next() else { throw Timeout(waitingFor: "job \(number)") }
                     latencies.append(max(0, (at - committed).inSeconds * 1000))
@@ -121,7 +125,9 @@ struct JobBenchmark {
         }
     }
 
-    private func withRunners<Result: Sendable>(_ runners: [JobRunner], _ body: () async throws -> Result) async throws -> Result {
+    private func withRunners<Result: Sendable>(_ runners: [JobRunner], _ body: () async throws -> Result) async throws
+        -> Result
+    {
         let group = ServiceGroup(services: runners, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { running in
             running.addTask { try await group.run() }

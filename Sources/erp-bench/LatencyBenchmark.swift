@@ -1,6 +1,6 @@
+import ERPApp
 // Commit-to-projected latency at a steady write rate, through the whole pipeline.
 import ERPEvents
-import ERPApp
 import ERPPlatform
 import ERPStore
 import Logging
@@ -34,14 +34,17 @@ struct LatencyBenchmark {
         let clock = ContinuousClock()
         let timings = Timings()
         let probe = LatencyProbe(timings: timings, clock: clock)
-        let pipeline = EventPipeline(projectors: Modules.list().projectors() + [probe], database: database, logger: logger)
+        let pipeline = EventPipeline(
+            projectors: Modules.list().projectors() + [probe], database: database, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run() }
             defer {
                 for runner in pipeline.runners { runner.wakeUp.finish() }
                 group.cancelAll()
             }
-            try await waitFor("the pipeline to connect") { pipeline.listener.isConnected && pipeline.runners.allSatisfy(\.isActive) }
+            try await waitFor("the pipeline to connect") {
+                pipeline.listener.isConnected && pipeline.runners.allSatisfy(\.isActive)
+            }
 
             let total = rate * seconds
             let interval = Duration.seconds(1) / rate
@@ -54,7 +57,8 @@ struct LatencyBenchmark {
                             for index in stride(from: writer, to: total, by: writers) {
                                 let scheduled = start + interval * index
                                 try await clock.sleep(until: scheduled)
-                                let rows = try await connection.query("INSERT INTO bench_items (note) VALUES ('latency') RETURNING id", logger: logger)
+                                let rows = try await connection.query(
+                                    "INSERT INTO bench_items (note) VALUES ('latency') RETURNING id", logger: logger)
                                 for try await id in rows.decode(Int64.self) {
                                     timings.committed(id, at: clock.now, counted: scheduled >= counted)
                                 }

@@ -21,7 +21,8 @@ extension ReceiptBenchmark {
     ///   - pgbench: The pgbench executable.
     ///   - queryProtocol: How pgbench sends the statements.
     func runPgbench(_ orders: Orders, pgbench: String, protocol queryProtocol: QueryProtocol) async throws -> Result {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("erp-bench-pgbench-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "erp-bench-pgbench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let scriptFile = folder.appendingPathComponent("goods-receipt.sql")
@@ -29,7 +30,8 @@ extension ReceiptBenchmark {
 
         let errorFile = folder.appendingPathComponent("pgbench.err").path
         let arguments = [
-            "--no-vacuum", "--protocol=\(queryProtocol.rawValue)", "--client=\(clients)", "--jobs=2", "--time=\(seconds + 1)",
+            "--no-vacuum", "--protocol=\(queryProtocol.rawValue)", "--client=\(clients)", "--jobs=2",
+            "--time=\(seconds + 1)",
             "--file=\(scriptFile.path)", "--log", "--log-prefix=\(folder.appendingPathComponent("tx").path)",
             workspace.database.configuration.url,
         ]
@@ -45,8 +47,12 @@ extension ReceiptBenchmark {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
             for line in text.split(separator: "\n") {
                 let fields = line.split(separator: " ")
-                guard fields.count >= 6, let latency = Double(fields[2]), let seconds = Double(fields[4]), let micros = Double(fields[5]) else { continue }
-                if seconds + micros / 1_000_000 - latency / 1_000_000 >= started + 1 { latencies.append(latency / 1_000) }
+                guard fields.count >= 6, let latency = Double(fields[2]), let seconds = Double(fields[4]),
+                    let micros = Double(fields[5])
+                else { continue }
+                if seconds + micros / 1_000_000 - latency / 1_000_000 >= started + 1 {
+                    latencies.append(latency / 1_000)
+                }
             }
         }
         latencies.sort()
@@ -65,7 +71,8 @@ extension ReceiptBenchmark {
             throw Failure(description: "the benchmark orders do not have consecutive ids")
         }
         let products = "ARRAY[\(orders.products.map(String.init).joined(separator: ","))]::bigint[]"
-        let batches = "ARRAY['C' || :client_id || '-L1', 'C' || :client_id || '-L2', 'C' || :client_id || '-L3']::text[]"
+        let batches =
+            "ARRAY['C' || :client_id || '-L1', 'C' || :client_id || '-L2', 'C' || :client_id || '-L3']::text[]"
         let warehouse = orders.warehouse
         return """
             \\set order \(first) + :client_id

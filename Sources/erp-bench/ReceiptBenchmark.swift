@@ -1,19 +1,19 @@
 // Goods receipts of three lines at N concurrent clients: over HTTP through the API, by
 // calling the command directly, and as the same SQL run by pgbench.
 import AsyncHTTPClient
-import ERPKernel
-import ERPHTTP
-import ERPStore
-import MasterData
 import ERPApp
+import ERPHTTP
+import ERPKernel
 import ERPPlatform
-import Purchasing
+import ERPStore
 import Foundation
 import Hummingbird
 import Logging
+import MasterData
 import NIOCore
 import NIOHTTP1
 import PostgresNIO
+import Purchasing
 import Synchronization
 
 /// Each client receives into its own approved order (so clients never wait for each
@@ -49,22 +49,27 @@ struct ReceiptBenchmark {
                 let context = CommandContext(actor: "erp-bench", requestID: "prepare", logger: logger)
                 try await context.apply(to: transaction)
                 let warehouse = try await MasterDataCommands.createWarehouse(
-                    decode(#"{"code": "BENCH", "name": "Benchmark godown", "stateCode": "27"}"#), on: transaction, context: context
+                    decode(#"{"code": "BENCH", "name": "Benchmark godown", "stateCode": "27"}"#), on: transaction,
+                    context: context
                 )
                 let vendor = try await MasterDataCommands.createVendor(
-                    decode(#"{"name": "Benchmark vendor", "gstin": "27AAPFU0939F1ZV"}"#), on: transaction, context: context
+                    decode(#"{"name": "Benchmark vendor", "gstin": "27AAPFU0939F1ZV"}"#), on: transaction,
+                    context: context
                 )
                 var products: [Int64] = []
                 for (index, name) in ["Arnica Montana 30C", "Belladonna 200C", "Nux Vomica 30C"].enumerated() {
                     let product: NewProduct = try decode(
                         #"{"sku": "BENCH-\#(index + 1)", "name": "\#(name)", "form": "dilution", "packSize": 30, "packUnit": "ml", "hsnCode": "30049014", "mrp": 9500, "gstRates": [{"effectiveFrom": "2017-07-01", "rateBasisPoints": 1200}]}"#
                     )
-                    products.append(try await MasterDataCommands.createProduct(product, on: transaction, context: context))
+                    products.append(
+                        try await MasterDataCommands.createProduct(product, on: transaction, context: context))
                 }
-                let lines = products.map { #"{"productId": \#($0), "quantity": 10000000, "unitCost": 5000}"# }.joined(separator: ", ")
+                let lines = products.map { #"{"productId": \#($0), "quantity": 10000000, "unitCost": 5000}"# }.joined(
+                    separator: ", ")
                 var orders: [Int64] = []
                 for _ in 0..<clients {
-                    let order: NewPurchaseOrder = try decode(#"{"vendorId": \#(vendor), "warehouseId": \#(warehouse), "lines": [\#(lines)]}"#)
+                    let order: NewPurchaseOrder = try decode(
+                        #"{"vendorId": \#(vendor), "warehouseId": \#(warehouse), "lines": [\#(lines)]}"#)
                     let id = try await PurchaseOrderCommands.create(order, on: transaction, context: context)
                     try await PurchaseOrderCommands.approve(id, on: transaction, context: context)
                     orders.append(id)
@@ -83,14 +88,16 @@ struct ReceiptBenchmark {
         let lines = (1...3).map {
             #"{"orderLineNumber": \#($0), "quantity": 5, "batchNumber": "C\#(client)-L\#($0)", "expiresOn": "2031-03-31", "manufacturedOn": "2026-01-15"}"#
         }
-        return #"{"purchaseOrderId": \#(order), "vendorReference": "DC-BENCH", "lines": [\#(lines.joined(separator: ", "))]}"#
+        return
+            #"{"purchaseOrderId": \#(order), "vendorReference": "DC-BENCH", "lines": [\#(lines.joined(separator: ", "))]}"#
     }
 
     // MARK: - HTTP
 
     /// Runs the API server in this process (the pool `erp serve` uses) and posts receipts to it.
     func runOverHTTP(_ orders: Orders) async throws -> Result {
-        let client = PostgresClient(configuration: workspace.database.configuration.clientConfiguration(), backgroundLogger: logger)
+        let client = PostgresClient(
+            configuration: workspace.database.configuration.clientConfiguration(), backgroundLogger: logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = APIServer.application(
             readiness: Readiness(client: client, listener: nil), client: client,
@@ -106,7 +113,8 @@ struct ReceiptBenchmark {
             guard let port = await iterator.next() else { throw Failure(description: "the API server did not start") }
 
             var configuration = HTTPClient.Configuration()
-            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             defer { _ = http.shutdown() }
             let url = "http://127.0.0.1:\(port)/api/v1/goods-receipts"
@@ -118,7 +126,8 @@ struct ReceiptBenchmark {
                 let response = try await http.execute(request, timeout: .seconds(30))
                 let body = try await response.body.collect(upTo: 1 << 20)
                 guard response.status == .created else {
-                    throw Failure(description: "POST /goods-receipts answered \(response.status): \(String(buffer: body))")
+                    throw Failure(
+                        description: "POST /goods-receipts answered \(response.status): \(String(buffer: body))")
                 }
             }
         }
@@ -128,17 +137,21 @@ struct ReceiptBenchmark {
 
     /// Calls the same command handler on the same pool, without HTTP and JSON.
     func runCommandDirectly(_ orders: Orders) async throws -> Result {
-        let client = PostgresClient(configuration: workspace.database.configuration.clientConfiguration(), backgroundLogger: logger)
+        let client = PostgresClient(
+            configuration: workspace.database.configuration.clientConfiguration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            let receipts: [NewGoodsReceipt] = try (0..<clients).map { try decode(Self.body(order: orders.ids[$0], client: $0)) }
+            let receipts: [NewGoodsReceipt] = try (0..<clients).map {
+                try decode(Self.body(order: orders.ids[$0], client: $0))
+            }
             return try await measure { index in
                 try await client.withConnection { connection in
                     try await connection.inTransaction(logger: logger) { transaction in
                         let context = CommandContext(actor: "erp-bench", requestID: "direct", logger: logger)
                         try await context.apply(to: transaction)
-                        let id = try await GoodsReceiptCommands.receive(receipts[index], on: transaction, context: context)
+                        let id = try await GoodsReceiptCommands.receive(
+                            receipts[index], on: transaction, context: context)
                         _ = try await SQLDocuments.document(.goodsReceipt, id: id, on: transaction, logger: logger)
                     }
                 }

@@ -1,14 +1,14 @@
+import ERPApp
 // Replay throughput of the stock levels projector over a seeded stock history, beside
 // the same totals computed by one set-based SQL statement.
 import ERPEvents
-import ERPApp
 import ERPPlatform
-import Purchasing
 import ERPStore
-import Inventory
 import Foundation
+import Inventory
 import Logging
 import PostgresNIO
+import Purchasing
 
 struct ReplayBenchmark {
     let database: Database
@@ -32,7 +32,8 @@ struct ReplayBenchmark {
         guard let projector = Modules.list().projectors().first(where: { $0.name == "stock_levels" }) else {
             throw NoStockLevels()
         }
-        let outcome = try await ProjectionReplay(projector: projector, database: database, logger: logger).run(dryRun: false)
+        let outcome = try await ProjectionReplay(projector: projector, database: database, logger: logger).run(
+            dryRun: false)
         return Double(outcome.events) / outcome.seconds
     }
 
@@ -43,7 +44,8 @@ struct ReplayBenchmark {
             let events = try await connection.value("SELECT count(*) FROM events", as: Int64.self, logger: logger) ?? 0
             try await connection.query("DROP TABLE IF EXISTS bench_on_hand", logger: logger)
             try await connection.query(
-                "CREATE UNLOGGED TABLE bench_on_hand (product_id bigint, warehouse_id bigint, batch_id bigint, on_hand bigint)", logger: logger
+                "CREATE UNLOGGED TABLE bench_on_hand (product_id bigint, warehouse_id bigint, batch_id bigint, on_hand bigint)",
+                logger: logger
             )
             let started = ContinuousClock.now
             try await connection.query(

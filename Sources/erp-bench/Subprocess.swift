@@ -2,7 +2,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs an executable and waits for it.
@@ -41,10 +41,14 @@ enum Subprocess {
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
         let spawned = posix_spawn(&pid, path, &files, &attributes, argv, environ)
-        guard spawned == 0 else { throw Failure(description: "could not start \(path): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            throw Failure(description: "could not start \(path): \(String(cString: strerror(spawned)))")
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw Failure(description: "waiting for \(path): \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else {
+                throw Failure(description: "waiting for \(path): \(String(cString: strerror(errno)))")
+            }
         }
         // WIFEXITED / WEXITSTATUS, which Swift does not import.
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

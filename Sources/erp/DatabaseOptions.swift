@@ -30,7 +30,8 @@ struct DatabaseOptions: ParsableArguments {
 
     /// The database named by --database-url, DATABASE_URL or the file `make run` leaves.
     func database(label: String) throws -> Database {
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? Self.urlFromMakeRun() else {
+        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? Self.urlFromMakeRun()
+        else {
             throw CommandFailure(
                 "DATABASE_URL is not set (or pass --database-url postgres://user@host/database, or start `make run` in this folder)"
             )

@@ -11,7 +11,8 @@ struct ERP: AsyncParsableCommand {
             or --database-url. Run `erp help SUBCOMMAND` for each command's options.
             """,
         subcommands: [
-            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProjectionsCommand.self, EventsCommand.self, ReplayCommand.self,
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProjectionsCommand.self, EventsCommand.self,
+            ReplayCommand.self,
             JobsCommand.self, SeedCommand.self, VerifyCommand.self,
         ]
     )

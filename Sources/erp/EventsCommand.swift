@@ -1,8 +1,8 @@
 // `erp events …`: read the event log.
 import ArgumentParser
 import CommandSupport
-import ERPEvents
 import ERPApp
+import ERPEvents
 import ERPPlatform
 import ERPStore
 import Foundation
@@ -25,33 +25,50 @@ struct EventsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Events at or after this position.", valueName: "position"))
         var from: Int64?
 
-        @Option(name: .customLong("type"), help: ArgumentHelp("Only this event type; repeat for several.", valueName: "type"))
+        @Option(
+            name: .customLong("type"),
+            help: ArgumentHelp("Only this event type; repeat for several.", valueName: "type"))
         var types: [String] = []
 
-        @Option(help: ArgumentHelp("Only events of this aggregate, e.g. goods_receipt:42 (or goods_receipt for all).", valueName: "type:id"))
+        @Option(
+            help: ArgumentHelp(
+                "Only events of this aggregate, e.g. goods_receipt:42 (or goods_receipt for all).", valueName: "type:id"
+            ))
         var aggregate: String?
 
-        @Option(help: ArgumentHelp("Only events recorded at or after this time: 2026-11-22, or 2026-11-22T10:00:00+05:30.", valueName: "time"))
+        @Option(
+            help: ArgumentHelp(
+                "Only events recorded at or after this time: 2026-11-22, or 2026-11-22T10:00:00+05:30.",
+                valueName: "time"))
         var since: String?
 
         @Option(help: ArgumentHelp("At most this many events (1…10000).", valueName: "n"))
         var limit = 50
 
-        @Flag(help: "Print JSON: an array of events with position, tx, type, aggregateType, aggregateId, payload, metadata, recordedAt.")
+        @Flag(
+            help:
+                "Print JSON: an array of events with position, tx, type, aggregateType, aggregateId, payload, metadata, recordedAt."
+        )
         var json = false
 
         func validate() throws {
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1…10000") }
             if let since, parseTime(since) == nil {
-                throw ValidationError("--since must be a date (2026-11-22) or an ISO 8601 time (2026-11-22T10:00:00+05:30)")
+                throw ValidationError(
+                    "--since must be a date (2026-11-22) or an ISO 8601 time (2026-11-22T10:00:00+05:30)")
             }
-            if let aggregate, aggregate.split(separator: ":", omittingEmptySubsequences: false).count > 2 || aggregate.hasPrefix(":") {
+            if let aggregate,
+                aggregate.split(separator: ":", omittingEmptySubsequences: false).count > 2 || aggregate.hasPrefix(":")
+            {
                 throw ValidationError("--aggregate must be TYPE or TYPE:ID, e.g. goods_receipt:42")
             }
         }
 
         func run() async throws {
-            let parts = aggregate.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) } ?? []
+            let parts =
+                aggregate.map {
+                    $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                } ?? []
             let filter = EventBrowser.Filter(
                 from: from, types: types, aggregateType: parts.first, aggregateID: parts.count > 1 ? parts[1] : nil,
                 since: since.flatMap(parseTime), limit: limit + 1
@@ -68,7 +85,8 @@ struct EventsCommand: AsyncParsableCommand {
             var table = TextTable(columns: ["POSITION", "RECORDED AT", "TYPE", "AGGREGATE", "ACTOR"])
             for event in events {
                 table.add([
-                    "\(event.position)", event.recordedAt.formatted(.iso8601), event.type.rawValue, "\(event.aggregateType):\(event.aggregateID)",
+                    "\(event.position)", event.recordedAt.formatted(.iso8601), event.type.rawValue,
+                    "\(event.aggregateType):\(event.aggregateID)",
                     event.actor ?? "",
                 ])
             }
@@ -99,7 +117,8 @@ struct EventsCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
             if json { return print(event.jsonLine) }
-            print("""
+            print(
+                """
                 position:    \(event.position)
                 transaction: \(event.tx)
                 type:        \(event.type)
@@ -120,7 +139,10 @@ struct EventsCommand: AsyncParsableCommand {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Flag(help: "Print JSON: types (type, count, firstPosition, lastPosition, firstRecorded, lastRecorded), uncountedEvents.")
+        @Flag(
+            help:
+                "Print JSON: types (type, count, firstPosition, lastPosition, firstRecorded, lastRecorded), uncountedEvents."
+        )
         var json = false
 
         func run() async throws {
@@ -138,7 +160,9 @@ struct EventsCommand: AsyncParsableCommand {
             table.add(["total", "\(statistics.types.reduce(0) { $0 + $1.count })", "", "", "", ""])
             print(table.rendered, terminator: "")
             if statistics.uncountedEvents > 0 {
-                print("(\(statistics.uncountedEvents) newer events not counted yet: the event_statistics projector is behind)")
+                print(
+                    "(\(statistics.uncountedEvents) newer events not counted yet: the event_statistics projector is behind)"
+                )
             }
         }
     }
@@ -166,7 +190,8 @@ struct EventsCommand: AsyncParsableCommand {
                 let reader = EventReader(logger: database.logger)
                 try await database.withConnection(as: "erp-events-tail") { connection in
                     var checkpoint = fromStart ? .start : try await reader.head(on: connection)
-                    let listener = ChannelListener(channel: EventReader.channel, database: database, logger: database.logger)
+                    let listener = ChannelListener(
+                        channel: EventReader.channel, database: database, logger: database.logger)
                     let wakeUp = WakeUp()
                     listener.subscribe(wakeUp)
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -179,7 +204,8 @@ struct EventsCommand: AsyncParsableCommand {
                         }
                         for await _ in wakeUp.wakeUps {
                             while true {
-                                let batch = try await reader.read(after: checkpoint, types: nil, limit: 500, on: connection)
+                                let batch = try await reader.read(
+                                    after: checkpoint, types: nil, limit: 500, on: connection)
                                 guard let end = batch.end else { break }
                                 let lines = batch.events.map { $0.jsonLine + "\n" }.joined()
                                 FileHandle.standardOutput.write(Data(lines.utf8))
@@ -226,7 +252,8 @@ extension RecordedEvent {
         func quoted(_ text: String) -> String {
             (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
         }
-        let recorded = recordedAt.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let recorded = recordedAt.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         return """
             {"position":\(position),"tx":\(tx),"type":\(quoted(type.rawValue)),"aggregateType":\(quoted(aggregateType)),\
             "aggregateId":\(quoted(aggregateID)),"payload":\(payload),"metadata":\(metadata),\

@@ -13,10 +13,15 @@ struct JobRunnerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Number of jobs of each queue run at once in this process.", valueName: "n"))
     var concurrency = 10
 
-    @Option(help: ArgumentHelp("Seconds a claimed job stays this process's without a heartbeat; a dead worker's jobs run again after it.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a claimed job stays this process's without a heartbeat; a dead worker's jobs run again after it.",
+            valueName: "seconds"))
     var lease = 30
 
-    @Option(help: ArgumentHelp("On shutdown, seconds running jobs get to finish before their leases are released.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "On shutdown, seconds running jobs get to finish before their leases are released.", valueName: "seconds"))
     var drainTimeout = 10
 
     @Option(
@@ -35,10 +40,13 @@ struct JobRunnerOptions: ParsableArguments {
         guard concurrency > 0, concurrency <= 1000 else { throw ValidationError("--concurrency must be 1…1000") }
         guard lease >= 3 else { throw ValidationError("--lease must be at least 3 seconds") }
         guard drainTimeout > 0 else { throw ValidationError("--drain-timeout must be positive") }
-        guard (0...3650).contains(expiryWindowDays) else { throw ValidationError("--expiry-window-days must be 0…3650") }
+        guard (0...3650).contains(expiryWindowDays) else {
+            throw ValidationError("--expiry-window-days must be 0…3650")
+        }
         let webhooks = try self.webhooks()
         for url in webhooks.urls {
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
                 throw ValidationError("webhook URL \"\(url)\" is not an http(s) URL")
             }
         }
@@ -52,8 +60,11 @@ struct JobRunnerOptions: ParsableArguments {
     /// The endpoints from --webhook-url or ERP_WEBHOOK_URLS, with ERP_WEBHOOK_SECRET.
     func webhooks() throws -> WebhookEndpoints {
         let environment = ProcessInfo.processInfo.environment
-        let urls = webhookURLs.isEmpty
-            ? (environment["ERP_WEBHOOK_URLS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let urls =
+            webhookURLs.isEmpty
+            ? (environment["ERP_WEBHOOK_URLS"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
             : webhookURLs
         let secret = environment["ERP_WEBHOOK_SECRET"] ?? ""
         if !urls.isEmpty && secret.count < 16 {
@@ -70,7 +81,8 @@ struct JobRunnerOptions: ParsableArguments {
     /// A runner for `queues` (every module's by default) with the modules' handlers and
     /// schedules; its handlers use `client` and `webhooks` (see ``webhookClient()``).
     func runner(
-        queues: [String]? = nil, database: Database, client: PostgresClient, webhooks http: WebhookClient, logger: Logger
+        queues: [String]? = nil, database: Database, client: PostgresClient, webhooks http: WebhookClient,
+        logger: Logger
     ) throws -> JobRunner {
         let modules = try modules()
         let configuration = JobRunner.Configuration(

@@ -2,8 +2,8 @@
 import ArgumentParser
 import CommandSupport
 import ERPApp
-import ERPPlatform
 import ERPJobs
+import ERPPlatform
 import ERPStore
 import Foundation
 
@@ -19,7 +19,10 @@ struct JobsCommand: AsyncParsableCommand {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Option(help: ArgumentHelp("Only jobs in this state: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "state"))
+        @Option(
+            help: ArgumentHelp(
+                "Only jobs in this state: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).",
+                valueName: "state"))
         var state: String?
 
         @Option(help: ArgumentHelp("Only jobs of this queue.", valueName: "queue"))
@@ -33,14 +36,17 @@ struct JobsCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let state, JobState(rawValue: state) == nil {
-                throw ValidationError("--state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1…1000") }
         }
 
         func run() async throws {
             let jobs = try await options.withConnection(label: "erp.jobs") { connection, logger in
-                try await JobAdmin.list(state: state.flatMap(JobState.init(rawValue:)), queue: queue, limit: limit, on: connection, logger: logger)
+                try await JobAdmin.list(
+                    state: state.flatMap(JobState.init(rawValue:)), queue: queue, limit: limit, on: connection,
+                    logger: logger)
             }
             if json { return try printJSON(jobs) }
             var table = TextTable(columns: ["ID", "QUEUE", "KIND", "STATE", "ATTEMPTS", "AT", "LAST ERROR"])
@@ -56,7 +62,8 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Per queue: pending, running, scheduled and dead jobs, and how long the oldest pending job has waited."
+            abstract:
+                "Per queue: pending, running, scheduled and dead jobs, and how long the oldest pending job has waited."
         )
 
         @OptionGroup var options: DatabaseOptions
@@ -102,9 +109,12 @@ struct JobsCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard Self.kinds.contains(kind) else {
-                throw ValidationError("\(kind) is not a scheduled job; scheduled jobs: \(Self.kinds.joined(separator: ", "))")
+                throw ValidationError(
+                    "\(kind) is not a scheduled job; scheduled jobs: \(Self.kinds.joined(separator: ", "))")
             }
-            guard (0...3650).contains(expiryWindowDays) else { throw ValidationError("--expiry-window-days must be 0…3650") }
+            guard (0...3650).contains(expiryWindowDays) else {
+                throw ValidationError("--expiry-window-days must be 0…3650")
+            }
         }
 
         func run() async throws {
@@ -153,7 +163,8 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.withConnection(label: "erp.jobs") { connection, logger in
                 guard try await JobStore.cancel(id, on: connection, logger: logger) else {
-                    throw CommandFailure("there is no pending job \(id) (running and finished jobs cannot be cancelled)")
+                    throw CommandFailure(
+                        "there is no pending job \(id) (running and finished jobs cannot be cancelled)")
                 }
             }
             print("job \(id) is cancelled")

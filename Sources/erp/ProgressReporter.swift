@@ -24,8 +24,10 @@ final class ProgressReporter: Sendable {
         guard due else { return }
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
         let rate = elapsed > .zero ? Double(done) / elapsed.inSeconds : 0
-        let figures = "\(done)/\(total) events, \(Int(rate)) events/s, "
-            + (rate > 0 && total >= done ? "about \(Self.format(.seconds(Double(total - done) / rate))) left" : "time left unknown")
+        let figures =
+            "\(done)/\(total) events, \(Int(rate)) events/s, "
+            + (rate > 0 && total >= done
+                ? "about \(Self.format(.seconds(Double(total - done) / rate))) left" : "time left unknown")
         if isTerminal {
             let width = 30
             let filled = Int(fraction * Double(width))
@@ -48,7 +50,8 @@ final class ProgressReporter: Sendable {
 
     static func format(_ duration: Duration) -> String {
         let seconds = duration.components.seconds
-        return seconds >= 3600 ? "\(seconds / 3600) h \(seconds % 3600 / 60) min"
+        return seconds >= 3600
+            ? "\(seconds / 3600) h \(seconds % 3600 / 60) min"
             : seconds >= 60 ? "\(seconds / 60) min \(seconds % 60) s" : "\(seconds) s"
     }
 }

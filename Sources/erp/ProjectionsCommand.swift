@@ -1,8 +1,8 @@
 // `erp projections …`: see and steer the projectors.
 import ArgumentParser
 import CommandSupport
-import ERPEvents
 import ERPApp
+import ERPEvents
 import ERPPlatform
 import ERPStore
 import Foundation
@@ -30,19 +30,23 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Flag(help: """
-            Print JSON: name, checkpoint, head, lagEvents, lagSeconds, state, failedPosition, lastError, \
-            builtWithVersion, codeVersion, replay, activeHolder, activeSince, standbys, restarts, lastRestartAt, \
-            lastRestartReason.
-            """)
+        @Flag(
+            help: """
+                Print JSON: name, checkpoint, head, lagEvents, lagSeconds, state, failedPosition, lastError, \
+                builtWithVersion, codeVersion, replay, activeHolder, activeSince, standbys, restarts, lastRestartAt, \
+                lastRestartReason.
+                """)
         var json = false
 
         func run() async throws {
             let statuses = try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).status(on: connection)
+                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).status(
+                    on: connection)
             }
             if json { return try printJSON(statuses) }
-            var table = TextTable(columns: ["NAME", "STATE", "VERSION", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "ACTIVE", "NOTE"])
+            var table = TextTable(columns: [
+                "NAME", "STATE", "VERSION", "CHECKPOINT", "HEAD", "LAG EVENTS", "LAG SECONDS", "ACTIVE", "NOTE",
+            ])
             let time = DateFormatter()
             time.dateFormat = "yyyy-MM-dd HH:mm:ss 'IST'"
             time.timeZone = TimeZone(identifier: "Asia/Kolkata")
@@ -54,13 +58,16 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 if status.restarts > 0 {
                     let last = status.lastRestartAt.map { " at \(time.string(from: $0))" } ?? ""
                     let plural = status.restarts == 1 ? "" : "s"
-                    notes.append("watchdog restarted it \(status.restarts) time\(plural), last\(last): \(status.lastRestartReason ?? "no progress")")
+                    notes.append(
+                        "watchdog restarted it \(status.restarts) time\(plural), last\(last): \(status.lastRestartReason ?? "no progress")"
+                    )
                 }
                 if status.isBehindCode { notes.append("rebuild needed: built by v\(status.builtWithVersion)") }
                 if let replay = status.replay { notes.append("replay running: \(replay)") }
                 if let error = status.lastError { notes.append("at position \(status.failedPosition ?? 0): \(error)") }
                 table.add([
-                    status.name, status.state, "\(status.builtWithVersion)/\(status.codeVersion.map(String.init) ?? "-")",
+                    status.name, status.state,
+                    "\(status.builtWithVersion)/\(status.codeVersion.map(String.init) ?? "-")",
                     status.checkpoint.description, status.head.description, "\(status.lagEvents)",
                     String(format: "%.1f", status.lagSeconds), active, notes.joined(separator: "; "),
                 ])
@@ -85,7 +92,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let paused = try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).pause(name, on: connection)
+                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).pause(
+                    name, on: connection)
             }
             print(paused ? "\(name) paused" : "\(name) was already paused")
         }
@@ -103,7 +111,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let resumed = try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).resume(name, on: connection)
+                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).resume(
+                    name, on: connection)
             }
             print(resumed ? "\(name) resumed" : "\(name) was neither paused nor stalled")
         }
@@ -147,7 +156,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 }
             }
             try await options.withConnection(label: "erp.projections") { connection, logger in
-                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).reset(name, on: connection)
+                try await ProjectionControl(projectors: Modules.list().projectors(), logger: logger).reset(
+                    name, on: connection)
             }
             print("\(name) reset; its runner rebuilds it from the start of the log")
         }

@@ -1,8 +1,8 @@
 // `erp replay`: rebuild read models from the event log beside the live ones, then swap.
 import ArgumentParser
 import CommandSupport
-import ERPEvents
 import ERPApp
+import ERPEvents
 import ERPPlatform
 import ERPStore
 import Foundation
@@ -39,10 +39,11 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Rebuild the projectors whose read model was built by an older code version.")
     var outdated = false
 
-    @Option(help: ArgumentHelp(
-        "Build from this event position on instead of the start of the log: the fresh tables then hold only what those events build.",
-        valueName: "position"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "Build from this event position on instead of the start of the log: the fresh tables then hold only what those events build.",
+            valueName: "position"
+        ))
     var from: Int64?
 
     @Flag(help: "Compare the rebuild with the live read model instead of swapping it in.")
@@ -83,7 +84,8 @@ struct ReplayCommand: AsyncParsableCommand {
             return try await interruptible {
                 var outcomes: [ProjectionReplay.Outcome] = []
                 for projector in chosen {
-                    let replay = ProjectionReplay(projector: projector, database: database, configuration: configuration, logger: database.logger)
+                    let replay = ProjectionReplay(
+                        projector: projector, database: database, configuration: configuration, logger: database.logger)
                     let outcome = try await replay.run(dryRun: dryRun, from: from) {
                         reporter.report($0.projector, done: $0.done, total: $0.total, elapsed: $0.elapsed)
                     }
@@ -97,7 +99,11 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         }
         if json {
-            if projector != nil, let outcome = outcomes.first { try printJSON(outcome) } else { try printJSON(outcomes) }
+            if projector != nil, let outcome = outcomes.first {
+                try printJSON(outcome)
+            } else {
+                try printJSON(outcomes)
+            }
         }
         if outcomes.contains(where: { $0.differenceCount > 0 }) { throw ExitCode.failure }
     }
@@ -113,7 +119,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
     private func describe(_ outcome: ProjectionReplay.Outcome) {
         let rate = outcome.seconds > 0 ? Int(Double(outcome.events) / outcome.seconds) : 0
-        let figures = "\(outcome.events) events (\(outcome.applied) applied) in \(String(format: "%.1f", outcome.seconds)) s, \(rate) events/s"
+        let figures =
+            "\(outcome.events) events (\(outcome.applied) applied) in \(String(format: "%.1f", outcome.seconds)) s, \(rate) events/s"
         guard outcome.mode == "dry-run" else {
             print("\(outcome.projector): rebuilt and swapped in at \(outcome.checkpoint): \(figures)")
             return
@@ -122,10 +129,14 @@ struct ReplayCommand: AsyncParsableCommand {
             print("\(outcome.projector): the rebuild matches the live read model at \(outcome.checkpoint): \(figures)")
             return
         }
-        print("\(outcome.projector): \(outcome.differenceCount) rows differ from the live read model at \(outcome.checkpoint) (\(figures))")
+        print(
+            "\(outcome.projector): \(outcome.differenceCount) rows differ from the live read model at \(outcome.checkpoint) (\(figures))"
+        )
         var table = TextTable(columns: ["TABLE", "KEY", "LIVE", "REBUILT"])
         for difference in outcome.differences {
-            table.add([difference.table, difference.key, difference.live ?? "(missing)", difference.rebuilt ?? "(missing)"])
+            table.add([
+                difference.table, difference.key, difference.live ?? "(missing)", difference.rebuilt ?? "(missing)",
+            ])
         }
         print(table.rendered, terminator: "")
         if outcome.differences.count < outcome.differenceCount {

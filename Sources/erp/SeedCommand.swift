@@ -1,8 +1,8 @@
 // `erp seed`: write a realistic stock history, for benchmarks and demonstrations.
 import ArgumentParser
-import ERPStore
 import ERPApp
 import ERPPlatform
+import ERPStore
 import Foundation
 
 struct SeedCommand: AsyncParsableCommand {
@@ -36,7 +36,9 @@ struct SeedCommand: AsyncParsableCommand {
         guard events > 0 else { throw ValidationError("--events must be positive") }
         guard (10...100_000).contains(products) else { throw ValidationError("--products must be 10…100000") }
         guard (1...50).contains(warehouses) else { throw ValidationError("--warehouses must be 1…50") }
-        guard (1...1000).contains(documentsPerRound) else { throw ValidationError("--documents-per-round must be 1…1000") }
+        guard (1...1000).contains(documentsPerRound) else {
+            throw ValidationError("--documents-per-round must be 1…1000")
+        }
     }
 
     func run() async throws {
@@ -44,10 +46,13 @@ struct SeedCommand: AsyncParsableCommand {
         let reporter = ProgressReporter()
         let written = try await options.withConnection(label: "erp.seed") { connection, logger in
             let seeder = StockHistorySeeder(
-                configuration: .init(products: products, warehouses: warehouses, documentsPerWarehouse: documentsPerRound), logger: logger
+                configuration: .init(
+                    products: products, warehouses: warehouses, documentsPerWarehouse: documentsPerRound),
+                logger: logger
             )
             return try await seeder.seed(events: events, on: connection) { written in
-                reporter.report("seed", done: Int64(written), total: Int64(events), elapsed: ContinuousClock.now - started)
+                reporter.report(
+                    "seed", done: Int64(written), total: Int64(events), elapsed: ContinuousClock.now - started)
             }
         }
         reporter.finish()

@@ -1,10 +1,10 @@
 // `erp serve`: the whole server in one process.
 import ArgumentParser
 import ERPApp
-import ERPPlatform
 import ERPEvents
 import ERPHTTP
 import ERPJobs
+import ERPPlatform
 import ERPStore
 import Foundation
 import Hummingbird
@@ -52,16 +52,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Safety poll interval for projectors, in milliseconds.", valueName: "ms"))
     var pollInterval = 1000
 
-    @Option(help: ArgumentHelp(
-        "Restart a projector runner whose work goes this long without progress (no batch read or committed), in seconds.",
-        valueName: "seconds"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "Restart a projector runner whose work goes this long without progress (no batch read or committed), in seconds.",
+            valueName: "seconds"
+        ))
     var projectorWatchdog = 30
 
     @Option(help: ArgumentHelp("Longest wait for in-flight work on shutdown, in seconds.", valueName: "seconds"))
     var shutdownTimeout = 15
 
-    @Option(help: ArgumentHelp("Seconds a client may take to send a request's head once it starts.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp("Seconds a client may take to send a request's head once it starts.", valueName: "seconds"))
     var headerTimeout = 10
 
     @Option(help: ArgumentHelp("Seconds a connection may stay open with no request in flight.", valueName: "seconds"))
@@ -81,27 +83,39 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The origins from --allowed-origin or ERP_ALLOWED_ORIGINS.
     var origins: Set<String> {
-        let listed = allowedOrigins.isEmpty
-            ? (ProcessInfo.processInfo.environment["ERP_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let listed =
+            allowedOrigins.isEmpty
+            ? (ProcessInfo.processInfo.environment["ERP_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             : allowedOrigins
         return Set(listed.filter { !$0.isEmpty })
     }
 
     func validate() throws {
-        guard api || projectors || jobs else { throw ValidationError("nothing to run: --no-api, --no-projectors and --no-jobs together") }
+        guard api || projectors || jobs else {
+            throw ValidationError("nothing to run: --no-api, --no-projectors and --no-jobs together")
+        }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
         guard projectorWatchdog > 0 else { throw ValidationError("--projector-watchdog must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard shutdownTimeout > 0 else { throw ValidationError("--shutdown-timeout must be positive") }
-        guard headerTimeout > 0, idleTimeout > 0 else { throw ValidationError("--header-timeout and --idle-timeout must be positive") }
-        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1…100000") }
+        guard headerTimeout > 0, idleTimeout > 0 else {
+            throw ValidationError("--header-timeout and --idle-timeout must be positive")
+        }
+        guard (1...100_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be 1…100000")
+        }
         for origin in origins {
-            guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.path.isEmpty else {
+            guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+                url.path.isEmpty
+            else {
                 throw ValidationError("allowed origin \"\(origin)\" is not an origin such as https://shop.example")
             }
         }
         if jobs && jobOptions.drainTimeout >= shutdownTimeout {
-            throw ValidationError("--drain-timeout must be shorter than --shutdown-timeout, to leave time to release leases")
+            throw ValidationError(
+                "--drain-timeout must be shorter than --shutdown-timeout, to leave time to release leases")
         }
     }
 
@@ -111,15 +125,18 @@ struct ServeCommand: AsyncParsableCommand {
         let modules = try jobOptions.modules()
         var services: [any Service] = []
 
-        let pipeline = projectors
+        let pipeline =
+            projectors
             ? EventPipeline(
                 projectors: modules.projectors(), database: database,
-                configuration: .init(pollInterval: .milliseconds(pollInterval), watchdogTimeout: .seconds(projectorWatchdog)),
+                configuration: .init(
+                    pollInterval: .milliseconds(pollInterval), watchdogTimeout: .seconds(projectorWatchdog)),
                 logger: logger
             )
             : nil
         // The pool: API requests and job handlers.
-        let client = PostgresClient(configuration: database.configuration.clientConfiguration(), backgroundLogger: logger)
+        let client = PostgresClient(
+            configuration: database.configuration.clientConfiguration(), backgroundLogger: logger)
         var afterMigrations: [any Service] = pipeline.map { [$0] } ?? []
         let webhooks = jobs ? try jobOptions.webhookClient() : nil
         if let webhooks {
@@ -140,7 +157,8 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: .init(
                     host: host, port: port, allowedOrigins: origins,
                     limits: ConnectionLimits(
-                        headerTimeout: .seconds(headerTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections
+                        headerTimeout: .seconds(headerTimeout), idleTimeout: .seconds(idleTimeout),
+                        maximumConnections: maxConnections
                     )
                 ),
                 onServerRunning: { [host] port in

@@ -1,7 +1,7 @@
 // `erp verify`: prove the read models match the log and the write model.
 import ArgumentParser
-import ERPEvents
 import ERPApp
+import ERPEvents
 import ERPPlatform
 import Foundation
 
@@ -47,7 +47,10 @@ struct VerifyCommand: AsyncParsableCommand {
                 }
             }
             let breached = findings.filter { !$0.holds }
-            print(breached.isEmpty ? "all \(findings.count) invariants hold" : "\(breached.count) of \(findings.count) invariants breached")
+            print(
+                breached.isEmpty
+                    ? "all \(findings.count) invariants hold"
+                    : "\(breached.count) of \(findings.count) invariants breached")
         }
         if findings.contains(where: { !$0.holds }) { throw ExitCode.failure }
     }

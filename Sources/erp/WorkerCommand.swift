@@ -1,8 +1,8 @@
 // `erp worker`: a daemon that runs background jobs, and nothing else.
 import ArgumentParser
 import ERPApp
-import ERPPlatform
 import ERPJobs
+import ERPPlatform
 import ERPStore
 import Foundation
 import Logging
@@ -27,7 +27,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
 
     @Option(
-        help: ArgumentHelp("Comma-separated queues to work: default (scans), notifications (webhook deliveries).", valueName: "a,b")
+        help: ArgumentHelp(
+            "Comma-separated queues to work: default (scans), notifications (webhook deliveries).", valueName: "a,b")
     )
     var queues = Modules.list().queues.joined(separator: ",")
 
@@ -48,10 +49,13 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try options.database(label: "erp.worker")
         let logger = database.logger
-        let client = PostgresClient(configuration: database.configuration.clientConfiguration(), backgroundLogger: logger)
+        let client = PostgresClient(
+            configuration: database.configuration.clientConfiguration(), backgroundLogger: logger)
         let webhooks = try jobOptions.webhookClient()
-        let runner = try jobOptions.runner(queues: queueNames, database: database, client: client, webhooks: webhooks, logger: logger)
-        let startup = AfterMigrations(migrator: Migrator(logger: logger), database: database, applyMigrations: false, services: [runner])
+        let runner = try jobOptions.runner(
+            queues: queueNames, database: database, client: client, webhooks: webhooks, logger: logger)
+        let startup = AfterMigrations(
+            migrator: Migrator(logger: logger), database: database, applyMigrations: false, services: [runner])
         // Shutdown runs in reverse: the runner drains first, then the webhook client and the pool.
         let group = ServiceGroup(
             configuration: .init(

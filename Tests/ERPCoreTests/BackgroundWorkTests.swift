@@ -26,17 +26,23 @@ import Testing
                 let shop = try await Shop.open(http)
                 // A batch expiring in 30 days: the notifications projector raises batch_expiring,
                 // and its insert enqueues the delivery.
-                let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 20, 4000)])
-                try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 20, "A1", Shop.date(daysFromToday: 30))]))
+                let order = try await shop.approvedOrder(
+                    vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 20, 4000)])
+                try await shop.create(
+                    "goods-receipts", Shop.receipt(order: order, [(1, 20, "A1", Shop.date(daysFromToday: 30))]))
                 try await LiveAPI.catchUpProjections(test)
                 let raised = try await test.scalar("SELECT count(*)::integer FROM notifications", as: Int.self)
                 #expect(raised == 1)
-                #expect(try await test.scalar("SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver' AND queue = 'notifications'", as: Int.self) == raised)
+                #expect(
+                    try await test.scalar(
+                        "SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver' AND queue = 'notifications'",
+                        as: Int.self) == raised)
 
                 receiver.fail("b", times: 2)
                 try await test.withPool { client in
                     let delivery = NotificationDelivery(
-                        endpoints: WebhookEndpoints(urls: ["\(base)/a", "\(base)/b"], secret: Self.secret, timeout: .seconds(5)), client: client
+                        endpoints: WebhookEndpoints(
+                            urls: ["\(base)/a", "\(base)/b"], secret: Self.secret, timeout: .seconds(5)), client: client
                     )
                     let configuration = JobRunner.Configuration(
                         queues: ["notifications": 4], pollInterval: .milliseconds(50),
@@ -44,7 +50,9 @@ import Testing
                     )
                     try await test.withRunners([configuration], handlers: [delivery]) {
                         try await eventually("the delivery completed") {
-                            try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self) == raised
+                            try await test.scalar(
+                                "SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self)
+                                == raised
                         }
                     }
                 }
@@ -61,7 +69,10 @@ import Testing
                     #expect(body?["productId"] as? Int == shop.arnica)
                 }
                 #expect(try await test.scalar("SELECT attempts FROM job_history", as: Int.self) == 3)
-                #expect(try await test.scalar("SELECT string_agg(response_status::text, ',') FROM notification_deliveries", as: String.self) == "204,204")
+                #expect(
+                    try await test.scalar(
+                        "SELECT string_agg(response_status::text, ',') FROM notification_deliveries", as: String.self)
+                        == "204,204")
             }
         }
     }
@@ -73,7 +84,8 @@ import Testing
                 try await Self.raiseNotification(test)
                 try await test.withPool { client in
                     let delivery = NotificationDelivery(
-                        endpoints: WebhookEndpoints(urls: ["\(base)/a"], secret: "not-the-shared-secret", timeout: .seconds(5)), client: client
+                        endpoints: WebhookEndpoints(
+                            urls: ["\(base)/a"], secret: "not-the-shared-secret", timeout: .seconds(5)), client: client
                     )
                     let configuration = JobRunner.Configuration(
                         queues: ["notifications": 1], pollInterval: .milliseconds(50),
@@ -81,14 +93,18 @@ import Testing
                     )
                     try await test.withRunners([configuration], handlers: [delivery]) {
                         try await eventually("the first attempt failed") {
-                            try await test.scalar("SELECT count(*)::integer FROM jobs WHERE last_error IS NOT NULL", as: Int.self) == 1
+                            try await test.scalar(
+                                "SELECT count(*)::integer FROM jobs WHERE last_error IS NOT NULL", as: Int.self) == 1
                         }
                     }
                 }
                 #expect(receiver.badSignatures == 1)
                 #expect(receiver.deliveries.isEmpty)
-                #expect(try await test.scalar("SELECT last_error FROM jobs", as: String.self).hasSuffix("/hooks/a answered 401"))
-                #expect(try await test.scalar("SELECT count(*)::integer FROM notification_deliveries", as: Int.self) == 0)
+                #expect(
+                    try await test.scalar("SELECT last_error FROM jobs", as: String.self).hasSuffix(
+                        "/hooks/a answered 401"))
+                #expect(
+                    try await test.scalar("SELECT count(*)::integer FROM notification_deliveries", as: Int.self) == 0)
             }
         }
     }
@@ -96,13 +112,16 @@ import Testing
     @Test func theExpiryScanFlagsExpiringAndExpiredStockOnlyOnce() async throws {
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
-            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 30, 4000)])
+            let order = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 30, 4000)])
             try await shop.create(
                 "goods-receipts",
-                Shop.receipt(order: order, [
-                    (1, 10, "LATE", Shop.date(daysFromToday: 200)), (1, 10, "SOON", Shop.date(daysFromToday: 20)),
-                    (1, 10, "OLD", Shop.date(daysFromToday: 100)),
-                ])
+                Shop.receipt(
+                    order: order,
+                    [
+                        (1, 10, "LATE", Shop.date(daysFromToday: 200)), (1, 10, "SOON", Shop.date(daysFromToday: 20)),
+                        (1, 10, "OLD", Shop.date(daysFromToday: 100)),
+                    ])
             )
             // The OLD batch has expired since it was received.
             try await test.execute("UPDATE batches SET expires_on = business_date() - 3 WHERE batch_number = 'OLD'")
@@ -116,7 +135,9 @@ import Testing
                             )
                         }
                         try await eventually("scan \(run) completed") {
-                            try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self) == run
+                            try await test.scalar(
+                                "SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self)
+                                == run
                         }
                     }
                 }
@@ -135,19 +156,27 @@ import Testing
                 as: String.self
             )
             #expect(raised == "batch_expired OLD, batch_expiring SOON")
-            #expect(try await test.scalar("SELECT message FROM notifications WHERE kind = 'batch_expired'", as: String.self).contains("10 still on hand in MUM"))
+            #expect(
+                try await test.scalar("SELECT message FROM notifications WHERE kind = 'batch_expired'", as: String.self)
+                    .contains("10 still on hand in MUM"))
             // One delivery each, enqueued with the notifications.
-            #expect(try await test.scalar("SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver'", as: Int.self) == 2)
+            #expect(
+                try await test.scalar(
+                    "SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver'", as: Int.self) == 2)
             // Every notification comes from an event: a rebuild has the same ones, and delivers none again.
             let before = try await test.scalar(
-                "SELECT string_agg(subject || ' ' || message, ', ' ORDER BY subject) FROM notifications", as: String.self
+                "SELECT string_agg(subject || ' ' || message, ', ' ORDER BY subject) FROM notifications",
+                as: String.self
             )
             _ = try await ReplayTests.replay(test, NotificationsProjector())
             let after = try await test.scalar(
-                "SELECT string_agg(subject || ' ' || message, ', ' ORDER BY subject) FROM notifications", as: String.self
+                "SELECT string_agg(subject || ' ' || message, ', ' ORDER BY subject) FROM notifications",
+                as: String.self
             )
             #expect(after == before)
-            #expect(try await test.scalar("SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver'", as: Int.self) == 2)
+            #expect(
+                try await test.scalar(
+                    "SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver'", as: Int.self) == 2)
         }
     }
 
@@ -156,7 +185,10 @@ import Testing
             let shop = try await Shop.open(http)
             func product(_ sku: String, vendor: Int?) async throws -> Int {
                 var body = Shop.product(sku: sku, name: sku, reorderLevel: 10)
-                if let vendor { body = body.replacingOccurrences(of: #""reorderLevel""#, with: #""preferredVendorId": \#(vendor), "reorderLevel""#) }
+                if let vendor {
+                    body = body.replacingOccurrences(
+                        of: #""reorderLevel""#, with: #""preferredVendorId": \#(vendor), "reorderLevel""#)
+                }
                 return try await shop.create("products", body)
             }
             let fromMumbai = try await product("NUX-30C", vendor: shop.mumbaiVendor)
@@ -164,21 +196,28 @@ import Testing
             let unassigned = try await product("PUL-30C", vendor: nil)
             let onOrder = try await product("RHUS-30C", vendor: shop.mumbaiVendor)
             #expect(try await shop.get("products/\(fromDeccan)")["preferredVendorId"] as? Int == shop.bengaluruVendor)
-            let unknownVendor = try await shop.post("products", Shop.product(sku: "X-1", name: "X", reorderLevel: 1).replacingOccurrences(of: #""reorderLevel""#, with: #""preferredVendorId": 999, "reorderLevel""#))
+            let unknownVendor = try await shop.post(
+                "products",
+                Shop.product(sku: "X-1", name: "X", reorderLevel: 1).replacingOccurrences(
+                    of: #""reorderLevel""#, with: #""preferredVendorId": 999, "reorderLevel""#))
             #expect(unknownVendor.status == .unprocessableContent)
 
             // Received in full, then mostly issued: below the reorder level of 10.
             let order = try await shop.approvedOrder(
-                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(fromMumbai, 20, 3100), (fromDeccan, 20, 2900), (unassigned, 20, 2500)]
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai,
+                [(fromMumbai, 20, 3100), (fromDeccan, 20, 2900), (unassigned, 20, 2500)]
             )
             let expiry = Shop.date(daysFromToday: 300)
-            try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 20, "N1", expiry), (2, 20, "S1", expiry), (3, 20, "P1", expiry)]))
+            try await shop.create(
+                "goods-receipts",
+                Shop.receipt(order: order, [(1, 20, "N1", expiry), (2, 20, "S1", expiry), (3, 20, "P1", expiry)]))
             try await shop.create(
                 "stock-issues",
                 #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(fromMumbai, "N1", 16), (fromDeccan, "S1", 15), (unassigned, "P1", 19)]))}"#
             )
             // Below its level too, but an order for it is still open: nothing more is suggested.
-            let open = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(onOrder, 20, 1000)])
+            let open = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(onOrder, 20, 1000)])
             try await shop.create("goods-receipts", Shop.receipt(order: open, [(1, 5, "R1", expiry)]))
 
             try await test.withPool { client in
@@ -186,10 +225,13 @@ import Testing
                 try await test.withRunners([configuration], handlers: [ReorderSuggestions(client: client)]) {
                     for run in 1...2 {
                         try await test.withConnection { connection in
-                            _ = try await JobQueue.enqueue(NewJob(kind: ReorderSuggestions.kind), on: connection, logger: test.logger)
+                            _ = try await JobQueue.enqueue(
+                                NewJob(kind: ReorderSuggestions.kind), on: connection, logger: test.logger)
                         }
                         try await eventually("suggestion run \(run) completed") {
-                            try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self) == run
+                            try await test.scalar(
+                                "SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self)
+                                == run
                         }
                     }
                 }
@@ -204,8 +246,14 @@ import Testing
                 as: String.self
             )
             // Reorder quantity 50 (larger than the shortfall); the last cost from that vendor, else 0.
-            #expect(drafted == "\(shop.mumbaiVendor)/\(shop.mumbai): \(fromMumbai) x50 @3100; \(shop.bengaluruVendor)/\(shop.mumbai): \(fromDeccan) x50 @0")
-            #expect(try await test.scalar("SELECT bool_and(note LIKE 'Reorder suggestion:%') FROM purchase_orders WHERE status = 'draft'", as: Bool.self))
+            #expect(
+                drafted
+                    == "\(shop.mumbaiVendor)/\(shop.mumbai): \(fromMumbai) x50 @3100; \(shop.bengaluruVendor)/\(shop.mumbai): \(fromDeccan) x50 @0"
+            )
+            #expect(
+                try await test.scalar(
+                    "SELECT bool_and(note LIKE 'Reorder suggestion:%') FROM purchase_orders WHERE status = 'draft'",
+                    as: Bool.self))
         }
     }
 

@@ -36,7 +36,8 @@ import Testing
     /// Values that break fields in the ways clients do.
     static var hostile: [Any] {
         [
-            NSNull(), "", "\u{0}", String(repeating: "x", count: 5000), -1, 0, 2.5, 1e20, 99_999_999_999_999_999.0, Int64.max, true,
+            NSNull(), "", "\u{0}", String(repeating: "x", count: 5000), -1, 0, 2.5, 1e20, 99_999_999_999_999_999.0,
+            Int64.max, true,
             [Any](), ["nested": 1], "2026-02-30", "1", "27AAPFU0939F1ZW", "🙂", "'; DROP TABLE products; --",
         ]
     }
@@ -92,13 +93,18 @@ import Testing
                 else { continue }
                 for _ in 0..<15 {
                     let mutated = Self.mutate(document, using: &random)
-                    let text = String(decoding: try JSONSerialization.data(withJSONObject: mutated, options: [.sortedKeys]), as: UTF8.self)
+                    let text = String(
+                        decoding: try JSONSerialization.data(withJSONObject: mutated, options: [.sortedKeys]),
+                        as: UTF8.self)
                     let before = try await Self.footprint(test)
                     let response = try await send(example, body: text)
                     requests += 1
-                    #expect(response.status.code < 500, "seed \(seed): \(example) with \(text) answered \(response.status)")
+                    #expect(
+                        response.status.code < 500, "seed \(seed): \(example) with \(text) answered \(response.status)")
                     if (400..<500).contains(response.status.code) {
-                        #expect(try await Self.footprint(test) == before, "seed \(seed): \(example) with \(text) was refused but wrote")
+                        #expect(
+                            try await Self.footprint(test) == before,
+                            "seed \(seed): \(example) with \(text) was refused but wrote")
                     }
                 }
             }

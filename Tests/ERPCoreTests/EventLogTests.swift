@@ -18,8 +18,11 @@ import Testing
             try await test.execute(TestSchema.documents)
             try await test.withConnection { connection in
                 try await connection.withTransaction(logger: test.logger) { tx in
-                    try await tx.query("SELECT set_config('erp.actor', 'user:asha', true), set_config('erp.request_id', 'req-42', true)", logger: test.logger)
-                    try await tx.query("INSERT INTO test_orders (id, customer) VALUES (7, 'Sharma Pharmacy')", logger: test.logger)
+                    try await tx.query(
+                        "SELECT set_config('erp.actor', 'user:asha', true), set_config('erp.request_id', 'req-42', true)",
+                        logger: test.logger)
+                    try await tx.query(
+                        "INSERT INTO test_orders (id, customer) VALUES (7, 'Sharma Pharmacy')", logger: test.logger)
                     try await tx.query(
                         "INSERT INTO test_order_lines VALUES (7, 1, 'ARN-30C', 5), (7, 2, 'BEL-200C', 3)",
                         logger: test.logger
@@ -78,11 +81,16 @@ import Testing
                     try await eventually("LISTEN is active") { observed.listening.load(ordering: .relaxed) }
                     try await test.withConnection { writer in
                         try await writer.withTransaction(logger: test.logger) { tx in
-                            try await tx.query("INSERT INTO test_customers (name) SELECT 'c' || g FROM generate_series(1, 50) g", logger: test.logger)
-                            try await tx.query("INSERT INTO test_orders (customer) SELECT 'o' || g FROM generate_series(1, 5) g", logger: test.logger)
+                            try await tx.query(
+                                "INSERT INTO test_customers (name) SELECT 'c' || g FROM generate_series(1, 50) g",
+                                logger: test.logger)
+                            try await tx.query(
+                                "INSERT INTO test_orders (customer) SELECT 'o' || g FROM generate_series(1, 5) g",
+                                logger: test.logger)
                             try await tx.query("UPDATE test_orders SET status = 'posted'", logger: test.logger)
                         }
-                        try await writer.query("INSERT INTO test_customers (name) VALUES ('second transaction')", logger: test.logger)
+                        try await writer.query(
+                            "INSERT INTO test_customers (name) VALUES ('second transaction')", logger: test.logger)
                     }
                     try await eventually("two notifications") { observed.notifications.load(ordering: .relaxed) >= 2 }
                     try await Task.sleep(for: .milliseconds(300))
@@ -96,7 +104,9 @@ import Testing
 
     @Test func eventsAreImmutable() async throws {
         try await TestDatabase.withDatabase { test in
-            try await test.execute("INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.happened', 't', '1', '{}')")
+            try await test.execute(
+                "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.happened', 't', '1', '{}')"
+            )
             for statement in ["UPDATE events SET payload = '{\"x\":1}'", "DELETE FROM events", "TRUNCATE events"] {
                 await #expect(throws: PSQLError.self) { try await test.execute(statement) }
             }
@@ -109,9 +119,14 @@ import Testing
             let reader = EventReader(logger: test.logger)
             let early = try await test.database.connect(as: "early-writer")
             try await early.query("BEGIN", logger: test.logger)
-            try await early.query("INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.early', 't', '1', '{}')", logger: test.logger)
-            try await test.execute("INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.late', 't', '2', '{}')")
-            let whileOpen = try await test.withConnection { try await reader.read(after: .start, types: nil, limit: 100, on: $0) }
+            try await early.query(
+                "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.early', 't', '1', '{}')",
+                logger: test.logger)
+            try await test.execute(
+                "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.late', 't', '2', '{}')")
+            let whileOpen = try await test.withConnection {
+                try await reader.read(after: .start, types: nil, limit: 100, on: $0)
+            }
             #expect(whileOpen.scanned == 0)
             try await early.query("COMMIT", logger: test.logger)
             try await early.close()
@@ -141,7 +156,9 @@ import Testing
 
                 var checkpoint = EventCheckpoint.start
                 var oneByOne: [String] = []
-                while let next = try await reader.read(after: checkpoint, types: nil, limit: 1, on: connection).events.first {
+                while let next = try await reader.read(after: checkpoint, types: nil, limit: 1, on: connection).events
+                    .first
+                {
                     oneByOne.append(next.type.rawValue)
                     checkpoint = EventCheckpoint(tx: next.tx, position: next.position)
                 }
@@ -157,7 +174,9 @@ import Testing
         var events: [RecordedEvent] = []
         try await eventually("\(count) events below the horizon") {
             events = try await test.withConnection { connection in
-                try await EventReader(logger: test.logger).read(after: .start, types: nil, limit: 10_000, on: connection).events
+                try await EventReader(logger: test.logger).read(
+                    after: .start, types: nil, limit: 10_000, on: connection
+                ).events
             }
             return events.count >= count
         }

@@ -10,7 +10,10 @@ import Purchasing
 import Testing
 
 @Suite struct GSTTests {
-    @Test(arguments: ["27AAPFU0939F1ZV", "29AAGCB7383J1Z4", "07AAGFF2194N1Z1", "33AAACH7409R1Z8", "24AAACC1206D1ZM", " 27aapfu0939f1zv "])
+    @Test(arguments: [
+        "27AAPFU0939F1ZV", "29AAGCB7383J1Z4", "07AAGFF2194N1Z1", "33AAACH7409R1Z8", "24AAACC1206D1ZM",
+        " 27aapfu0939f1zv ",
+    ])
     func validGSTINsAreAccepted(_ text: String) throws {
         let gstin = try GSTIN(text)
         #expect(gstin.value == text.trimmingCharacters(in: .whitespaces).uppercased())
@@ -25,15 +28,18 @@ import Testing
     }
 
     @Test func intraStateSupplySplitsIntoCGSTAndSGST() {
-        let split = GSTSplit(taxable: Money(paise: 10_001), rateBasisPoints: 1200, supplierState: "27", placeOfSupply: "27")
+        let split = GSTSplit(
+            taxable: Money(paise: 10_001), rateBasisPoints: 1200, supplierState: "27", placeOfSupply: "27")
         #expect(split.total == Money(paise: 1200))
         #expect(split.cgst == Money(paise: 600) && split.sgst == Money(paise: 600) && split.igst == .zero)
-        let odd = GSTSplit(taxable: Money(paise: 10_000), rateBasisPoints: 500, supplierState: "27", placeOfSupply: "27")
+        let odd = GSTSplit(
+            taxable: Money(paise: 10_000), rateBasisPoints: 500, supplierState: "27", placeOfSupply: "27")
         #expect(odd.cgst + odd.sgst == Money(paise: 500))
     }
 
     @Test func interStateSupplyIsIGST() {
-        let split = GSTSplit(taxable: Money(paise: 99_999), rateBasisPoints: 1800, supplierState: "27", placeOfSupply: "29")
+        let split = GSTSplit(
+            taxable: Money(paise: 99_999), rateBasisPoints: 1800, supplierState: "27", placeOfSupply: "29")
         #expect(split.igst == Money(paise: 18_000) && split.cgst == .zero && split.sgst == .zero)
     }
 
@@ -41,7 +47,8 @@ import Testing
         #expect(try HSNCode(code).value == code)
     }
 
-    @Test(arguments: ["300", "30049", "3004901", "300490111", "30A4", ""]) func otherHSNCodesAreRefused(_ code: String) {
+    @Test(arguments: ["300", "30049", "3004901", "300490111", "30A4", ""]) func otherHSNCodesAreRefused(_ code: String)
+    {
         #expect(throws: HSNCode.Problem.self) { try HSNCode(code) }
     }
 
@@ -49,7 +56,9 @@ import Testing
         #expect(Money(paise: 5).scaled(by: 1, dividedBy: 2) == Money(paise: 3))
         #expect(Money(paise: -5).scaled(by: 1, dividedBy: 2) == Money(paise: -3))
         #expect(Money(paise: 7).scaled(by: 1, dividedBy: 3) == Money(paise: 2))
-        #expect(Money(paise: 1_000_000_000_000_000).scaled(by: 2_800, dividedBy: 10_000) == Money(paise: 280_000_000_000_000))
+        #expect(
+            Money(paise: 1_000_000_000_000_000).scaled(by: 2_800, dividedBy: 10_000)
+                == Money(paise: 280_000_000_000_000))
     }
 
     @Test func stockValueFollowsTheMovingAverage() {

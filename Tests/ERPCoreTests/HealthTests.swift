@@ -36,7 +36,9 @@ import Testing
                 }
                 let pending = Readiness(
                     client: client,
-                    migrations: Migration.embedded + [Migration(version: 9999, path: "sql/9999_future.sql", sql: "SELECT 1")],
+                    migrations: Migration.embedded + [
+                        Migration(version: 9999, path: "sql/9999_future.sql", sql: "SELECT 1")
+                    ],
                     listener: nil, timeout: .seconds(30)
                 )
                 let stale = Application(router: APIServer.router(readiness: pending, client: client))
@@ -56,10 +58,15 @@ import Testing
     @Test func unavailableWhenTheDatabaseIsUnreachable() async throws {
         let unreachable = try DatabaseConfiguration(url: "postgres://erp@127.0.0.1:1/erp")
         let client = PostgresClient(configuration: unreachable.clientConfiguration(maximumConnections: 1))
-        let listener = ChannelListener(channel: EventReader.channel, database: Database(configuration: unreachable, logger: TestDatabase.logger), logger: TestDatabase.logger)
+        let listener = ChannelListener(
+            channel: EventReader.channel, database: Database(configuration: unreachable, logger: TestDatabase.logger),
+            logger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
-            let app = Application(router: APIServer.router(readiness: Readiness(client: client, listener: listener, timeout: .milliseconds(500)), client: client))
+            let app = Application(
+                router: APIServer.router(
+                    readiness: Readiness(client: client, listener: listener, timeout: .milliseconds(500)),
+                    client: client))
             try await app.test(.router) { http in
                 try await http.execute(uri: "/ready", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)

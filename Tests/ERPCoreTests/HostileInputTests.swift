@@ -32,9 +32,12 @@ import Testing
     @Test func anIdempotencyKeyCannotBeBypassedBySpellingThePathDifferently() async throws {
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
-            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 20, 4200)])
-            try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 20, "A1", Shop.date(daysFromToday: 300))]))
-            let body = #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+            let order = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 20, 4200)])
+            try await shop.create(
+                "goods-receipts", Shop.receipt(order: order, [(1, 20, "A1", Shop.date(daysFromToday: 300))]))
+            let body =
+                #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
             let first = try await shop.post("stock-adjustments", body, key: "adjust-1")
             #expect(first.status == .created)
             let before = try await Self.footprint(test)
@@ -54,23 +57,29 @@ import Testing
             #expect(String(buffer: repeated.body) == String(buffer: first.body))
             #expect(try await Self.footprint(test) == before)
             // The key is filed under the route and its parameters, not the raw path.
-            #expect(try await test.scalar("SELECT endpoint FROM idempotency_keys", as: String.self) == "POST /api/v1/stock-adjustments")
+            #expect(
+                try await test.scalar("SELECT endpoint FROM idempotency_keys", as: String.self)
+                    == "POST /api/v1/stock-adjustments")
         }
     }
 
     @Test func idempotencyKeysAreVisibleASCIIOfAtMost200Bytes() async throws {
         try await LiveAPI.with { test, http in
             let body = #"{"code": "MUM", "name": "Mumbai godown", "stateCode": "27"}"#
-            for key in [String(repeating: "é", count: 150), "has space", String(repeating: "k", count: 201), "tab\tkey"] {
+            for key in [
+                String(repeating: "é", count: 150), "has space", String(repeating: "k", count: 201), "tab\tkey",
+            ] {
                 let response = try await http.execute(
-                    uri: "/api/v1/warehouses", method: .post, headers: [.idempotencyKey: key], body: ByteBuffer(string: body)
+                    uri: "/api/v1/warehouses", method: .post, headers: [.idempotencyKey: key],
+                    body: ByteBuffer(string: body)
                 )
                 #expect(response.status == .badRequest)
                 #expect(try LiveAPI.problem(response).type == "/problems/invalid-idempotency-key")
             }
             let longest = String(repeating: "k", count: 200)
             let accepted = try await http.execute(
-                uri: "/api/v1/warehouses", method: .post, headers: [.idempotencyKey: longest], body: ByteBuffer(string: body)
+                uri: "/api/v1/warehouses", method: .post, headers: [.idempotencyKey: longest],
+                body: ByteBuffer(string: body)
             )
             #expect(accepted.status == .created)
             #expect(try await test.scalar("SELECT count(*) FROM warehouses", as: Int.self) == 1)
@@ -110,11 +119,15 @@ import Testing
                  "mrp": 99999999999999999999, "reorderLevel": "ten", "gstRates": [{"effectiveFrom": "2025-02-30", "rateBasisPoints": 500}],
                  "colour": "blue"}
                 """#
-            let response = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: body))
+            let response = try await http.execute(
+                uri: "/api/v1/products", method: .post, body: ByteBuffer(string: body))
             #expect(response.status == .unprocessableContent)
             let problem = try LiveAPI.problem(response)
             let fields = Set(problem.errors.map(\.field))
-            #expect(fields.isSuperset(of: ["name", "packSize", "mrp", "reorderLevel", "gstRates[0].effectiveFrom", "colour"]), "\(problem.errors)")
+            #expect(
+                fields.isSuperset(of: [
+                    "name", "packSize", "mrp", "reorderLevel", "gstRates[0].effectiveFrom", "colour",
+                ]), "\(problem.errors)")
             #expect(problem.errors.first { $0.field == "packSize" }?.message.contains("whole number") == true)
             #expect(problem.errors.first { $0.field == "mrp" }?.message.contains("an integer from") == true)
             #expect(problem.errors.first { $0.field == "colour" }?.message == "is not a field of this request")
@@ -126,25 +139,32 @@ import Testing
         try await LiveAPI.with(allowedOrigins: ["https://shop.example"]) { test, http in
             let body = ByteBuffer(string: #"{"code": "MUM", "name": "Mumbai godown", "stateCode": "27"}"#)
             for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
-                let response = try await http.execute(uri: "/api/v1/warehouses", method: .post, headers: [.contentType: type], body: body)
+                let response = try await http.execute(
+                    uri: "/api/v1/warehouses", method: .post, headers: [.contentType: type], body: body)
                 #expect(response.status == .unsupportedMediaType, "\(type)")
             }
-            let evil = try await http.execute(uri: "/api/v1/warehouses", method: .post, headers: [.origin: "https://evil.example"], body: body)
+            let evil = try await http.execute(
+                uri: "/api/v1/warehouses", method: .post, headers: [.origin: "https://evil.example"], body: body)
             #expect(evil.status == .forbidden)
-            let evilRead = try await http.execute(uri: "/api/v1/warehouses", method: .get, headers: [.origin: "https://evil.example"])
+            let evilRead = try await http.execute(
+                uri: "/api/v1/warehouses", method: .get, headers: [.origin: "https://evil.example"])
             #expect(evilRead.status == .forbidden)
-            let refusedPreflight = try await http.execute(uri: "/api/v1/warehouses", method: .options, headers: [.origin: "https://evil.example"])
+            let refusedPreflight = try await http.execute(
+                uri: "/api/v1/warehouses", method: .options, headers: [.origin: "https://evil.example"])
             #expect(refusedPreflight.status == .forbidden)
             #expect(try await test.scalar("SELECT count(*) FROM warehouses", as: Int.self) == 0)
 
-            let preflight = try await http.execute(uri: "/api/v1/warehouses", method: .options, headers: [.origin: "https://shop.example"])
+            let preflight = try await http.execute(
+                uri: "/api/v1/warehouses", method: .options, headers: [.origin: "https://shop.example"])
             #expect(preflight.status == .noContent)
             #expect(preflight.headers[.accessControlAllowOrigin] == "https://shop.example")
-            let allowed = try await http.execute(uri: "/api/v1/warehouses", method: .post, headers: [.origin: "https://shop.example"], body: body)
+            let allowed = try await http.execute(
+                uri: "/api/v1/warehouses", method: .post, headers: [.origin: "https://shop.example"], body: body)
             #expect(allowed.status == .created)
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://shop.example")
             // The test client names the server `localhost`, with no port.
-            let own = try await http.execute(uri: "/api/v1/warehouses", method: .get, headers: [.origin: "http://localhost"])
+            let own = try await http.execute(
+                uri: "/api/v1/warehouses", method: .get, headers: [.origin: "http://localhost"])
             #expect(own.status == .ok)
         }
     }
@@ -191,7 +211,9 @@ final class RawSocket {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else {
             close(descriptor)
@@ -238,7 +260,9 @@ enum RawHTTP {
         var wait = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw SetupError("cannot connect to port \(port)") }
         let bytes = Array(request.utf8)
@@ -253,7 +277,11 @@ enum RawHTTP {
     @Test func aTrickledHeaderAnIdleConnectionAndOneTooManyAreClosed() async throws {
         try await TestDatabase.withDatabase { test in
             let server = try await ServeProcess.start(
-                test, ["--no-jobs", "--no-projectors", "--header-timeout", "2", "--idle-timeout", "3", "--max-connections", "3"]
+                test,
+                [
+                    "--no-jobs", "--no-projectors", "--header-timeout", "2", "--idle-timeout", "3", "--max-connections",
+                    "3",
+                ]
             )
             defer { server.kill() }
             try await eventually("ready") { try await server.request(.GET, "/ready")?.status == 200 }

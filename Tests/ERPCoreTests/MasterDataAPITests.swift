@@ -27,7 +27,8 @@ import Testing
 
     @Test func createReadListAndUpdateAProduct() async throws {
         try await LiveAPI.with { test, http in
-            let created = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica))
+            let created = try await http.execute(
+                uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica))
             #expect(created.status == .created)
             let product = try LiveAPI.json(created)
             let id = try #require(product["id"] as? Int)
@@ -45,14 +46,18 @@ import Testing
             )
             #expect(patched.status == .ok)
             let updated = try LiveAPI.json(patched)
-            #expect(updated["version"] as? Int == 2 && updated["reorderLevel"] as? Int == 40 && updated["active"] as? Bool == false)
+            #expect(
+                updated["version"] as? Int == 2 && updated["reorderLevel"] as? Int == 40
+                    && updated["active"] as? Bool == false)
             #expect(updated["brand"] is NSNull)
 
             let stale = try await http.execute(
-                uri: "/api/v1/products/\(id)", method: .patch, headers: [.ifMatch: "\"1\""], body: ByteBuffer(string: #"{"mrp": 1}"#)
+                uri: "/api/v1/products/\(id)", method: .patch, headers: [.ifMatch: "\"1\""],
+                body: ByteBuffer(string: #"{"mrp": 1}"#)
             )
             #expect(stale.status == .preconditionFailed)
-            let unversioned = try await http.execute(uri: "/api/v1/products/\(id)", method: .patch, body: ByteBuffer(string: #"{"mrp": 1}"#))
+            let unversioned = try await http.execute(
+                uri: "/api/v1/products/\(id)", method: .patch, body: ByteBuffer(string: #"{"mrp": 1}"#))
             #expect(unversioned.status == .preconditionRequired)
 
             let inactive = try LiveAPI.json(try await http.execute(uri: "/api/v1/products?active=false", method: .get))
@@ -64,7 +69,8 @@ import Testing
                 as: String.self
             )
             #expect(events == "product.created:1,product.updated:2")
-            let rates = try await test.scalar("SELECT jsonb_array_length(payload -> 'gstRates') FROM events LIMIT 1", as: Int.self)
+            let rates = try await test.scalar(
+                "SELECT jsonb_array_length(payload -> 'gstRates') FROM events LIMIT 1", as: Int.self)
             #expect(rates == 2)
         }
     }
@@ -73,7 +79,9 @@ import Testing
         try await LiveAPI.with { _, http in
             for index in 1...5 {
                 let body = #"{"code": "WH\#(index)", "name": "Godown \#(index)", "stateCode": "27"}"#
-                #expect(try await http.execute(uri: "/api/v1/warehouses", method: .post, body: ByteBuffer(string: body)).status == .created)
+                #expect(
+                    try await http.execute(uri: "/api/v1/warehouses", method: .post, body: ByteBuffer(string: body))
+                        .status == .created)
             }
             var codes: [String] = []
             var cursor: String? = nil
@@ -94,16 +102,19 @@ import Testing
 
     @Test func badInputIsAProblemThatNamesTheFieldAndWritesNothing() async throws {
         try await LiveAPI.with { test, http in
-            let malformed = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: "{\"sku\": "))
+            let malformed = try await http.execute(
+                uri: "/api/v1/products", method: .post, body: ByteBuffer(string: "{\"sku\": "))
             #expect(malformed.status == .badRequest)
             #expect(try LiveAPI.problem(malformed).type == "/problems/malformed-json")
 
-            let missing = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: #"{"sku": "X"}"#))
+            let missing = try await http.execute(
+                uri: "/api/v1/products", method: .post, body: ByteBuffer(string: #"{"sku": "X"}"#))
             #expect(missing.status == .unprocessableContent)
             #expect(try LiveAPI.problem(missing).errors.first?.field == "name")
 
             let wrongType = Self.arnica.replacingOccurrences(of: #""packSize": 30"#, with: #""packSize": "thirty""#)
-            let typed = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: wrongType))
+            let typed = try await http.execute(
+                uri: "/api/v1/products", method: .post, body: ByteBuffer(string: wrongType))
             #expect(typed.status == .unprocessableContent)
             #expect(try LiveAPI.problem(typed).errors.map(\.field) == ["packSize"])
 
@@ -111,16 +122,20 @@ import Testing
                 .replacingOccurrences(of: #""hsnCode": "30049011""#, with: #""hsnCode": "30049""#)
                 .replacingOccurrences(of: #""mrp": 12000"#, with: #""mrp": -1"#)
                 .replacingOccurrences(of: #""rateBasisPoints": 500"#, with: #""rateBasisPoints": 50000"#)
-            let refused = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: invalid))
+            let refused = try await http.execute(
+                uri: "/api/v1/products", method: .post, body: ByteBuffer(string: invalid))
             #expect(refused.status == .unprocessableContent)
-            #expect(try LiveAPI.problem(refused).errors.map(\.field) == ["hsnCode", "mrp", "gstRates[1].rateBasisPoints"])
+            #expect(
+                try LiveAPI.problem(refused).errors.map(\.field) == ["hsnCode", "mrp", "gstRates[1].rateBasisPoints"])
 
             let badDate = Self.arnica.replacingOccurrences(of: "2025-09-22", with: "2025-02-30")
-            let dated = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: badDate))
+            let dated = try await http.execute(
+                uri: "/api/v1/products", method: .post, body: ByteBuffer(string: badDate))
             #expect(try LiveAPI.problem(dated).errors.map(\.field) == ["gstRates[1].effectiveFrom"])
 
             let vendor = try await http.execute(
-                uri: "/api/v1/vendors", method: .post, body: ByteBuffer(string: #"{"name": "Bharat Pharma", "gstin": "27AAPFU0939F1ZW"}"#)
+                uri: "/api/v1/vendors", method: .post,
+                body: ByteBuffer(string: #"{"name": "Bharat Pharma", "gstin": "27AAPFU0939F1ZW"}"#)
             )
             #expect(vendor.status == .unprocessableContent)
             #expect(try LiveAPI.problem(vendor).errors.map(\.field) == ["gstin"])
@@ -134,8 +149,11 @@ import Testing
             #expect(try LiveAPI.problem(unknown).status == 404)
             #expect(try await http.execute(uri: "/api/v1/products/abc", method: .get).status == .notFound)
 
-            #expect(try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica)).status == .created)
-            let duplicate = try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica))
+            #expect(
+                try await http.execute(uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica))
+                    .status == .created)
+            let duplicate = try await http.execute(
+                uri: "/api/v1/products", method: .post, body: ByteBuffer(string: Self.arnica))
             #expect(duplicate.status == .conflict)
             #expect(try LiveAPI.problem(duplicate).errors.map(\.field) == ["sku"])
 
@@ -148,16 +166,19 @@ import Testing
         try await LiveAPI.with { test, http in
             let body = #"{"name": "Bharat Pharma", "gstin": "27AAPFU0939F1ZV", "paymentTermsDays": 45}"#
             let first = try await http.execute(
-                uri: "/api/v1/vendors", method: .post, headers: [.idempotencyKey: "vendor-1"], body: ByteBuffer(string: body)
+                uri: "/api/v1/vendors", method: .post, headers: [.idempotencyKey: "vendor-1"],
+                body: ByteBuffer(string: body)
             )
             let second = try await http.execute(
-                uri: "/api/v1/vendors", method: .post, headers: [.idempotencyKey: "vendor-1"], body: ByteBuffer(string: body)
+                uri: "/api/v1/vendors", method: .post, headers: [.idempotencyKey: "vendor-1"],
+                body: ByteBuffer(string: body)
             )
             #expect(first.status == .created && second.status == .created)
             #expect(try LiveAPI.json(first)["id"] as? Int == LiveAPI.json(second)["id"] as? Int)
             #expect(try LiveAPI.json(first)["stateCode"] as? String == "27")
             #expect(try await test.scalar("SELECT count(*) FROM vendors", as: Int.self) == 1)
-            #expect(try await test.scalar("SELECT count(*) FROM events WHERE type = 'vendor.created'", as: Int.self) == 1)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM events WHERE type = 'vendor.created'", as: Int.self) == 1)
 
             let changed = try await http.execute(
                 uri: "/api/v1/vendors", method: .post, headers: [.idempotencyKey: "vendor-1"],

@@ -53,13 +53,16 @@ import Testing
 
     @Test func aFailingMigrationRollsBackAndNamesItsFile() async throws {
         try await TestDatabase.withDatabase { test in
-            let broken = Migration(version: 9999, path: "sql/9999_broken.sql", sql: "CREATE TABLE half_done (id int);\nSELECT no_such_column FROM half_done;")
+            let broken = Migration(
+                version: 9999, path: "sql/9999_broken.sql",
+                sql: "CREATE TABLE half_done (id int);\nSELECT no_such_column FROM half_done;")
             let migrator = Migrator(migrations: Migration.embedded + [broken], logger: test.logger)
             await #expect {
                 try await test.withConnection { try await migrator.migrate(on: $0) }
             } throws: { "\($0)".contains("sql/9999_broken.sql") }
             let tableGone = try await test.scalar("SELECT to_regclass('half_done') IS NULL", as: Bool.self)
-            let recorded = try await test.scalar("SELECT count(*) FROM schema_migrations WHERE version = 9999", as: Int.self)
+            let recorded = try await test.scalar(
+                "SELECT count(*) FROM schema_migrations WHERE version = 9999", as: Int.self)
             #expect(tableGone)
             #expect(recorded == 0)
         }
@@ -96,7 +99,9 @@ import Testing
         for (index, definition) in Definition.embedded.enumerated() {
             let line = definition.sql.split(separator: "\n").first { $0.hasPrefix("-- after:") }
             for name in line?.dropFirst("-- after:".count).split(separator: " ") ?? [] {
-                #expect(paths.firstIndex(of: "triggers/\(name)").map { $0 < index } == true, "\(definition.path) after \(name)")
+                #expect(
+                    paths.firstIndex(of: "triggers/\(name)").map { $0 < index } == true,
+                    "\(definition.path) after \(name)")
             }
         }
     }
@@ -106,8 +111,10 @@ import Testing
             var definitions = Definition.embedded
             let index = try #require(definitions.firstIndex { $0.path == "triggers/inventory.sql" })
             definitions[index].sql = definitions[index].sql.replacingOccurrences(
-                of: "CREATE OR REPLACE FUNCTION stock_document(document jsonb) RETURNS jsonb\nLANGUAGE plpgsql STABLE AS $$\nBEGIN",
-                with: "CREATE OR REPLACE FUNCTION stock_document(document jsonb) RETURNS jsonb\nLANGUAGE plpgsql STABLE AS $$\nBEGIN\n    -- edited",
+                of:
+                    "CREATE OR REPLACE FUNCTION stock_document(document jsonb) RETURNS jsonb\nLANGUAGE plpgsql STABLE AS $$\nBEGIN",
+                with:
+                    "CREATE OR REPLACE FUNCTION stock_document(document jsonb) RETURNS jsonb\nLANGUAGE plpgsql STABLE AS $$\nBEGIN\n    -- edited",
             )
             let edited = Migrator(definitions: definitions, logger: test.logger)
             try await test.withConnection { connection in
@@ -117,7 +124,8 @@ import Testing
                 #expect(applied == ["triggers/inventory.sql"])
                 #expect(try await edited.migrate(on: connection).isEmpty)
             }
-            let body = try await test.scalar("SELECT prosrc FROM pg_proc WHERE proname = 'stock_document'", as: String.self)
+            let body = try await test.scalar(
+                "SELECT prosrc FROM pg_proc WHERE proname = 'stock_document'", as: String.self)
             #expect(body.contains("-- edited"))
             // Going back to the embedded text is a change too.
             let restored = try await test.withConnection { try await Migrator(logger: test.logger).migrate(on: $0) }
@@ -150,29 +158,35 @@ import Testing
                     // Records through the old triggers, and notifications the old expiry scan and an
                     // operator wrote, as a live database would have them.
                     try await connection.query(
-                        "INSERT INTO warehouses (code, name, state_code) VALUES ('MAIN', 'Main', '27')", logger: test.logger
+                        "INSERT INTO warehouses (code, name, state_code) VALUES ('MAIN', 'Main', '27')",
+                        logger: test.logger
                     )
                     for statement in SQLScript.statements(in: Self.oldNotifications) {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: test.logger)
                     }
                     let applied = try await Migrator(logger: test.logger).migrate(on: connection)
-                    #expect(applied == Migration.embedded.filter { $0.version >= 24 }.map(\.path) + Definition.embedded.map(\.path))
+                    #expect(
+                        applied == Migration.embedded.filter { $0.version >= 24 }.map(\.path)
+                            + Definition.embedded.map(\.path))
                     #expect(try await Migrator(logger: test.logger).pending(on: connection).isEmpty)
                 }
                 #expect(try await Self.schema(of: test) == Self.schema(of: current))
                 try await test.execute("UPDATE warehouses SET name = 'Main store' WHERE code = 'MAIN'")
                 let types = try await test.scalar(
-                    "SELECT string_agg(type, ',' ORDER BY position) FROM events WHERE type LIKE 'warehouse.%'", as: String.self
+                    "SELECT string_agg(type, ',' ORDER BY position) FROM events WHERE type LIKE 'warehouse.%'",
+                    as: String.self
                 )
                 #expect(types == "warehouse.created,warehouse.updated")
                 // The scan's notification and the acknowledgement became events of the new shape.
                 let events = try await test.withConnection { connection in
                     try await connection.rows(
-                        "SELECT position, type, payload::text FROM events ORDER BY position", as: (Int64, String, String).self,
+                        "SELECT position, type, payload::text FROM events ORDER BY position",
+                        as: (Int64, String, String).self,
                         logger: test.logger
                     ).map { position, type, payload in
                         RecordedEvent(
-                            position: position, tx: 0, type: EventType(rawValue: type), aggregateType: "", aggregateID: "",
+                            position: position, tx: 0, type: EventType(rawValue: type), aggregateType: "",
+                            aggregateID: "",
                             payload: payload, metadata: "{}", recordedAt: Date()
                         )
                     }
@@ -265,7 +279,8 @@ import Testing
 
 @Suite struct DatabaseConfigurationTests {
     @Test func parsesAFullURL() throws {
-        let configuration = try DatabaseConfiguration(url: "postgresql://app:s%40cret@db.example:6432/erp?sslmode=require")
+        let configuration = try DatabaseConfiguration(
+            url: "postgresql://app:s%40cret@db.example:6432/erp?sslmode=require")
         #expect(configuration.host == "db.example")
         #expect(configuration.port == 6432)
         #expect(configuration.username == "app")

@@ -12,8 +12,11 @@ import Purchasing
 import Testing
 
 @Suite struct ProjectorRuntimeTests {
-    static func insertEvent(_ test: TestDatabase, payload: String = "{}", on connection: PostgresConnection? = nil) async throws {
-        let query: PostgresQuery = "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.happened', 't', '1', \(payload)::jsonb)"
+    static func insertEvent(_ test: TestDatabase, payload: String = "{}", on connection: PostgresConnection? = nil)
+        async throws
+    {
+        let query: PostgresQuery =
+            "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.happened', 't', '1', \(payload)::jsonb)"
         if let connection {
             try await connection.query(query, logger: test.logger)
         } else {
@@ -50,7 +53,9 @@ import Testing
         return applied
     }
 
-    static func catchUp(_ runner: ProjectorRunner, on connection: PostgresConnection, until expected: Int) async throws -> Int {
+    static func catchUp(_ runner: ProjectorRunner, on connection: PostgresConnection, until expected: Int) async throws
+        -> Int
+    {
         var applied = 0
         // Other tests' transactions (CREATE DATABASE among them) can hold the horizon back.
         try await eventually(timeout: .seconds(60), "\(expected) events applied") {
@@ -68,7 +73,8 @@ import Testing
                 try await test.withConnection { connection in
                     for type in types {
                         try await connection.query(
-                            "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES (\(type), 't', '1', '{}')", logger: test.logger
+                            "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES (\(type), 't', '1', '{}')",
+                            logger: test.logger
                         )
                     }
                 }
@@ -76,11 +82,14 @@ import Testing
             func stored() async throws -> Int64 {
                 try await test.scalar("SELECT position FROM projector_checkpoints WHERE name = 'picky'", as: Int64.self)
             }
-            try await write(Array(repeating: "test.other", count: 3) + ["test.wanted"] + Array(repeating: "test.other", count: 30))
-            let wantedAt = try await test.scalar("SELECT position FROM events WHERE type = 'test.wanted'", as: Int64.self)
+            try await write(
+                Array(repeating: "test.other", count: 3) + ["test.wanted"] + Array(repeating: "test.other", count: 30))
+            let wantedAt = try await test.scalar(
+                "SELECT position FROM events WHERE type = 'test.wanted'", as: Int64.self)
             try await test.withConnection { connection in
                 let patient = ProjectorRunner.Configuration(batchSize: 7, skippedCheckpointInterval: .seconds(3600))
-                let runner = ProjectorRunner(projector: wanted, database: test.database, configuration: patient, logger: test.logger)
+                let runner = ProjectorRunner(
+                    projector: wanted, database: test.database, configuration: patient, logger: test.logger)
                 #expect(try await runner.tryToBecomeActive(on: connection))
                 #expect(try await Self.catchUpFully(runner, on: connection) == 1)
                 try await write(Array(repeating: "test.other", count: 10))
@@ -94,7 +103,8 @@ import Testing
             try await write(["test.other", "test.wanted", "test.other"])
             try await test.withConnection { connection async throws in
                 let eager = ProjectorRunner.Configuration(skippedCheckpointInterval: .zero)
-                let runner = ProjectorRunner(projector: wanted, database: test.database, configuration: eager, logger: test.logger)
+                let runner = ProjectorRunner(
+                    projector: wanted, database: test.database, configuration: eager, logger: test.logger)
                 #expect(try await runner.tryToBecomeActive(on: connection))
                 #expect(try await Self.catchUpFully(runner, on: connection) == 1)
             }
@@ -107,7 +117,8 @@ import Testing
     @Test func aLateCommitIsAppliedOnceAndTheCheckpointWaitsForIt() async throws {
         try await TestDatabase.withDatabase { test in
             try await test.execute(TestSchema.projectionLog)
-            let runner = ProjectorRunner(projector: RecordingProjector(name: "recorder"), database: test.database, logger: test.logger)
+            let runner = ProjectorRunner(
+                projector: RecordingProjector(name: "recorder"), database: test.database, logger: test.logger)
             // Connections closed however the test ends: one left open fails a debug build's assertion.
             try await test.database.withConnection(as: "runner") { connection in
                 #expect(try await runner.tryToBecomeActive(on: connection))
@@ -118,7 +129,8 @@ import Testing
                     try await Self.insertEvent(test, payload: #"{"by":"t2"}"#)
 
                     #expect(try await runner.catchUp(on: connection) == .heldBack(applied: 0))
-                    let whileOpen = try await test.scalar("SELECT position FROM projector_checkpoints WHERE name = 'recorder'", as: Int64.self)
+                    let whileOpen = try await test.scalar(
+                        "SELECT position FROM projector_checkpoints WHERE name = 'recorder'", as: Int64.self)
                     #expect(whileOpen == 0)
 
                     try await t1.query("COMMIT", logger: test.logger)
@@ -184,17 +196,20 @@ import Testing
                 try await connection.query("ROLLBACK", logger: test.logger)
             }
             try await Self.insertEvent(test)
-            let positions = try await test.scalar("SELECT array_agg(position ORDER BY position) FROM events", as: [Int64].self)
+            let positions = try await test.scalar(
+                "SELECT array_agg(position ORDER BY position) FROM events", as: [Int64].self)
             #expect(positions == [1, 5])
 
-            let runner = ProjectorRunner(projector: RecordingProjector(name: "recorder"), database: test.database, logger: test.logger)
+            let runner = ProjectorRunner(
+                projector: RecordingProjector(name: "recorder"), database: test.database, logger: test.logger)
             let applied = try await test.withConnection { connection in
                 #expect(try await runner.tryToBecomeActive(on: connection))
                 return try await Self.catchUp(runner, on: connection, until: 2)
             }
             #expect(applied == 2)
             let status = try await test.withConnection {
-                try await ProjectionControl(projectors: [RecordingProjector(name: "recorder")], logger: test.logger).status(on: $0)
+                try await ProjectionControl(projectors: [RecordingProjector(name: "recorder")], logger: test.logger)
+                    .status(on: $0)
             }
             #expect(status.first?.checkpoint.position == 5)
             #expect(status.first?.lagEvents == 0)
@@ -245,9 +260,14 @@ import Testing
     @Test func twoRunnersOfOneProjectorApplyEachEventOnceAndTheStandbyTakesOver() async throws {
         try await TestDatabase.withDatabase { test in
             try await test.execute(TestSchema.projectionLog)
-            let configuration = EventPipeline.Configuration(pollInterval: .milliseconds(20), runner: .init(batchSize: 7))
-            let first = EventPipeline(projectors: [RecordingProjector(name: "recorder")], database: test.database, configuration: configuration, logger: test.logger)
-            let second = EventPipeline(projectors: [RecordingProjector(name: "recorder")], database: test.database, configuration: configuration, logger: test.logger)
+            let configuration = EventPipeline.Configuration(
+                pollInterval: .milliseconds(20), runner: .init(batchSize: 7))
+            let first = EventPipeline(
+                projectors: [RecordingProjector(name: "recorder")], database: test.database,
+                configuration: configuration, logger: test.logger)
+            let second = EventPipeline(
+                projectors: [RecordingProjector(name: "recorder")], database: test.database,
+                configuration: configuration, logger: test.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await first.run() }
                 group.addTask { try await second.run() }
@@ -283,21 +303,29 @@ import Testing
                 try await Self.insertEvent(test, payload: index == 3 ? #"{"note":"POISON"}"# : "{}")
             }
             let pipeline = EventPipeline(
-                projectors: [RecordingProjector(name: "fragile", poison: "POISON"), RecordingProjector(name: "steady")],
+                projectors: [
+                    RecordingProjector(name: "fragile", poison: "POISON"), RecordingProjector(name: "steady"),
+                ],
                 database: test.database,
-                configuration: .init(pollInterval: .milliseconds(20), runner: .init(maximumFailures: 3, retryDelay: .milliseconds(5))),
+                configuration: .init(
+                    pollInterval: .milliseconds(20), runner: .init(maximumFailures: 3, retryDelay: .milliseconds(5))),
                 logger: test.logger
             )
-            let control = ProjectionControl(projectors: [RecordingProjector(name: "fragile"), RecordingProjector(name: "steady")], logger: test.logger)
+            let control = ProjectionControl(
+                projectors: [RecordingProjector(name: "fragile"), RecordingProjector(name: "steady")],
+                logger: test.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await pipeline.run() }
                 try await eventually("fragile stalls") {
-                    try await test.withConnection { try await control.status(on: $0) }.first { $0.name == "fragile" }?.state == "stalled"
+                    try await test.withConnection { try await control.status(on: $0) }.first { $0.name == "fragile" }?
+                        .state == "stalled"
                 }
                 try await eventually("steady keeps up") { try await Self.applied(test, by: "steady").distinct == 6 }
                 // Events after the stall still reach the healthy projector.
                 try await Self.insertEvent(test)
-                try await eventually("steady keeps up after the stall") { try await Self.applied(test, by: "steady").distinct == 7 }
+                try await eventually("steady keeps up after the stall") {
+                    try await Self.applied(test, by: "steady").distinct == 7
+                }
 
                 let statuses = try await test.withConnection { try await control.status(on: $0) }
                 let fragile = try #require(statuses.first { $0.name == "fragile" })
@@ -310,7 +338,8 @@ import Testing
                 // Resume clears the stall; the event still fails, so it stalls again.
                 #expect(try await test.withConnection { try await control.resume("fragile", on: $0) })
                 try await eventually("fragile retried and stalled again") {
-                    let state = try await test.scalar("SELECT state FROM projector_checkpoints WHERE name = 'fragile'", as: String.self)
+                    let state = try await test.scalar(
+                        "SELECT state FROM projector_checkpoints WHERE name = 'fragile'", as: String.self)
                     return state == "stalled"
                 }
                 await #expect(throws: ProjectionControl.UnknownProjector.self) {

@@ -20,11 +20,13 @@ import Testing
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
             let order = try await shop.approvedOrder(
-                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 100, 6_000), (shop.belladonna, 40, 7_500)]
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai,
+                [(shop.arnica, 100, 6_000), (shop.belladonna, 40, 7_500)]
             )
             #expect(try await shop.get("purchase-orders/\(order)")["status"] as? String == "approved")
 
-            let first = try await shop.post("goods-receipts", Shop.receipt(order: order, [(1, 60, "A1", Self.later), (2, 40, "B1", Self.later)]))
+            let first = try await shop.post(
+                "goods-receipts", Shop.receipt(order: order, [(1, 60, "A1", Self.later), (2, 40, "B1", Self.later)]))
             #expect(first.status == .created, "\(String(buffer: first.body))")
             let receipt = try LiveAPI.json(first)
             let lines = try #require(receipt["lines"] as? [[String: Any]])
@@ -59,7 +61,8 @@ import Testing
                 #"{"goodsReceiptId": \#(receipt["id"] as? Int ?? 0), "reason": "damaged in transit", "lines": [{"receiptLineNumber": 1, "quantity": 50}]}"#
             )
             #expect(returnResponse.status == .created, "\(String(buffer: returnResponse.body))")
-            #expect((try LiveAPI.json(returnResponse)["lines"] as? [[String: Any]])?.first?["billedQuantity"] as? Int == 10)
+            #expect(
+                (try LiveAPI.json(returnResponse)["lines"] as? [[String: Any]])?.first?["billedQuantity"] as? Int == 10)
             let afterReturn = try await shop.get("purchase-orders/\(order)")
             #expect(afterReturn["status"] as? String == "partially_received")
             let orderLine = try #require((afterReturn["lines"] as? [[String: Any]])?.first)
@@ -70,10 +73,14 @@ import Testing
                 as: String.self
             )
             #expect(onHand == "A1=10,A2=40,B1=40")
-            let events = try await test.scalar("SELECT string_agg(type, ',' ORDER BY position) FROM events WHERE type NOT LIKE '%.created'", as: String.self)
-            #expect(events == "purchase_order.approved,goods.received,goods.received,vendor_bill.posted,purchase.returned")
+            let events = try await test.scalar(
+                "SELECT string_agg(type, ',' ORDER BY position) FROM events WHERE type NOT LIKE '%.created'",
+                as: String.self)
+            #expect(
+                events == "purchase_order.approved,goods.received,goods.received,vendor_bill.posted,purchase.returned")
             let movements = try await test.scalar(
-                "SELECT sum((m ->> 'quantity')::bigint)::bigint FROM events, jsonb_array_elements(payload -> 'movements') m", as: Int.self
+                "SELECT sum((m ->> 'quantity')::bigint)::bigint FROM events, jsonb_array_elements(payload -> 'movements') m",
+                as: Int.self
             )
             #expect(movements == 90)
         }
@@ -82,13 +89,15 @@ import Testing
     @Test func aBillFromAnotherStateIsIGST() async throws {
         try await LiveAPI.with { _, http in
             let shop = try await Shop.open(http)
-            let order = try await shop.approvedOrder(vendor: shop.bengaluruVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 10_000)])
+            let order = try await shop.approvedOrder(
+                vendor: shop.bengaluruVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 10_000)])
             try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 10, "K7", Self.later)]))
             // Dated before the 2025-09-22 rate change: 12 %.
-            let bill = try LiveAPI.json(try await shop.post(
-                "vendor-bills",
-                #"{"purchaseOrderId": \#(order), "billNumber": "DR-9", "billDate": "2025-09-01", "lines": [{"orderLineNumber": 1, "quantity": 10, "unitPrice": 9900}]}"#
-            ))
+            let bill = try LiveAPI.json(
+                try await shop.post(
+                    "vendor-bills",
+                    #"{"purchaseOrderId": \#(order), "billNumber": "DR-9", "billDate": "2025-09-01", "lines": [{"orderLineNumber": 1, "quantity": 10, "unitPrice": 9900}]}"#
+                ))
             #expect(bill["supply"] as? String == "inter_state")
             #expect(bill["igst"] as? Int == 99_000 * 12 / 100 && bill["cgst"] as? Int == 0 && bill["sgst"] as? Int == 0)
             #expect(bill["priceVariance"] as? Int == -1_000)
@@ -99,32 +108,38 @@ import Testing
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
             let draft = try await shop.create(
-                "purchase-orders", #"{"vendorId": \#(shop.mumbaiVendor), "warehouseId": \#(shop.mumbai), "lines": [{"productId": \#(shop.arnica), "quantity": 5, "unitCost": 100}]}"#
+                "purchase-orders",
+                #"{"vendorId": \#(shop.mumbaiVendor), "warehouseId": \#(shop.mumbai), "lines": [{"productId": \#(shop.arnica), "quantity": 5, "unitCost": 100}]}"#
             )
             let onDraft = try await shop.post("goods-receipts", Shop.receipt(order: draft, [(1, 1, "X1", Self.later)]))
             #expect(onDraft.status == .conflict)
             #expect(try LiveAPI.problem(onDraft).type == "/problems/invalid-state")
 
             let badOrder = try await shop.post(
-                "purchase-orders", #"{"vendorId": 999, "warehouseId": \#(shop.mumbai), "lines": [{"productId": 999, "quantity": 0, "unitCost": -1}]}"#
+                "purchase-orders",
+                #"{"vendorId": 999, "warehouseId": \#(shop.mumbai), "lines": [{"productId": 999, "quantity": 0, "unitCost": -1}]}"#
             )
             #expect(badOrder.status == .unprocessableContent)
             #expect(try LiveAPI.problem(badOrder).errors.map(\.field) == ["lines[0].quantity", "lines[0].unitCost"])
             let unknown = try await shop.post(
-                "purchase-orders", #"{"vendorId": 999, "warehouseId": \#(shop.mumbai), "lines": [{"productId": 999, "quantity": 1, "unitCost": 1}]}"#
+                "purchase-orders",
+                #"{"vendorId": 999, "warehouseId": \#(shop.mumbai), "lines": [{"productId": 999, "quantity": 1, "unitCost": 1}]}"#
             )
             #expect(try LiveAPI.problem(unknown).errors.map(\.field) == ["vendorId", "lines[0].productId"])
 
-            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 100)])
+            let order = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 100)])
             let approvedAgain = try await shop.post("purchase-orders/\(order)/approve", "")
             #expect(approvedAgain.status == .conflict)
 
-            let tooMany = try await shop.post("goods-receipts", Shop.receipt(order: order, [(1, 6, "A1", Self.later), (1, 5, "A2", Self.later)]))
+            let tooMany = try await shop.post(
+                "goods-receipts", Shop.receipt(order: order, [(1, 6, "A1", Self.later), (1, 5, "A2", Self.later)]))
             #expect(tooMany.status == .unprocessableContent)
             #expect(try LiveAPI.problem(tooMany).errors.map(\.field) == ["lines[1].quantity"])
             let noLine = try await shop.post("goods-receipts", Shop.receipt(order: order, [(2, 1, "A1", Self.later)]))
             #expect(try LiveAPI.problem(noLine).errors.map(\.field) == ["lines[0].orderLineNumber"])
-            let expired = try await shop.post("goods-receipts", Shop.receipt(order: order, [(1, 1, "A1", Shop.date(daysFromToday: -1))]))
+            let expired = try await shop.post(
+                "goods-receipts", Shop.receipt(order: order, [(1, 1, "A1", Shop.date(daysFromToday: -1))]))
             #expect(try LiveAPI.problem(expired).errors.map(\.field) == ["lines[0].expiresOn"])
             let noOrder = try await shop.post("goods-receipts", Shop.receipt(order: 999, [(1, 1, "A1", Self.later)]))
             #expect(noOrder.status == .unprocessableContent)
@@ -132,8 +147,10 @@ import Testing
             #expect(try await test.scalar("SELECT count(*) FROM goods_receipts", as: Int.self) == 0)
             #expect(try await test.scalar("SELECT count(*) FROM batches", as: Int.self) == 0)
 
-            let receipt = try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 4, "A1", Self.later)]))
-            let otherExpiry = try await shop.post("goods-receipts", Shop.receipt(order: order, [(1, 1, "A1", Shop.date(daysFromToday: 800))]))
+            let receipt = try await shop.create(
+                "goods-receipts", Shop.receipt(order: order, [(1, 4, "A1", Self.later)]))
+            let otherExpiry = try await shop.post(
+                "goods-receipts", Shop.receipt(order: order, [(1, 1, "A1", Shop.date(daysFromToday: 800))]))
             #expect(try LiveAPI.problem(otherExpiry).errors.map(\.field) == ["lines[0].expiresOn"])
 
             let cancel = try await shop.post("purchase-orders/\(order)/cancel", "")
@@ -144,29 +161,35 @@ import Testing
 
             let today = Shop.date(daysFromToday: 0)
             let overBilled = try await shop.post(
-                "vendor-bills", #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 5, "unitPrice": 100}]}"#
+                "vendor-bills",
+                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 5, "unitPrice": 100}]}"#
             )
             #expect(overBilled.status == .unprocessableContent)
             #expect(try LiveAPI.problem(overBilled).errors.map(\.field) == ["lines[0].quantity"])
             let future = try await shop.post(
-                "vendor-bills", #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(Self.later)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
+                "vendor-bills",
+                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(Self.later)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
             )
             #expect(try LiveAPI.problem(future).errors.map(\.field) == ["billDate"])
             let priceless = try await shop.post(
-                "vendor-bills", #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 9000000000000000000}]}"#
+                "vendor-bills",
+                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 9000000000000000000}]}"#
             )
             #expect(try LiveAPI.problem(priceless).errors.map(\.field) == ["lines[0].unitPrice"])
             try await shop.create(
-                "vendor-bills", #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
+                "vendor-bills",
+                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
             )
             let sameNumber = try await shop.post(
-                "vendor-bills", #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
+                "vendor-bills",
+                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
             )
             #expect(sameNumber.status == .conflict)
             #expect(try LiveAPI.problem(sameNumber).errors.map(\.field) == ["billNumber"])
 
             let tooMuchBack = try await shop.post(
-                "purchase-returns", #"{"goodsReceiptId": \#(receipt), "reason": "short expiry", "lines": [{"receiptLineNumber": 1, "quantity": 5}]}"#
+                "purchase-returns",
+                #"{"goodsReceiptId": \#(receipt), "reason": "short expiry", "lines": [{"receiptLineNumber": 1, "quantity": 5}]}"#
             )
             #expect(tooMuchBack.status == .unprocessableContent)
             #expect(try LiveAPI.problem(tooMuchBack).errors.map(\.field) == ["lines[0].quantity"])
@@ -174,7 +197,8 @@ import Testing
             #expect(try await test.scalar("SELECT count(*) FROM vendor_bills", as: Int.self) == 1)
             #expect(try await test.scalar("SELECT count(*) FROM purchase_returns", as: Int.self) == 0)
             let events = try await test.scalar(
-                "SELECT string_agg(type, ',' ORDER BY position) FROM events WHERE type LIKE 'purchase_order.%'", as: String.self
+                "SELECT string_agg(type, ',' ORDER BY position) FROM events WHERE type LIKE 'purchase_order.%'",
+                as: String.self
             )
             #expect(events == "purchase_order.approved,purchase_order.cancelled")
 
@@ -189,14 +213,16 @@ import Testing
     @Test func theSameIdempotencyKeyTwiceGivesOneReceipt() async throws {
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
-            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 100)])
+            let order = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 100)])
             let body = Shop.receipt(order: order, [(1, 4, "A1", Self.later)])
             let first = try await shop.post("goods-receipts", body, key: "grn-7")
             let again = try await shop.post("goods-receipts", body, key: "grn-7")
             #expect(first.status == .created && again.status == .created)
             #expect(try LiveAPI.json(first)["id"] as? Int == LiveAPI.json(again)["id"] as? Int)
             #expect(try await test.scalar("SELECT count(*) FROM goods_receipts", as: Int.self) == 1)
-            #expect(try await test.scalar("SELECT count(*) FROM events WHERE type = 'goods.received'", as: Int.self) == 1)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM events WHERE type = 'goods.received'", as: Int.self) == 1)
             #expect(try await test.scalar("SELECT sum(quantity)::bigint FROM stock_on_hand", as: Int.self) == 4)
         }
     }

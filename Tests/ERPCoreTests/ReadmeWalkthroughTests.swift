@@ -30,13 +30,16 @@ import Testing
     ]
 
     static func readme() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return try String(contentsOf: root.appending(path: "README.md"), encoding: .utf8)
     }
 
     /// The examples between the walkthrough markers, in order.
     static func examples(in readme: String) throws -> [Example] {
-        guard let start = readme.range(of: "<!-- walkthrough:start -->"), let end = readme.range(of: "<!-- walkthrough:end -->") else {
+        guard let start = readme.range(of: "<!-- walkthrough:start -->"),
+            let end = readme.range(of: "<!-- walkthrough:end -->")
+        else {
             throw SetupError("the README has no walkthrough markers")
         }
         let section = readme[start.upperBound..<end.lowerBound]
@@ -46,7 +49,8 @@ import Testing
             guard let commandEnd = rest[command.upperBound...].range(of: "\n```") else { break }
             let curl = String(rest[command.upperBound..<commandEnd.lowerBound])
             rest = rest[commandEnd.upperBound...]
-            guard let arrow = rest.range(of: "→ `"), let json = rest.range(of: "```json\n"), let jsonEnd = rest[json.upperBound...].range(of: "\n```")
+            guard let arrow = rest.range(of: "→ `"), let json = rest.range(of: "```json\n"),
+                let jsonEnd = rest[json.upperBound...].range(of: "\n```")
             else { throw SetupError("no answer after \(curl)") }
             let status = Int(rest[arrow.upperBound...].prefix { $0.isNumber }) ?? 0
             let response = try JSONSerialization.jsonObject(with: Data(rest[json.upperBound..<jsonEnd.lowerBound].utf8))
@@ -90,7 +94,9 @@ import Testing
                 method = HTTPMethod(rawValue: words[index])
             case "-H":
                 index += 1
-                let parts = words[index].split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let parts = words[index].split(separator: ":", maxSplits: 1).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
                 headers.append((parts[0], parts.count > 1 ? parts[1] : ""))
             case "-d":
                 index += 1
@@ -100,10 +106,13 @@ import Testing
             }
             index += 1
         }
-        guard let url, url.hasPrefix("localhost:8080/") else { throw SetupError("the URL of \(command) is not on localhost:8080") }
+        guard let url, url.hasPrefix("localhost:8080/") else {
+            throw SetupError("the URL of \(command) is not on localhost:8080")
+        }
         headers.removeAll { $0.0.lowercased() == "content-type" }
         return Example(
-            method: method, path: String(url.dropFirst("localhost:8080".count)), headers: headers, body: body, status: status,
+            method: method, path: String(url.dropFirst("localhost:8080".count)), headers: headers, body: body,
+            status: status,
             response: response
         )
     }
@@ -119,17 +128,23 @@ import Testing
                     continue
                 }
                 if clockKeys.contains(key) {
-                    if (want is NSNull) != (got is NSNull) { found.append("\(path).\(key): \(got) where the README has \(want)") }
+                    if (want is NSNull) != (got is NSNull) {
+                        found.append("\(path).\(key): \(got) where the README has \(want)")
+                    }
                     continue
                 }
                 found += differences(want, got, at: "\(path).\(key)")
             }
             return found
         case (let expected as [Any], let actual as [Any]):
-            guard expected.count == actual.count else { return ["\(path): \(actual.count) items where the README has \(expected.count)"] }
+            guard expected.count == actual.count else {
+                return ["\(path): \(actual.count) items where the README has \(expected.count)"]
+            }
             return zip(expected, actual).enumerated().flatMap { differences($1.0, $1.1, at: "\(path)[\($0)]") }
         default:
-            let same = "\(expected)" == "\(actual)" && type(of: expected) == type(of: actual) || (expected as? NSObject)?.isEqual(actual) == true
+            let same =
+                "\(expected)" == "\(actual)" && type(of: expected) == type(of: actual)
+                || (expected as? NSObject)?.isEqual(actual) == true
             return same ? [] : ["\(path): \(actual) where the README has \(expected)"]
         }
     }
@@ -146,10 +161,13 @@ import Testing
                 let tries = example.method == .GET ? 100 : 1
                 for attempt in 1...tries {
                     let answer = try #require(
-                        try await server.request(example.method, example.path, body: example.body, headers: example.headers), "\(example)"
+                        try await server.request(
+                            example.method, example.path, body: example.body, headers: example.headers), "\(example)"
                     )
                     let json = try JSONSerialization.jsonObject(with: Data(answer.body.utf8))
-                    last = (answer.status == example.status ? [] : ["status \(answer.status), the README says \(example.status)"])
+                    last =
+                        (answer.status == example.status
+                            ? [] : ["status \(answer.status), the README says \(example.status)"])
                         + Self.differences(example.response, json)
                     if last.isEmpty || attempt == tries { break }
                     try await Task.sleep(for: .milliseconds(100))

@@ -15,7 +15,8 @@ import Testing
 @Suite struct ReplayTests {
     /// A small history: 3 warehouses × 20 documents a round, about 70 events a round.
     static func seed(_ test: TestDatabase, events: Int) async throws {
-        let seeder = StockHistorySeeder(configuration: .init(products: 20, warehouses: 3, documentsPerWarehouse: 20), logger: test.logger)
+        let seeder = StockHistorySeeder(
+            configuration: .init(products: 20, warehouses: 3, documentsPerWarehouse: 20), logger: test.logger)
         _ = try await test.withConnection { try await seeder.seed(events: events, on: $0) }
     }
 
@@ -23,9 +24,14 @@ import Testing
     static func stockTables(_ test: TestDatabase) async throws -> [String] {
         try await test.withConnection { connection in
             var tables: [String] = []
-            for (table, key) in [("stock_level_products", "product_id"), ("stock_levels", "product_id, warehouse_id"), ("stock_level_batches", "product_id, warehouse_id, batch_id")] {
+            for (table, key) in [
+                ("stock_level_products", "product_id"), ("stock_levels", "product_id, warehouse_id"),
+                ("stock_level_batches", "product_id, warehouse_id, batch_id"),
+            ] {
                 let rows = try await connection.value(
-                    PostgresQuery(unsafeSQL: "SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY \(key))::text, '[]') FROM \(table) t"),
+                    PostgresQuery(
+                        unsafeSQL: "SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY \(key))::text, '[]') FROM \(table) t"
+                    ),
                     as: String.self, logger: test.logger
                 )
                 tables.append(rows ?? "")
@@ -34,13 +40,20 @@ import Testing
         }
     }
 
-    static func replay(_ test: TestDatabase, _ projector: any Projector, dryRun: Bool = false, batchSize: Int = 500) async throws -> ProjectionReplay.Outcome {
-        try await ProjectionReplay(projector: projector, database: test.database, configuration: .init(batchSize: batchSize), logger: test.logger)
-            .run(dryRun: dryRun)
+    static func replay(_ test: TestDatabase, _ projector: any Projector, dryRun: Bool = false, batchSize: Int = 500)
+        async throws -> ProjectionReplay.Outcome
+    {
+        try await ProjectionReplay(
+            projector: projector, database: test.database, configuration: .init(batchSize: batchSize),
+            logger: test.logger
+        )
+        .run(dryRun: dryRun)
     }
 
     static func findings(_ test: TestDatabase) async throws -> [Invariant.Finding] {
-        try await test.withConnection { try await Invariant.verify(Modules.list().invariants(), limit: 5, on: $0, logger: test.logger) }
+        try await test.withConnection {
+            try await Invariant.verify(Modules.list().invariants(), limit: 5, on: $0, logger: test.logger)
+        }
     }
 
     @Test func aReplayOfStockLevelsEqualsTheLiveProjection() async throws {
@@ -58,10 +71,13 @@ import Testing
             #expect(outcome.events == Int64(try await test.scalar("SELECT count(*) FROM events", as: Int64.self)))
             // The swapped-in tables have the live ones' index names, and the copies are gone.
             let indexes = try await test.scalar(
-                "SELECT array_agg(indexname::text ORDER BY indexname) FROM pg_indexes WHERE tablename = 'stock_level_batches'", as: [String].self
+                "SELECT array_agg(indexname::text ORDER BY indexname) FROM pg_indexes WHERE tablename = 'stock_level_batches'",
+                as: [String].self
             )
             #expect(indexes == ["stock_level_batches_expiry", "stock_level_batches_pkey"])
-            #expect(try await test.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'replay_%'", as: Int64.self) == 0)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'replay_%'", as: Int64.self)
+                    == 0)
             #expect(try await Self.findings(test).allSatisfy(\.holds))
         }
     }
@@ -75,7 +91,8 @@ import Testing
                     == (try await test.scalar("SELECT max(position) FROM events", as: Int64.self))
             }
             let pipeline = EventPipeline(
-                projectors: Modules.list().projectors(), database: test.database, configuration: .init(pollInterval: .milliseconds(50)), logger: test.logger
+                projectors: Modules.list().projectors(), database: test.database,
+                configuration: .init(pollInterval: .milliseconds(50)), logger: test.logger
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await pipeline.run() }
@@ -90,7 +107,8 @@ import Testing
                 let head = try await test.withConnection { try await EventReader(logger: test.logger).head(on: $0) }
                 try await eventually("stock_levels caught up") {
                     try await test.withConnection { connection in
-                        try await ProjectionControl(projectors: Modules.list().projectors(), logger: test.logger).status(on: connection)
+                        try await ProjectionControl(projectors: Modules.list().projectors(), logger: test.logger)
+                            .status(on: connection)
                     }.first { $0.name == "stock_levels" }?.checkpoint == head
                 }
                 group.cancelAll()
@@ -129,21 +147,27 @@ import Testing
             let missing = outcome.differences.first { $0.table == "stock_level_products" }
             #expect(missing?.live == nil && missing?.rebuilt != nil)
             #expect(try await Self.stockTables(test) == planted)
-            #expect(try await test.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'replay_%'", as: Int64.self) == 0)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'replay_%'", as: Int64.self)
+                    == 0)
 
             // The dry run's exit status says whether it found differences.
-            let cli = try await ERPProcess.run(["replay", "stock_levels", "--dry-run"], environment: ["DATABASE_URL": test.url])
+            let cli = try await ERPProcess.run(
+                ["replay", "stock_levels", "--dry-run"], environment: ["DATABASE_URL": test.url])
             #expect(cli.status == 1)
             #expect(cli.output.contains("2 rows differ from the live read model"), "\(cli.output)")
 
             // From the middle of the log: only the later events build the copies.
-            let replay = ProjectionReplay(projector: StockLevelsProjector(), database: test.database, logger: test.logger)
+            let replay = ProjectionReplay(
+                projector: StockLevelsProjector(), database: test.database, logger: test.logger)
             let fromMiddle = try await replay.run(dryRun: true, from: 400)
             // Fewer events than the whole log build the copies: so more rows differ.
             let all = try await test.scalar("SELECT count(*) FROM events", as: Int64.self)
             #expect(fromMiddle.events > 0 && fromMiddle.events < all, "\(fromMiddle.events) of \(all) events")
             #expect(fromMiddle.differenceCount > 2)
-            await #expect(throws: ProjectionReplay.NoEventsFrom.self) { try await replay.run(dryRun: true, from: 1_000_000) }
+            await #expect(throws: ProjectionReplay.NoEventsFrom.self) {
+                try await replay.run(dryRun: true, from: 1_000_000)
+            }
         }
     }
 
@@ -156,9 +180,11 @@ import Testing
             let environment = ["DATABASE_URL": test.url]
 
             for signal in [SIGINT, SIGTERM] {
-                let replay = try ERPProcess.start(["replay", "stock_levels", "--batch-size", "5"], environment: environment)
+                let replay = try ERPProcess.start(
+                    ["replay", "stock_levels", "--batch-size", "5"], environment: environment)
                 try await eventually("the replay is building") {
-                    try await test.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'replay_stock_levels'", as: Int64.self) == 1
+                    try await test.scalar(
+                        "SELECT count(*) FROM pg_namespace WHERE nspname = 'replay_stock_levels'", as: Int64.self) == 1
                 }
                 replay.signal(signal)
                 do {
@@ -170,20 +196,27 @@ import Testing
                 #expect(replay.process.terminationStatus == 130)
                 #expect(errors.contains("interrupted; the live read model is untouched"), "\(errors)")
                 #expect(try await Self.stockTables(test) == before)
-                #expect(try await test.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'replay_stock_levels'", as: Int64.self) == 0)
+                #expect(
+                    try await test.scalar(
+                        "SELECT count(*) FROM pg_namespace WHERE nspname = 'replay_stock_levels'", as: Int64.self) == 0)
                 #expect(try await test.scalar("SELECT count(*) FROM projection_replays", as: Int64.self) == 0)
             }
 
             // The database goes away under it: the backend is terminated mid-build.
-            let replay = try ERPProcess.start(["replay", "stock_levels", "--batch-size", "5"], environment: environment)
+            let replay = try ERPProcess.start(
+                ["replay", "stock_levels", "--batch-size", "5"], environment: environment)
             try await eventually("the replay is building") {
-                try await test.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'replay_stock_levels'", as: Int64.self) == 1
+                try await test.scalar(
+                    "SELECT count(*) FROM pg_namespace WHERE nspname = 'replay_stock_levels'", as: Int64.self) == 1
             }
-            try await test.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'erp-replay:stock_levels'")
+            try await test.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'erp-replay:stock_levels'"
+            )
             do {
                 try await replay.waitForExit(timeout: .seconds(30))
             } catch {
-                throw SetupError("the replay did not stop when its backend was terminated: \(await replay.readErrors())")
+                throw SetupError(
+                    "the replay did not stop when its backend was terminated: \(await replay.readErrors())")
             }
             let errors = await replay.readErrors()
             #expect(replay.process.terminationStatus == 1)
@@ -203,10 +236,12 @@ import Testing
         try await TestDatabase.withDatabase { test in
             try await Self.seed(test, events: 500)
             // Every place of one product falls below a raised reorder level: notifications and deliveries.
-            try await test.execute("UPDATE products SET reorder_level = 1000000, version = version + 1 WHERE sku = 'SEED-15'")
+            try await test.execute(
+                "UPDATE products SET reorder_level = 1000000, version = version + 1 WHERE sku = 'SEED-15'")
             try await LiveAPI.catchUpProjections(test)
             let raised = try await test.scalar("SELECT count(*) FROM notifications", as: Int64.self)
-            let deliveries = try await test.scalar("SELECT count(*) FROM jobs WHERE kind = 'notification.deliver'", as: Int64.self)
+            let deliveries = try await test.scalar(
+                "SELECT count(*) FROM jobs WHERE kind = 'notification.deliver'", as: Int64.self)
             #expect(raised > 0)
             #expect(deliveries == raised)
             // An operator acknowledged one (the command, as the API runs it); one was lost
@@ -220,23 +255,35 @@ import Testing
                 }
             }
             try await LiveAPI.catchUpProjections(test)
-            #expect(try await test.scalar("SELECT status FROM notifications WHERE id = \(first)", as: String.self) == "acknowledged")
+            #expect(
+                try await test.scalar("SELECT status FROM notifications WHERE id = \(first)", as: String.self)
+                    == "acknowledged")
             try await test.execute("DELETE FROM notifications WHERE id = (SELECT max(id) FROM notifications)")
 
             // The rebuild brings it back, with the acknowledgement, and delivers nothing.
             _ = try await Self.replay(test, NotificationsProjector())
             #expect(try await test.scalar("SELECT count(*) FROM notifications", as: Int64.self) == raised)
-            #expect(try await test.scalar("SELECT count(*) FROM notifications WHERE status = 'acknowledged' AND acknowledged_by = 'asha'", as: Int64.self) == 1)
+            #expect(
+                try await test.scalar(
+                    "SELECT count(*) FROM notifications WHERE status = 'acknowledged' AND acknowledged_by = 'asha'",
+                    as: Int64.self) == 1)
             // No delivery for the notification added back, and none again for the others.
-            #expect(try await test.scalar("SELECT count(*) FROM jobs WHERE kind = 'notification.deliver'", as: Int64.self) == deliveries)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM jobs WHERE kind = 'notification.deliver'", as: Int64.self)
+                    == deliveries)
             let all = try await ERPProcess.run(["replay", "--all"], environment: ["DATABASE_URL": test.url])
             #expect(all.status == 0, "\(all.errors)")
             #expect(try await test.scalar("SELECT count(*) FROM notifications", as: Int64.self) == raised)
-            #expect(try await test.scalar("SELECT count(*) FROM jobs WHERE kind = 'notification.deliver'", as: Int64.self) == deliveries)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM jobs WHERE kind = 'notification.deliver'", as: Int64.self)
+                    == deliveries)
             // The live table's delivery trigger survived the swaps of the tables around it.
-            try await test.execute("UPDATE products SET reorder_level = 2000000, version = version + 1 WHERE sku = 'SEED-16'")
+            try await test.execute(
+                "UPDATE products SET reorder_level = 2000000, version = version + 1 WHERE sku = 'SEED-16'")
             try await LiveAPI.catchUpProjections(test)
-            #expect(try await test.scalar("SELECT count(*) FROM jobs WHERE kind = 'notification.deliver'", as: Int64.self) > deliveries)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM jobs WHERE kind = 'notification.deliver'", as: Int64.self)
+                    > deliveries)
         }
     }
 
@@ -245,23 +292,33 @@ import Testing
             let environment = ["DATABASE_URL": test.url]
             let unknown = try await ERPProcess.run(["replay", "stock_level"], environment: environment)
             #expect(unknown.status == 1)
-            #expect(unknown.errors.contains("no projector named 'stock_level'; known projectors: event_statistics, notifications, stock_levels"))
+            #expect(
+                unknown.errors.contains(
+                    "no projector named 'stock_level'; known projectors: event_statistics, notifications, stock_levels")
+            )
 
             try await test.withConnection { holder in
-                try await holder.query("SELECT pg_advisory_lock(\(Int32(0x4552_5052)), hashtext('stock_levels'))", logger: test.logger)
+                try await holder.query(
+                    "SELECT pg_advisory_lock(\(Int32(0x4552_5052)), hashtext('stock_levels'))", logger: test.logger)
                 try await holder.query(
                     "INSERT INTO projection_replays (projector, holder, backend_pid, events_done, events_total) VALUES ('stock_levels', 'erp replay on shop-server (pid 4242)', pg_backend_pid(), 10, 100)",
                     logger: test.logger
                 )
                 let refused = try await ERPProcess.run(["replay", "stock_levels"], environment: environment)
                 #expect(refused.status == 1)
-                #expect(refused.errors.contains("a replay of stock_levels is already running: erp replay on shop-server (pid 4242)"), "\(refused.errors)")
+                #expect(
+                    refused.errors.contains(
+                        "a replay of stock_levels is already running: erp replay on shop-server (pid 4242)"),
+                    "\(refused.errors)")
                 #expect(refused.errors.contains("10 of 100 events done"))
-                let reset = try await ERPProcess.run(["projections", "reset", "stock_levels", "--yes"], environment: environment)
+                let reset = try await ERPProcess.run(
+                    ["projections", "reset", "stock_levels", "--yes"], environment: environment)
                 #expect(reset.status == 1)
                 #expect(reset.errors.contains("already running"))
                 let status = try await ERPProcess.run(["projections", "status"], environment: environment)
-                #expect(status.output.contains("replay running: erp replay on shop-server (pid 4242): 10/100 events"), "\(status.output)")
+                #expect(
+                    status.output.contains("replay running: erp replay on shop-server (pid 4242): 10/100 events"),
+                    "\(status.output)")
                 // Another projector is not held.
                 let other = try await ERPProcess.run(["replay", "event_statistics"], environment: environment)
                 #expect(other.status == 0, "\(other.errors)")
@@ -278,7 +335,8 @@ import Testing
             #expect(clean.status == 0, "\(clean.output)\(clean.errors)")
             #expect(clean.output.contains("all 7 invariants hold"))
 
-            let batch = try await test.scalar("SELECT min(batch_id) FROM stock_on_hand WHERE quantity > 0", as: Int64.self)
+            let batch = try await test.scalar(
+                "SELECT min(batch_id) FROM stock_on_hand WHERE quantity > 0", as: Int64.self)
             try await test.execute(
                 """
                 UPDATE stock_on_hand SET quantity = quantity - 1 WHERE batch_id = \(batch);
@@ -292,9 +350,10 @@ import Testing
             let byName = Dictionary(uniqueKeysWithValues: findings.map { ($0.name, $0) })
             #expect(byName["stock_write_model_equals_events"]?.breachCount ?? 0 >= 1)
             #expect(byName["stock_write_model_equals_events"]?.breaches.first?.contains("batch \(batch)") == true)
-            #expect(byName["known_event_types"]?.breaches == [
-                "stock.teleported: 1 events, first at position \(try await test.scalar("SELECT max(position) FROM events", as: Int64.self))"
-            ])
+            #expect(
+                byName["known_event_types"]?.breaches == [
+                    "stock.teleported: 1 events, first at position \(try await test.scalar("SELECT max(position) FROM events", as: Int64.self))"
+                ])
             #expect(byName["stock_projection_equals_events"]?.breachCount == 0)
         }
     }
@@ -316,7 +375,8 @@ import Testing
                 // Other tests' transactions may hold the event above the horizon a while.
                 try await eventually("stock_levels stalls") { try await runner.catchUp(on: connection) == .stalled }
             }
-            let error = try await test.scalar("SELECT last_error FROM projector_checkpoints WHERE name = 'stock_levels'", as: String.self)
+            let error = try await test.scalar(
+                "SELECT last_error FROM projector_checkpoints WHERE name = 'stock_levels'", as: String.self)
             #expect(error.contains("is not a movement"), "\(error)")
         }
     }
@@ -339,7 +399,8 @@ import Testing
             try await Self.seed(test, events: 300)
             let environment = ["DATABASE_URL": test.url]
             let pipeline = EventPipeline(
-                projectors: Modules.list().projectors(), database: test.database, configuration: .init(pollInterval: .milliseconds(50)), logger: test.logger
+                projectors: Modules.list().projectors(), database: test.database,
+                configuration: .init(pollInterval: .milliseconds(50)), logger: test.logger
             )
             let control = ProjectionControl(projectors: Modules.list().projectors(), logger: test.logger)
             func status(_ name: String) async throws -> ProjectionStatus? {
@@ -349,7 +410,8 @@ import Testing
                 group.addTask { try await pipeline.run() }
                 try await eventually("caught up") { try await status("stock_levels")?.lagEvents == 0 }
 
-                let paused = try await ERPProcess.run(["projections", "pause", "stock_levels"], environment: environment)
+                let paused = try await ERPProcess.run(
+                    ["projections", "pause", "stock_levels"], environment: environment)
                 #expect(paused.output.contains("stock_levels paused"))
                 // Past the runner's checkpoint recheck, then more events.
                 try await Task.sleep(for: .milliseconds(1500))
@@ -360,20 +422,25 @@ import Testing
                 #expect(try await status("stock_levels")?.checkpoint == stopped)
                 #expect(try await status("stock_levels")?.state == "paused")
 
-                let resumed = try await ERPProcess.run(["projections", "resume", "stock_levels"], environment: environment)
+                let resumed = try await ERPProcess.run(
+                    ["projections", "resume", "stock_levels"], environment: environment)
                 #expect(resumed.output.contains("stock_levels resumed"))
                 try await eventually("stock_levels catches up") { try await status("stock_levels")?.lagEvents == 0 }
 
-                let unconfirmed = try await ERPProcess.run(["projections", "reset", "stock_levels"], environment: environment)
+                let unconfirmed = try await ERPProcess.run(
+                    ["projections", "reset", "stock_levels"], environment: environment)
                 #expect(unconfirmed.status == 1)
                 #expect(unconfirmed.errors.contains("pass --yes"))
-                let reset = try await ERPProcess.run(["projections", "reset", "stock_levels", "--yes"], environment: environment)
+                let reset = try await ERPProcess.run(
+                    ["projections", "reset", "stock_levels", "--yes"], environment: environment)
                 #expect(reset.status == 0, "\(reset.errors)")
                 // The runner, idle, notices the reset and rebuilds from the start.
                 try await eventually("stock_levels rebuilt") { try await status("stock_levels")?.lagEvents == 0 }
                 group.cancelAll()
             }
-            for finding in try await Self.findings(test) { #expect(finding.holds, "\(finding.name): \(finding.breaches)") }
+            for finding in try await Self.findings(test) {
+                #expect(finding.holds, "\(finding.name): \(finding.breaches)")
+            }
         }
     }
 
@@ -393,11 +460,15 @@ import Testing
                 }
             }
             let control = ProjectionControl(projectors: [NewerStockLevels()], logger: test.logger)
-            let before = try await test.withConnection { try await control.status(on: $0) }.first { $0.name == "stock_levels" }
+            let before = try await test.withConnection { try await control.status(on: $0) }.first {
+                $0.name == "stock_levels"
+            }
             #expect(before?.isBehindCode == true)
             #expect(before?.builtWithVersion == 1)
             _ = try await Self.replay(test, NewerStockLevels())
-            let after = try await test.withConnection { try await control.status(on: $0) }.first { $0.name == "stock_levels" }
+            let after = try await test.withConnection { try await control.status(on: $0) }.first {
+                $0.name == "stock_levels"
+            }
             #expect(after?.isBehindCode == false)
             #expect(after?.builtWithVersion == 2)
         }
@@ -418,23 +489,32 @@ import Testing
             let environment = ["DATABASE_URL": test.url]
             struct Listed: Decodable { var position: Int64; var type: String; var aggregateId: String }
             func list(_ arguments: [String]) async throws -> [Listed] {
-                let result = try await ERPProcess.run(["events", "list", "--json"] + arguments, environment: environment)
+                let result = try await ERPProcess.run(
+                    ["events", "list", "--json"] + arguments, environment: environment)
                 #expect(result.status == 0, "\(result.errors)")
                 return try JSONDecoder().decode([Listed].self, from: Data(result.output.utf8))
             }
             #expect(try await list([]).map(\.position) == [1, 2, 3, 4])
             #expect(try await list(["--type", "product.created"]).map(\.aggregateId) == ["7", "8"])
-            #expect(try await list(["--aggregate", "product:7"]).map(\.type) == ["product.created", "product.updated"])
+            #expect(
+                try await list(["--aggregate", "product:7"]).map(\.type) == ["product.created", "product.updated"])
             #expect(try await list(["--since", "2026-11-03"]).map(\.position) == [3, 4])
             #expect(try await list(["--from", "2", "--limit", "2"]).map(\.position) == [2, 3])
             let table = try await ERPProcess.run(["events", "list", "--limit", "1"], environment: environment)
-            #expect(table.output.contains("warehouse.created") && table.output.contains("asha") && table.output.contains("--from 2"))
+            #expect(
+                table.output.contains("warehouse.created") && table.output.contains("asha")
+                    && table.output.contains("--from 2"))
             // Exactly as many as asked for, and none after them: no hint of more.
-            let allOfType = try await ERPProcess.run(["events", "list", "--type", "product.created", "--limit", "2"], environment: environment)
-            #expect(allOfType.output.contains("product.created") && !allOfType.output.contains("--from"), "\(allOfType.output)")
-            let firstOfType = try await ERPProcess.run(["events", "list", "--type", "product.created", "--limit", "1"], environment: environment)
+            let allOfType = try await ERPProcess.run(
+                ["events", "list", "--type", "product.created", "--limit", "2"], environment: environment)
+            #expect(
+                allOfType.output.contains("product.created") && !allOfType.output.contains("--from"),
+                "\(allOfType.output)")
+            let firstOfType = try await ERPProcess.run(
+                ["events", "list", "--type", "product.created", "--limit", "1"], environment: environment)
             #expect(firstOfType.output.contains("more with --from 3"))
-            let badSince = try await ERPProcess.run(["events", "list", "--since", "yesterday"], environment: environment)
+            let badSince = try await ERPProcess.run(
+                ["events", "list", "--since", "yesterday"], environment: environment)
             #expect(badSince.status != 0)
             #expect(badSince.errors.contains("--since must be a date"))
 
@@ -447,7 +527,9 @@ import Testing
 
             let stats = try await ERPProcess.run(["events", "stats", "--json"], environment: environment)
             struct Stats: Decodable {
-                struct Row: Decodable { var type: String; var count: Int; var firstPosition: Int; var lastPosition: Int }
+                struct Row: Decodable {
+                    var type: String; var count: Int; var firstPosition: Int; var lastPosition: Int
+                }
                 var types: [Row]
                 var uncountedEvents: Int
             }

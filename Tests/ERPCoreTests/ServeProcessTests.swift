@@ -28,7 +28,9 @@ import Testing
                     )
                     if index == 200 {
                         try await eventually("the server has projected something") {
-                            try await test.scalar("SELECT position > 0 FROM projector_checkpoints WHERE name = 'event_statistics'", as: Bool.self)
+                            try await test.scalar(
+                                "SELECT position > 0 FROM projector_checkpoints WHERE name = 'event_statistics'",
+                                as: Bool.self)
                         }
                         server.signal(SIGTERM)
                     }
@@ -61,11 +63,13 @@ import Testing
     @Test func noSecretReachesTheLogAtAnyLevel() async throws {
         try await TestDatabase.withDatabase { test in
             // The test cluster trusts local connections, so a password in the URL is carried, not checked.
-            let url = test.url.replacingOccurrences(of: "://\(test.configuration.username)@", with: "://\(test.configuration.username):db-pass-4f2a9c@")
+            let url = test.url.replacingOccurrences(
+                of: "://\(test.configuration.username)@", with: "://\(test.configuration.username):db-pass-4f2a9c@")
             let server = try ERPProcess.start(
                 ["serve", "--port", "0", "--log-level", "trace"],
                 environment: [
-                    "DATABASE_URL": url, "ERP_WEBHOOK_URLS": "http://127.0.0.1:9/hooks", "ERP_WEBHOOK_SECRET": "hook-secret-8d1e77b0c3",
+                    "DATABASE_URL": url, "ERP_WEBHOOK_URLS": "http://127.0.0.1:9/hooks",
+                    "ERP_WEBHOOK_SECRET": "hook-secret-8d1e77b0c3",
                 ]
             )
             let errors = Task { await server.readErrors() }
@@ -91,7 +95,8 @@ import Testing
 
     @Test func anUnreachableDatabaseIsOneClearLine() async throws {
         for command in [["migrate"], ["projections", "status"]] {
-            let result = try await ERPProcess.run(command, environment: ["DATABASE_URL": "postgres://erp@127.0.0.1:1/erp"])
+            let result = try await ERPProcess.run(
+                command, environment: ["DATABASE_URL": "postgres://erp@127.0.0.1:1/erp"])
             #expect(result.status != 0)
             #expect(result.errors.split(separator: "\n").count == 1, "\(result.errors)")
             #expect(result.errors.contains("cannot connect to PostgreSQL at 127.0.0.1:1"))
@@ -101,7 +106,9 @@ import Testing
     @Test func statusAndResumeFromTheCommandLine() async throws {
         try await TestDatabase.withDatabase { test in
             let environment = ["DATABASE_URL": test.url]
-            try await test.execute("INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.happened', 't', '1', '{}')")
+            try await test.execute(
+                "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('test.happened', 't', '1', '{}')"
+            )
             let status = try await ERPProcess.run(["projections", "status", "--json"], environment: environment)
             #expect(status.status == 0, "\(status.errors)")
             struct Row: Decodable { var name: String; var lagEvents: Int; var state: String }

@@ -22,7 +22,8 @@ import Testing
         let order = try await shop.approvedOrder(
             vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 20, 5_000), (shop.belladonna, 10, 8_000)]
         )
-        try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 20, "A1", later), (2, 10, "B1", later)]))
+        try await shop.create(
+            "goods-receipts", Shop.receipt(order: order, [(1, 20, "A1", later), (2, 10, "B1", later)]))
         return shop
     }
 
@@ -40,12 +41,14 @@ import Testing
         try await LiveAPI.with { test, http in
             let shop = try await Self.stocked(http)
             let issue = try await shop.post(
-                "stock-issues", #"{"warehouseId": \#(shop.mumbai), "reference": "CM-12", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 5)]))}"#
+                "stock-issues",
+                #"{"warehouseId": \#(shop.mumbai), "reference": "CM-12", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 5)]))}"#
             )
             #expect(issue.status == .created)
             let issued = try LiveAPI.json(issue)
             #expect(issued["kind"] as? String == "issue" && issued["reference"] as? String == "CM-12")
-            #expect(try await shop.get("stock-issues/\(issued["id"] as? Int ?? 0)")["id"] as? Int == issued["id"] as? Int)
+            #expect(
+                try await shop.get("stock-issues/\(issued["id"] as? Int ?? 0)")["id"] as? Int == issued["id"] as? Int)
 
             try await shop.create(
                 "stock-transfers",
@@ -73,7 +76,8 @@ import Testing
             let before = try await Self.onHand(test)
 
             let short = try await shop.post(
-                "stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.belladonna, "B1", 3), (shop.arnica, "A1", 21)]))}"#
+                "stock-issues",
+                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.belladonna, "B1", 3), (shop.arnica, "A1", 21)]))}"#
             )
             #expect(short.status == .conflict)
             let problem = try LiveAPI.problem(short)
@@ -90,30 +94,37 @@ import Testing
             #expect(try LiveAPI.problem(elsewhere).errors.first?.message == "only 0 available")
 
             let bad = try await shop.post(
-                "stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A 1", 0), (shop.arnica, "NOPE", 1), (999, "A1", 1)]))}"#
+                "stock-issues",
+                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A 1", 0), (shop.arnica, "NOPE", 1), (999, "A1", 1)]))}"#
             )
             #expect(bad.status == .unprocessableContent)
             #expect(try LiveAPI.problem(bad).errors.map(\.field) == ["lines[0].batchNumber", "lines[0].quantity"])
             let unknown = try await shop.post(
-                "stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "NOPE", 1), (999, "A1", 1)]))}"#
+                "stock-issues",
+                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "NOPE", 1), (999, "A1", 1)]))}"#
             )
             #expect(try LiveAPI.problem(unknown).errors.map(\.field) == ["lines[0].batchNumber", "lines[1].productId"])
-            let noWarehouse = try await shop.post("stock-issues", #"{"warehouseId": 999, "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#)
+            let noWarehouse = try await shop.post(
+                "stock-issues", #"{"warehouseId": 999, "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#)
             #expect(try LiveAPI.problem(noWarehouse).errors.map(\.field) == ["warehouseId"])
             let sameWarehouse = try await shop.post(
-                "stock-transfers", #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                "stock-transfers",
+                #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
             )
             #expect(try LiveAPI.problem(sameWarehouse).errors.map(\.field) == ["toWarehouseId"])
             let noReason = try await shop.post(
-                "stock-adjustments", #"{"warehouseId": \#(shop.mumbai), "reason": "whim", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                "stock-adjustments",
+                #"{"warehouseId": \#(shop.mumbai), "reason": "whim", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
             )
             #expect(try LiveAPI.problem(noReason).errors.map(\.field) == ["reason"])
             let huge = try await shop.post(
-                "stock-adjustments", #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -9_000_000_000_000_000_000)]))}"#
+                "stock-adjustments",
+                #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -9_000_000_000_000_000_000)]))}"#
             )
             #expect(try LiveAPI.problem(huge).errors.map(\.field) == ["lines[0].quantity"])
             let repeated = try await shop.post(
-                "stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1), (shop.belladonna, "B1", 1), (shop.arnica, "A1", 2)]))}"#
+                "stock-issues",
+                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1), (shop.belladonna, "B1", 1), (shop.arnica, "A1", 2)]))}"#
             )
             #expect(try LiveAPI.problem(repeated).errors.map(\.field) == ["lines[2]"])
             let empty = try await shop.post("stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": []}"#)
@@ -124,15 +135,19 @@ import Testing
             // Time passes: batch A1 expires. It cannot be issued, transferred or adjusted up;
             // an adjustment down (reason expiry) takes it out.
             try await test.execute("UPDATE batches SET expires_on = business_date() - 1 WHERE batch_number = 'A1'")
-            let expiredIssue = try await shop.post("stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#)
+            let expiredIssue = try await shop.post(
+                "stock-issues",
+                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#)
             #expect(expiredIssue.status == .unprocessableContent)
             #expect(try LiveAPI.problem(expiredIssue).errors.map(\.field) == ["lines[0].batchNumber"])
             let expiredTransfer = try await shop.post(
-                "stock-transfers", #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.bengaluru), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                "stock-transfers",
+                #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.bengaluru), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
             )
             #expect(expiredTransfer.status == .unprocessableContent)
             let expiredUp = try await shop.post(
-                "stock-adjustments", #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                "stock-adjustments",
+                #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
             )
             #expect(expiredUp.status == .unprocessableContent)
             #expect(try await Self.onHand(test) == before)
@@ -140,7 +155,8 @@ import Testing
             #expect(try await test.scalar("SELECT count(*) FROM events WHERE type LIKE 'stock.%'", as: Int.self) == 0)
 
             try await shop.create(
-                "stock-adjustments", #"{"warehouseId": \#(shop.mumbai), "reason": "expiry", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -20)]))}"#
+                "stock-adjustments",
+                #"{"warehouseId": \#(shop.mumbai), "reason": "expiry", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -20)]))}"#
             )
             #expect(try await Self.onHand(test) == "MUM/A1=0,MUM/B1=10")
         }
@@ -149,7 +165,8 @@ import Testing
     @Test func twentyConcurrentIssuesOfOneAgainstTenOnHand() async throws {
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
-            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.belladonna, 10, 100)])
+            let order = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.belladonna, 10, 100)])
             try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 10, "B1", Self.later)]))
             let body = #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.belladonna, "B1", 1)]))}"#
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
@@ -161,7 +178,8 @@ import Testing
             #expect(statuses.filter { $0 == .created }.count == 10)
             #expect(statuses.filter { $0 == .conflict }.count == 10)
             #expect(try await test.scalar("SELECT quantity FROM stock_on_hand", as: Int.self) == 0)
-            #expect(try await test.scalar("SELECT count(*) FROM events WHERE type = 'stock.issued'", as: Int.self) == 10)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM events WHERE type = 'stock.issued'", as: Int.self) == 10)
         }
     }
 }

@@ -52,13 +52,15 @@ import Testing
     @Test func aRandomWorkloadProjectsToTheWriteModelAndTheSumOfItsEvents() async throws {
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
-            let thuja = try await shop.create("products", Shop.product(sku: "THU-1M", name: "Thuja 1M", reorderLevel: 5))
+            let thuja = try await shop.create(
+                "products", Shop.product(sku: "THU-1M", name: "Thuja 1M", reorderLevel: 5))
             let products = [shop.arnica, shop.belladonna, thuja]
             let warehouses = [shop.mumbai, shop.bengaluru]
             let batches = ["B1", "B2"]
             for warehouse in warehouses {
                 let order = try await shop.approvedOrder(
-                    vendor: shop.mumbaiVendor, warehouse: warehouse, products.map { ($0, 1_000, Int.random(in: 100...9_000)) }
+                    vendor: shop.mumbaiVendor, warehouse: warehouse,
+                    products.map { ($0, 1_000, Int.random(in: 100...9_000)) }
                 )
                 let lines = (1...products.count).flatMap { line in batches.map { (line, 30, $0, Self.later) } }
                 try await shop.create("goods-receipts", Shop.receipt(order: order, lines))
@@ -76,15 +78,22 @@ import Testing
                 let response: TestResponse
                 switch Int.random(in: 0..<10, using: &random) {
                 case 0..<4:
-                    response = try await shop.post("stock-issues", #"{"warehouseId": \#(warehouse), "lines": \#(lines)}"#)
+                    response = try await shop.post(
+                        "stock-issues", #"{"warehouseId": \#(warehouse), "lines": \#(lines)}"#)
                 case 4..<7:
-                    response = try await shop.post("stock-transfers", #"{"fromWarehouseId": \#(warehouse), "toWarehouseId": \#(other), "lines": \#(lines)}"#)
+                    response = try await shop.post(
+                        "stock-transfers",
+                        #"{"fromWarehouseId": \#(warehouse), "toWarehouseId": \#(other), "lines": \#(lines)}"#)
                 case 7..<9:
                     let signed = Shop.stockLines([(product, batch, Bool.random(using: &random) ? quantity : -quantity)])
-                    response = try await shop.post("stock-adjustments", #"{"warehouseId": \#(warehouse), "reason": "count", "lines": \#(signed)}"#)
+                    response = try await shop.post(
+                        "stock-adjustments", #"{"warehouseId": \#(warehouse), "reason": "count", "lines": \#(signed)}"#)
                 default:
-                    let order = try await shop.approvedOrder(vendor: shop.bengaluruVendor, warehouse: warehouse, [(product, quantity, Int.random(in: 100...9_000, using: &random))])
-                    response = try await shop.post("goods-receipts", Shop.receipt(order: order, [(1, quantity, batch, Self.later)]))
+                    let order = try await shop.approvedOrder(
+                        vendor: shop.bengaluruVendor, warehouse: warehouse,
+                        [(product, quantity, Int.random(in: 100...9_000, using: &random))])
+                    response = try await shop.post(
+                        "goods-receipts", Shop.receipt(order: order, [(1, quantity, batch, Self.later)]))
                 }
                 statuses[response.status.code, default: 0] += 1
                 #expect(response.status == .created || response.status == .conflict, "\(String(buffer: response.body))")
@@ -113,13 +122,20 @@ import Testing
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
             let soon = Shop.date(daysFromToday: 45)
-            let first = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 5_000)])
+            let first = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 5_000)])
             try await shop.create("goods-receipts", Shop.receipt(order: first, [(1, 10, "A1", soon)]))
-            let second = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 6_000), (shop.belladonna, 3, 100)])
-            try await shop.create("goods-receipts", Shop.receipt(order: second, [(1, 10, "A2", Self.later), (2, 3, "B1", Self.later)]))
-            try await shop.create("stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A2", 5)]))}"#)
+            let second = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai,
+                [(shop.arnica, 10, 6_000), (shop.belladonna, 3, 100)])
             try await shop.create(
-                "stock-transfers", #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.bengaluru), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 5)]))}"#
+                "goods-receipts", Shop.receipt(order: second, [(1, 10, "A2", Self.later), (2, 3, "B1", Self.later)]))
+            try await shop.create(
+                "stock-issues",
+                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A2", 5)]))}"#)
+            try await shop.create(
+                "stock-transfers",
+                #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.bengaluru), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 5)]))}"#
             )
             try await LiveAPI.catchUpProjections(test)
 
@@ -131,8 +147,11 @@ import Testing
             #expect(places.map { $0["warehouseId"] as? Int } == [shop.mumbai, shop.bengaluru])
             #expect(places.map { $0["value"] as? Int } == [55_000, 27_500])
             #expect(places.map { $0["averageUnitCost"] as? Int } == [5_500, 5_500])
-            #expect(places.first?["expiringWithin30Days"] as? Int == 0 && places.first?["expiringWithin60Days"] as? Int == 5)
-            #expect((places.first?["batches"] as? [[String: Any]])?.map { $0["batchNumber"] as? String } == ["A1", "A2"])
+            #expect(
+                places.first?["expiringWithin30Days"] as? Int == 0 && places.first?["expiringWithin60Days"] as? Int == 5
+            )
+            #expect(
+                (places.first?["batches"] as? [[String: Any]])?.map { $0["batchNumber"] as? String } == ["A1", "A2"])
 
             // Arnica's reorder level is 10: Bengaluru (5) is below it, Mumbai (10) is not.
             let below = try await shop.get("stock-levels?belowReorder=true")
@@ -142,7 +161,10 @@ import Testing
             let notYet = try await shop.get("stock-levels?expiringWithinDays=30")
             #expect((notYet["items"] as? [[String: Any]])?.count == 0)
             let mumbai = try await shop.get("stock-levels?warehouseId=\(shop.mumbai)")
-            #expect((mumbai["items"] as? [[String: Any]])?.map { $0["productId"] as? Int } == [shop.arnica, shop.belladonna])
+            #expect(
+                (mumbai["items"] as? [[String: Any]])?.map { $0["productId"] as? Int } == [
+                    shop.arnica, shop.belladonna,
+                ])
 
             var seen: [Int] = []
             var cursor: String? = nil
@@ -153,7 +175,8 @@ import Testing
             } while cursor != nil
             #expect(seen == [shop.mumbai, shop.bengaluru, shop.mumbai])
 
-            let bad = try await http.execute(uri: "/api/v1/stock-levels?belowReorder=maybe&expiringWithinDays=-1", method: .get)
+            let bad = try await http.execute(
+                uri: "/api/v1/stock-levels?belowReorder=maybe&expiringWithinDays=-1", method: .get)
             #expect(bad.status == .badRequest)
             #expect(try LiveAPI.problem(bad).errors.map(\.field) == ["belowReorder", "expiringWithinDays"])
             #expect(try await http.execute(uri: "/api/v1/stock-levels/999", method: .get).status == .notFound)
@@ -163,7 +186,8 @@ import Testing
     @Test func aReorderNotificationIsRaisedOncePerCrossing() async throws {
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
-            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 100, 5_000)])
+            let order = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 100, 5_000)])
             let issue = #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 3)]))}"#
             try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 15, "A1", Self.later)]))  // 15
             try await shop.create("stock-issues", issue)  // 12
@@ -172,20 +196,27 @@ import Testing
             try await shop.create("stock-issues", issue)  // 6: still below
             try await LiveAPI.catchUpProjections(test)
             try await shop.create("stock-issues", issue)  // 3: still below
-            try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 10, "A1", Self.later)]))  // 13: back above
+            // 13: back above
+            try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 10, "A1", Self.later)]))
             try await shop.create("stock-issues", issue)  // 10: at the level, not below
             try await shop.create("stock-issues", issue)  // 7: the second crossing
             try await LiveAPI.catchUpProjections(test)
 
             let raised = try await test.scalar(
-                "SELECT string_agg(subject, ',' ORDER BY id) FROM notifications WHERE kind = 'below_reorder'", as: String.self
+                "SELECT string_agg(subject, ',' ORDER BY id) FROM notifications WHERE kind = 'below_reorder'",
+                as: String.self
             )
-            #expect(raised == "below_reorder:\(shop.arnica):\(shop.mumbai):1,below_reorder:\(shop.arnica):\(shop.mumbai):2")
-            #expect(try await test.scalar("SELECT count(*) FROM notifications WHERE kind = 'batch_expiring'", as: Int.self) == 0)
+            #expect(
+                raised == "below_reorder:\(shop.arnica):\(shop.mumbai):1,below_reorder:\(shop.arnica):\(shop.mumbai):2")
+            #expect(
+                try await test.scalar("SELECT count(*) FROM notifications WHERE kind = 'batch_expiring'", as: Int.self)
+                    == 0)
 
             // A batch received with 60 days left raises an expiry notification.
-            let other = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.belladonna, 5, 100)])
-            try await shop.create("goods-receipts", Shop.receipt(order: other, [(1, 5, "SOON", Shop.date(daysFromToday: 60))]))
+            let other = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.belladonna, 5, 100)])
+            try await shop.create(
+                "goods-receipts", Shop.receipt(order: other, [(1, 5, "SOON", Shop.date(daysFromToday: 60))]))
             try await LiveAPI.catchUpProjections(test)
             let open = try await shop.get("notifications?status=open")
             let items = try #require(open["items"] as? [[String: Any]])
@@ -194,7 +225,8 @@ import Testing
 
             let id = try #require(items.first?["id"] as? Int)
             let acknowledged = try await http.execute(
-                uri: "/api/v1/notifications/\(id)/acknowledge", method: .post, headers: [HTTPField.Name("X-Actor") ?? .contentType: "user:asha"]
+                uri: "/api/v1/notifications/\(id)/acknowledge", method: .post,
+                headers: [HTTPField.Name("X-Actor") ?? .contentType: "user:asha"]
             )
             #expect(acknowledged.status == .ok)
             #expect(try LiveAPI.json(acknowledged)["status"] as? String == "acknowledged")
@@ -202,8 +234,10 @@ import Testing
             #expect(try await http.execute(uri: "/api/v1/notifications/\(id)/acknowledge", method: .post).status == .ok)
             #expect((try await shop.get("notifications?status=open")["items"] as? [Any])?.count == 2)
             #expect((try await shop.get("notifications?status=acknowledged")["items"] as? [Any])?.count == 1)
-            #expect(try await http.execute(uri: "/api/v1/notifications/999/acknowledge", method: .post).status == .notFound)
-            #expect(try await http.execute(uri: "/api/v1/notifications?status=closed", method: .get).status == .badRequest)
+            #expect(
+                try await http.execute(uri: "/api/v1/notifications/999/acknowledge", method: .post).status == .notFound)
+            #expect(
+                try await http.execute(uri: "/api/v1/notifications?status=closed", method: .get).status == .badRequest)
 
             // The acknowledgement is a command: one event, by the actor, however often it is sent;
             // the projector applies it to the read model.
@@ -223,7 +257,8 @@ import Testing
             // Acknowledged in the read model, acknowledging again records nothing either.
             #expect(try await http.execute(uri: "/api/v1/notifications/\(id)/acknowledge", method: .post).status == .ok)
             #expect(
-                try await test.scalar("SELECT count(*) FROM events WHERE type = 'notification.acknowledged'", as: Int64.self) == 1
+                try await test.scalar(
+                    "SELECT count(*) FROM events WHERE type = 'notification.acknowledged'", as: Int64.self) == 1
             )
         }
     }
@@ -231,7 +266,8 @@ import Testing
     @Test func raisingTheReorderLevelAboveOnHandIsACrossing() async throws {
         try await LiveAPI.with { test, http in
             let shop = try await Shop.open(http)
-            let order = try await shop.approvedOrder(vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 15, 5_000)])
+            let order = try await shop.approvedOrder(
+                vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 15, 5_000)])
             try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 15, "A1", Self.later)]))
             try await LiveAPI.catchUpProjections(test)
             #expect(try await test.scalar("SELECT count(*) FROM notifications", as: Int.self) == 0)
@@ -243,8 +279,9 @@ import Testing
             )
             #expect(patched.status == .ok)
             try await LiveAPI.catchUpProjections(test)
-            #expect(try await test.scalar("SELECT string_agg(subject, ',') FROM notifications", as: String.self)
-                == "below_reorder:\(shop.arnica):\(shop.mumbai):1")
+            #expect(
+                try await test.scalar("SELECT string_agg(subject, ',') FROM notifications", as: String.self)
+                    == "below_reorder:\(shop.arnica):\(shop.mumbai):1")
             let level = try await shop.get("stock-levels/\(shop.arnica)")
             #expect((level["warehouses"] as? [[String: Any]])?.first?["belowReorder"] as? Bool == true)
         }

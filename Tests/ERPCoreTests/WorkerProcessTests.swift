@@ -41,7 +41,8 @@ import Testing
                 let doomed = try ERPProcess.start(arguments, environment: environment)
                 try await Self.raise(3, in: test)
                 try await eventually("three deliveries in flight") { receiver.inFlight == 3 }
-                let holder = try await test.scalar("SELECT string_agg(DISTINCT worker_id, ',') FROM jobs WHERE state = 'running'", as: String.self)
+                let holder = try await test.scalar(
+                    "SELECT string_agg(DISTINCT worker_id, ',') FROM jobs WHERE state = 'running'", as: String.self)
                 doomed.signal(SIGKILL)
                 try await doomed.waitForExit(timeout: .seconds(10))
 
@@ -50,7 +51,8 @@ import Testing
                 let rescuer = try ERPProcess.start(arguments, environment: environment)
                 let errors = Task { await rescuer.readErrors() }
                 try await eventually(timeout: .seconds(30), "the three jobs completed") {
-                    try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self) == 3
+                    try await test.scalar(
+                        "SELECT count(*)::integer FROM job_history WHERE state = 'completed'", as: Int.self) == 3
                 }
                 rescuer.signal(SIGTERM)
                 try await rescuer.waitForExit(timeout: .seconds(20))
@@ -58,10 +60,14 @@ import Testing
                 #expect(rescuer.process.terminationStatus == 0, "erp worker log:\n\(log)")
                 // The second attempt ran each: the first died with its worker.
                 #expect(
-                    try await test.scalar("SELECT string_agg(DISTINCT attempts || ' ' || last_error, ',') FROM job_history", as: String.self)
+                    try await test.scalar(
+                        "SELECT string_agg(DISTINCT attempts || ' ' || last_error, ',') FROM job_history",
+                        as: String.self)
                         == "2 lease expired: worker \(holder) stopped answering"
                 )
-                #expect(try await test.scalar("SELECT count(DISTINCT subject)::integer FROM notification_deliveries", as: Int.self) == 3)
+                #expect(
+                    try await test.scalar(
+                        "SELECT count(DISTINCT subject)::integer FROM notification_deliveries", as: Int.self) == 3)
                 #expect(Set(receiver.deliveries.map(\.subject)).count == 3)
             }
         }
@@ -73,7 +79,8 @@ import Testing
             try await TestDatabase.withDatabase { test in
                 receiver.hanging.store(true, ordering: .relaxed)
                 let worker = try ERPProcess.start(
-                    ["worker", "--queues", "notifications", "--drain-timeout", "20"], environment: Self.environment(test, webhooks: "\(base)/a")
+                    ["worker", "--queues", "notifications", "--drain-timeout", "20"],
+                    environment: Self.environment(test, webhooks: "\(base)/a")
                 )
                 let errors = Task { await worker.readErrors() }
                 try await Self.raise(2, in: test)
@@ -86,8 +93,13 @@ import Testing
                 try await worker.waitForExit(timeout: .seconds(20))
                 let log = await errors.value
                 #expect(worker.process.terminationStatus == 0, "erp worker log:\n\(log)")
-                #expect(try await test.scalar("SELECT count(*)::integer FROM job_history WHERE state = 'completed' AND attempts = 1", as: Int.self) == 2)
-                #expect(try await test.scalar("SELECT count(*)::integer FROM jobs WHERE queue = 'notifications'", as: Int.self) == 0)
+                #expect(
+                    try await test.scalar(
+                        "SELECT count(*)::integer FROM job_history WHERE state = 'completed' AND attempts = 1",
+                        as: Int.self) == 2)
+                #expect(
+                    try await test.scalar(
+                        "SELECT count(*)::integer FROM jobs WHERE queue = 'notifications'", as: Int.self) == 0)
             }
         }
     }
@@ -96,10 +108,14 @@ import Testing
         try await TestDatabase.withDatabase { test in
             let (dead, pending) = try await test.withConnection { connection in
                 let ids = try await JobQueue.enqueue(
-                    [NewJob(kind: "test.flaky", maxAttempts: 1), NewJob(kind: "test.later", queue: "reports")], on: connection, logger: test.logger
+                    [NewJob(kind: "test.flaky", maxAttempts: 1), NewJob(kind: "test.later", queue: "reports")],
+                    on: connection, logger: test.logger
                 )
-                let claimed = try await JobStore.claim(queue: "default", limit: 1, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
-                _ = try await JobStore.fail(claimed[0].id, worker: "w1", error: "endpoint down", retryIn: .zero, on: connection, logger: test.logger)
+                let claimed = try await JobStore.claim(
+                    queue: "default", limit: 1, worker: "w1", lease: .seconds(30), on: connection, logger: test.logger)
+                _ = try await JobStore.fail(
+                    claimed[0].id, worker: "w1", error: "endpoint down", retryIn: .zero, on: connection,
+                    logger: test.logger)
                 return (ids[0], ids[1])
             }
             let environment = Self.environment(test)
@@ -113,18 +129,25 @@ import Testing
             #expect(queues.map(\.pending) == [0, 0, 1])
 
             let list = try await ERPProcess.run(["jobs", "list", "--state", "dead"], environment: environment)
-            #expect(list.output.contains("test.flaky") && list.output.contains("endpoint down") && !list.output.contains("test.later"))
+            #expect(
+                list.output.contains("test.flaky") && list.output.contains("endpoint down")
+                    && !list.output.contains("test.later"))
 
-            #expect(try await ERPProcess.run(["jobs", "retry", "\(dead)"], environment: environment).output == "job \(dead) is pending again\n")
+            #expect(
+                try await ERPProcess.run(["jobs", "retry", "\(dead)"], environment: environment).output
+                    == "job \(dead) is pending again\n")
             let again = try await ERPProcess.run(["jobs", "retry", "\(dead)"], environment: environment)
             #expect(again.status == 1)
             #expect(again.errors == "erp: there is no dead job \(dead)\n")
 
             #expect(try await ERPProcess.run(["jobs", "cancel", "\(pending)"], environment: environment).status == 0)
-            #expect(try await test.scalar("SELECT state FROM job_history WHERE id = \(pending)", as: String.self) == "cancelled")
+            #expect(
+                try await test.scalar("SELECT state FROM job_history WHERE id = \(pending)", as: String.self)
+                    == "cancelled")
             let bad = try await ERPProcess.run(["jobs", "list", "--state", "finished"], environment: environment)
             #expect(bad.status != 0)
-            #expect(bad.errors.contains("--state must be one of pending, scheduled, running, completed, dead, cancelled"))
+            #expect(
+                bad.errors.contains("--state must be one of pending, scheduled, running, completed, dead, cancelled"))
         }
     }
 
@@ -148,16 +171,22 @@ import Testing
             let stats = try await ERPProcess.run(["jobs", "stats"], environment: environment)
             let lines = stats.output.split(separator: "\n")
             #expect(lines.count == 3, "\(stats.output)")
-            #expect(lines.dropFirst().map { $0.split(separator: " ").first.map(String.init) } == ["default", "notifications"])
+            #expect(
+                lines.dropFirst().map { $0.split(separator: " ").first.map(String.init) } == [
+                    "default", "notifications",
+                ])
             let json = try await ERPProcess.run(["jobs", "stats", "--json"], environment: environment)
-            #expect(try JSONDecoder().decode([QueueStatistics].self, from: Data(json.output.utf8)).map(\.pending) == [0, 0])
+            #expect(
+                try JSONDecoder().decode([QueueStatistics].self, from: Data(json.output.utf8)).map(\.pending) == [0, 0])
 
             for kind in ["inventory.expiry_scan", "purchasing.reorder_suggestions"] {
                 let run = try await ERPProcess.run(["jobs", "run", kind], environment: environment)
                 #expect(run.status == 0, "\(run.errors)")
                 #expect(run.output.contains("is enqueued"))
             }
-            #expect(try await test.scalar("SELECT string_agg(kind, ',' ORDER BY kind) FROM jobs", as: String.self) == "inventory.expiry_scan,purchasing.reorder_suggestions")
+            #expect(
+                try await test.scalar("SELECT string_agg(kind, ',' ORDER BY kind) FROM jobs", as: String.self)
+                    == "inventory.expiry_scan,purchasing.reorder_suggestions")
             let unknown = try await ERPProcess.run(["jobs", "run", "nope"], environment: environment)
             #expect(unknown.status != 0)
             #expect(unknown.errors.contains("inventory.expiry_scan"))
@@ -167,7 +196,8 @@ import Testing
     @Test func theCLIFindsTheMakeRunClusterFromTheProjectFolder() async throws {
         try await TestDatabase.withDatabase { test in
             let folder = FileManager.default.temporaryDirectory.appending(path: "erp-cli-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder.appending(path: ".erp-data"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: folder.appending(path: ".erp-data"), withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             try Data((test.url + "\n").utf8).write(to: folder.appending(path: ".erp-data/database-url"))
             let process = Process()
@@ -193,14 +223,20 @@ import Testing
             // A 30 s lease beats every 10 s: a replacement within a few seconds is not the next beat.
             let worker = try ERPProcess.start(["worker", "--lease", "30"], environment: Self.environment(test))
             let errors = Task { await worker.readErrors() }
-            let maintenance = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'erp-jobs:maintenance'"
+            let maintenance =
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'erp-jobs:maintenance'"
             try await eventually("the maintenance connection is up") {
-                try await test.withConnection { try await $0.rows(PostgresQuery(unsafeSQL: maintenance), as: Int32.self, logger: test.logger).count == 1 }
+                try await test.withConnection {
+                    try await $0.rows(PostgresQuery(unsafeSQL: maintenance), as: Int32.self, logger: test.logger).count
+                        == 1
+                }
             }
             let first = try await test.scalar(PostgresQuery(unsafeSQL: maintenance), as: Int32.self)
             try await test.execute("SELECT pg_terminate_backend(\(first))")
             try await eventually(timeout: .seconds(4), "a new maintenance connection") {
-                let pids = try await test.withConnection { try await $0.rows(PostgresQuery(unsafeSQL: maintenance), as: Int32.self, logger: test.logger) }
+                let pids = try await test.withConnection {
+                    try await $0.rows(PostgresQuery(unsafeSQL: maintenance), as: Int32.self, logger: test.logger)
+                }
                 return pids.count == 1 && pids[0] != first
             }
             worker.signal(SIGTERM)

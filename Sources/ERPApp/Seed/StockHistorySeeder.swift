@@ -52,13 +52,18 @@ public struct StockHistorySeeder: Sendable {
     ///   - events: The events to write, at least (a round is not cut short).
     ///   - connection: A connection outside any transaction.
     ///   - progress: Called after each round with the events written so far.
-    public func seed(events: Int, on connection: PostgresConnection, progress: (Int) -> Void = { _ in }) async throws -> Int {
+    public func seed(events: Int, on connection: PostgresConnection, progress: (Int) -> Void = { _ in }) async throws
+        -> Int
+    {
         let start = try await countEvents(on: connection)
-        let (vendor, warehouses, products) = try await connection.inTransaction(logger: logger) { try await masterData(on: $0) }
-        var round = try await connection.value(
-            "SELECT COALESCE(max(substring(batch_number FROM '^S([0-9]+)-')::bigint), 0) FROM batches WHERE batch_number ~ '^S[0-9]+-'",
-            as: Int64.self, logger: logger
-        ) ?? 0
+        let (vendor, warehouses, products) = try await connection.inTransaction(logger: logger) {
+            try await masterData(on: $0)
+        }
+        var round =
+            try await connection.value(
+                "SELECT COALESCE(max(substring(batch_number FROM '^S([0-9]+)-')::bigint), 0) FROM batches WHERE batch_number ~ '^S[0-9]+-'",
+                as: Int64.self, logger: logger
+            ) ?? 0
         var written = try await countEvents(on: connection) - start
         while written < events {
             try Task.checkCancellation()
@@ -74,7 +79,9 @@ public struct StockHistorySeeder: Sendable {
 
     private func countEvents(on connection: PostgresConnection) async throws -> Int {
         // The sequence, not count(*): cheap on a large log, and exact while nothing else writes.
-        Int(try await connection.value("SELECT COALESCE(max(position), 0) FROM events", as: Int64.self, logger: logger) ?? 0)
+        Int(
+            try await connection.value("SELECT COALESCE(max(position), 0) FROM events", as: Int64.self, logger: logger)
+                ?? 0)
     }
 
     /// The seed vendor, warehouses and products, created on the first run.
@@ -111,17 +118,26 @@ public struct StockHistorySeeder: Sendable {
             """,
             logger: logger
         )
-        let vendor = try await transaction.value("SELECT id FROM vendors WHERE name = 'Seed Remedies Pvt Ltd' ORDER BY id LIMIT 1", as: Int64.self, logger: logger) ?? 0
-        let warehouses = try await transaction.value(
-            "SELECT array_agg(id ORDER BY id) FROM warehouses WHERE code LIKE 'SEED-%'", as: [Int64].self, logger: logger
-        ) ?? []
-        let products = try await transaction.value(
-            "SELECT array_agg(id ORDER BY id) FROM products WHERE sku LIKE 'SEED-%'", as: [Int64].self, logger: logger
-        ) ?? []
+        let vendor =
+            try await transaction.value(
+                "SELECT id FROM vendors WHERE name = 'Seed Remedies Pvt Ltd' ORDER BY id LIMIT 1", as: Int64.self,
+                logger: logger) ?? 0
+        let warehouses =
+            try await transaction.value(
+                "SELECT array_agg(id ORDER BY id) FROM warehouses WHERE code LIKE 'SEED-%'", as: [Int64].self,
+                logger: logger
+            ) ?? []
+        let products =
+            try await transaction.value(
+                "SELECT array_agg(id ORDER BY id) FROM products WHERE sku LIKE 'SEED-%'", as: [Int64].self,
+                logger: logger
+            ) ?? []
         return (vendor, warehouses, products)
     }
 
-    private func seedRound(_ round: Int64, vendor: Int64, warehouses: [Int64], products: [Int64], on transaction: PostgresConnection) async throws {
+    private func seedRound(
+        _ round: Int64, vendor: Int64, warehouses: [Int64], products: [Int64], on transaction: PostgresConnection
+    ) async throws {
         let perReceipt = min(Self.productsPerReceipt, products.count)
         // Each warehouse's products this round: a window over the catalogue that moves every round.
         try await transaction.query(
@@ -203,7 +219,8 @@ public struct StockHistorySeeder: Sendable {
             logger: logger
         )
         try await transaction.query(
-            "UPDATE purchase_orders SET status = 'received' WHERE id IN (SELECT order_id FROM seed_received)", logger: logger
+            "UPDATE purchase_orders SET status = 'received' WHERE id IN (SELECT order_id FROM seed_received)",
+            logger: logger
         )
         try await transaction.query(
             """
@@ -214,7 +231,9 @@ public struct StockHistorySeeder: Sendable {
         )
         // The round's stock documents: two lines each, 1…5 units, from this round's batches
         // of the warehouse. At most documentsPerWarehouse × 2 ÷ 10 × 5 units leave one batch.
-        let kinds = warehouses.count > 1 ? "CASE WHEN j % 10 < 6 THEN 'issue' WHEN j % 10 < 9 THEN 'transfer' ELSE 'adjustment' END"
+        let kinds =
+            warehouses.count > 1
+            ? "CASE WHEN j % 10 < 6 THEN 'issue' WHEN j % 10 < 9 THEN 'transfer' ELSE 'adjustment' END"
             : "CASE WHEN j % 10 < 9 THEN 'issue' ELSE 'adjustment' END"
         try await transaction.query(
             """

@@ -24,7 +24,10 @@ public struct EventBrowser: Sendable {
         public var limit: Int = 50
 
         /// Creates a filter; every field is optional.
-        public init(from: Int64? = nil, types: [String] = [], aggregateType: String? = nil, aggregateID: String? = nil, since: Date? = nil, limit: Int = 50) {
+        public init(
+            from: Int64? = nil, types: [String] = [], aggregateType: String? = nil, aggregateID: String? = nil,
+            since: Date? = nil, limit: Int = 50
+        ) {
             self.from = from
             self.types = types
             self.aggregateType = aggregateType
@@ -81,7 +84,8 @@ public struct EventBrowser: Sendable {
         {
             events.append(
                 RecordedEvent(
-                    position: position, tx: try parseTransactionID(tx), type: EventType(rawValue: type), aggregateType: aggregateType,
+                    position: position, tx: try parseTransactionID(tx), type: EventType(rawValue: type),
+                    aggregateType: aggregateType,
                     aggregateID: aggregateID, payload: payload, metadata: metadata, recordedAt: recordedAt
                 )
             )

@@ -21,9 +21,11 @@ public struct EventCheckpoint: Sendable, Hashable, Comparable, Codable, CustomSt
     /// Before the first event.
     public static let start = EventCheckpoint(tx: 0, position: 0)
 
+    /// Ordered as time and the log run.
     public static func < (lhs: EventCheckpoint, rhs: EventCheckpoint) -> Bool {
         (lhs.tx, lhs.position) < (rhs.tx, rhs.position)
     }
 
+    /// As people read it.
     public var description: String { "\(tx)/\(position)" }
 }

@@ -1,7 +1,7 @@
+import Foundation
 // Reads the event log in commit-safe order.
 public import Logging
 public import PostgresNIO
-import Foundation
 
 /// Reads events after a checkpoint, in (tx, position) order, below the visibility horizon.
 ///

@@ -93,6 +93,7 @@ extension Collection<EventType> {
     /// projector splices (``Projector/payloadSQL``). Event type names are dotted
     /// lowercase words, so they need no escaping; anything else is left out.
     public var sqlList: String {
-        names.filter { $0.allSatisfy { $0.isLetter || $0 == "." || $0 == "_" } }.map { "'\($0)'" }.joined(separator: ", ")
+        names.filter { $0.allSatisfy { $0.isLetter || $0 == "." || $0 == "_" } }.map { "'\($0)'" }.joined(
+            separator: ", ")
     }
 }

@@ -53,7 +53,8 @@ public struct RecordedEvent: Sendable, Hashable {
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let date = postgresTimestamp(text) else {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: decoder.codingPath, debugDescription: "\(text) is not a timestamp with a time zone")
+                    .init(
+                        codingPath: decoder.codingPath, debugDescription: "\(text) is not a timestamp with a time zone")
                 )
             }
             return date
@@ -65,9 +66,11 @@ public struct RecordedEvent: Sendable, Hashable {
 /// A `timestamptz` as PostgreSQL writes it in JSON: `2026-12-02T11:39:18.123456+05:30`
 /// (the fraction and the zone's minutes optional, `Z` for UTC).
 func postgresTimestamp(_ text: String) -> Date? {
-    guard let match = text.wholeMatch(
-        of: /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}(?::?\d{2})?)/
-    ) else { return nil }
+    guard
+        let match = text.wholeMatch(
+            of: /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}(?::?\d{2})?)/
+        )
+    else { return nil }
     var zone = String(match.output.3)
     if zone != "Z" && zone.count == 3 { zone += ":00" }
     let formatter = ISO8601DateFormatter()

@@ -23,7 +23,10 @@ public struct EventPipeline: Service {
 
         /// Creates a configuration; the defaults suit production. The runners look again
         /// at held-back events at most `pollInterval` apart.
-        public init(pollInterval: Duration = .seconds(1), watchdogTimeout: Duration = .seconds(30), runner: ProjectorRunner.Configuration = .init()) {
+        public init(
+            pollInterval: Duration = .seconds(1), watchdogTimeout: Duration = .seconds(30),
+            runner: ProjectorRunner.Configuration = .init()
+        ) {
             self.pollInterval = pollInterval
             self.watchdogTimeout = watchdogTimeout
             var runner = runner
@@ -41,7 +44,8 @@ public struct EventPipeline: Service {
     let logger: Logger
 
     /// Creates the pipeline; nothing connects until ``run()``.
-    public init(projectors: [any Projector], database: Database, configuration: Configuration = .init(), logger: Logger) {
+    public init(projectors: [any Projector], database: Database, configuration: Configuration = .init(), logger: Logger)
+    {
         self.listener = ChannelListener(channel: EventReader.channel, database: database, logger: logger)
         self.runners = projectors.map {
             ProjectorRunner(projector: $0, database: database, configuration: configuration.runner, logger: logger)
@@ -97,7 +101,9 @@ public struct EventPipeline: Service {
                 let (restarts, backendPID) = runner.restart()
                 logger.error(
                     "projector made no progress; the watchdog restarts it",
-                    metadata: ["projector": "\(runner.projector.name)", "reason": "\(reason)", "restarts": "\(restarts)"]
+                    metadata: [
+                        "projector": "\(runner.projector.name)", "reason": "\(reason)", "restarts": "\(restarts)",
+                    ]
                 )
                 await record(restartOf: runner.projector.name, reason: reason, endingBackend: backendPID)
             }
@@ -130,7 +136,10 @@ public struct EventPipeline: Service {
         } catch {
             logger.warning(
                 "could not record the watchdog's restart",
-                metadata: ["projector": "\(projector)", "error": "\(databaseErrorMessage(error, configuration: database.configuration))"]
+                metadata: [
+                    "projector": "\(projector)",
+                    "error": "\(databaseErrorMessage(error, configuration: database.configuration))",
+                ]
             )
         }
     }

@@ -39,6 +39,7 @@ public struct ProjectionStatus: Sendable, Codable, Equatable {
     public var restarts: Int = 0
     /// When the last such restart happened, and why.
     public var lastRestartAt: Date?
+    /// Why its runner was last restarted by the watchdog.
     public var lastRestartReason: String?
 
     /// The read model was built by older projector code: `erp replay` rebuilds it.
@@ -49,8 +50,11 @@ public struct ProjectionStatus: Sendable, Codable, Equatable {
 public struct ProjectionControl: Sendable {
     /// An operator asked for a projector that does not exist.
     public struct UnknownProjector: Error, CustomStringConvertible {
+        /// The name.
         public var name: String
+        /// The projectors this build has.
         public var known: [String]
+        /// What went wrong, for people.
         public var description: String {
             "no projector named '\(name)'; known projectors: \(known.sorted().joined(separator: ", "))"
         }
@@ -73,7 +77,9 @@ public struct ProjectionControl: Sendable {
     ///
     /// - Throws: ``UnknownProjector`` listing the known ones.
     public func projector(named name: String) throws -> any Projector {
-        guard let projector = projectors.first(where: { $0.name == name }) else { throw UnknownProjector(name: name, known: known) }
+        guard let projector = projectors.first(where: { $0.name == name }) else {
+            throw UnknownProjector(name: name, known: known)
+        }
         return projector
     }
 
@@ -214,10 +220,13 @@ public struct ProjectionControl: Sendable {
         do {
             try await connection.inLockingTransaction(logger: logger) { transaction in
                 let replaced = projector.tables.map(\.name)
-                if let bad = replaced.first(where: { !ShadowTables.isPlainName($0) }) { throw ShadowTables.InvalidName(name: bad) }
+                if let bad = replaced.first(where: { !ShadowTables.isPlainName($0) }) {
+                    throw ShadowTables.InvalidName(name: bad)
+                }
                 let emptied = replaced.map { "public.\($0)" }
                 if !emptied.isEmpty {
-                    try await transaction.query("TRUNCATE \(unescaped: emptied.joined(separator: ", "))", logger: logger)
+                    try await transaction.query(
+                        "TRUNCATE \(unescaped: emptied.joined(separator: ", "))", logger: logger)
                 }
                 try await transaction.query(
                     """

@@ -51,12 +51,16 @@ public protocol Projector: Sendable {
 }
 
 extension Projector {
+    /// 1: bump it when the same events would build a different read model.
     public var version: Int { 1 }
 
+    /// `nil`: payloads as JSON.
     public var payloadSQL: String? { nil }
 
+    /// The tables it writes, which a rebuild replaces.
     public var tables: [ReadModelTable] { [] }
 
+    /// Does nothing.
     public func didCommit(_ events: [RecordedEvent], logger: Logger) async {}
 }
 

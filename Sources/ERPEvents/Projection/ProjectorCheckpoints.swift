@@ -18,7 +18,9 @@ extension Projector {
 
     /// The stored checkpoint and state (`running`, `stalled` or `paused`); the start of the
     /// log, running, when there is no row yet.
-    func storedCheckpoint(on connection: PostgresConnection, logger: Logger) async throws -> (checkpoint: EventCheckpoint, state: String) {
+    func storedCheckpoint(on connection: PostgresConnection, logger: Logger) async throws -> (
+        checkpoint: EventCheckpoint, state: String
+    ) {
         let row = try await connection.rows(
             "SELECT tx::text, position, state FROM projector_checkpoints WHERE name = \(name)",
             as: (String, Int64, String).self, logger: logger

@@ -241,7 +241,8 @@ public final class ProjectorRunner: Sendable {
                 // Under steady writes a newer event is nearly always above the horizon;
                 // while events keep being applied, stay quick.
                 if applied > 0 { patience.reset() }
-                guard lookAgainPending.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { continue }
+                guard lookAgainPending.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
+                else { continue }
                 let pause = patience.next()
                 lookAgain.addTask { [self] in
                     try? await Task.sleep(for: pause)
@@ -295,9 +296,12 @@ public final class ProjectorRunner: Sendable {
                 return .stalled
             }
             if loaded == seen.stored {
-                remembered = Position(stored: seen.stored, reached: seen.reached, storedAt: seen.storedAt, verifiedAt: .now)
+                remembered = Position(
+                    stored: seen.stored, reached: seen.reached, storedAt: seen.storedAt, verifiedAt: .now)
             } else {
-                logger.info("checkpoint moved by a reset or a replay; continuing from it", metadata: ["checkpoint": "\(loaded)"])
+                logger.info(
+                    "checkpoint moved by a reset or a replay; continuing from it", metadata: ["checkpoint": "\(loaded)"]
+                )
                 remembered = Position(stored: loaded, reached: loaded, storedAt: .now, verifiedAt: .now)
             }
         }
@@ -314,7 +318,9 @@ public final class ProjectorRunner: Sendable {
         var keep = true
         defer {
             lastSeen.withLock { [stored, checkpoint, storedAt, verifiedAt, keep] in
-                $0 = keep ? Position(stored: stored, reached: checkpoint, storedAt: storedAt, verifiedAt: verifiedAt) : nil
+                $0 =
+                    keep
+                    ? Position(stored: stored, reached: checkpoint, storedAt: storedAt, verifiedAt: verifiedAt) : nil
             }
         }
         /// Starts again from the stored checkpoint, moved by another instance, a replay or a
@@ -339,7 +345,8 @@ public final class ProjectorRunner: Sendable {
             health.progressed()
             let batch = try await reader.read(
                 after: checkpoint, types: projector.eventTypes,
-                limit: isolateUntil == nil ? configuration.batchSize : 1, payloadSQL: projector.payloadSQL, on: connection
+                limit: isolateUntil == nil ? configuration.batchSize : 1, payloadSQL: projector.payloadSQL,
+                on: connection
             )
             if let end = batch.end, batch.events.isEmpty, isolateUntil == nil {
                 // Only events of other types: nothing to apply, nothing to commit.
@@ -347,7 +354,10 @@ public final class ProjectorRunner: Sendable {
             } else if let end = batch.end {
                 logger.trace(
                     "applying a batch",
-                    metadata: ["after": "\(checkpoint)", "end": "\(end)", "scanned": "\(batch.scanned)", "events": "\(batch.events.count)"]
+                    metadata: [
+                        "after": "\(checkpoint)", "end": "\(end)", "scanned": "\(batch.scanned)",
+                        "events": "\(batch.events.count)",
+                    ]
                 )
                 do {
                     try await connection.inTransaction(logger: logger) { transaction in
@@ -379,7 +389,10 @@ public final class ProjectorRunner: Sendable {
                     let delay = retry.next()
                     logger.warning(
                         "projector failed on an event; retrying",
-                        metadata: ["position": "\(position)", "failures": "\(failures)", "error": "\(message)", "retryIn": "\(delay)"]
+                        metadata: [
+                            "position": "\(position)", "failures": "\(failures)", "error": "\(message)",
+                            "retryIn": "\(delay)",
+                        ]
                     )
                     try await Task.sleep(for: delay)
                     continue

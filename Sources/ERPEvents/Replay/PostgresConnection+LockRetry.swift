@@ -19,13 +19,19 @@ extension PostgresConnection {
         while true {
             do {
                 return try await inTransaction(logger: logger) { transaction in
-                    try await transaction.query("SELECT set_config('lock_timeout', \(String(lockTimeout.inMilliseconds)), true)", logger: logger)
+                    try await transaction.query(
+                        "SELECT set_config('lock_timeout', \(String(lockTimeout.inMilliseconds)), true)", logger: logger
+                    )
                     return try await body(transaction)
                 }
-            } catch let error as PSQLError where attempt < attempts && ["40P01", "55P03"].contains(error.serverInfo?[.sqlState]) {
+            } catch let error as PSQLError
+                where attempt < attempts && ["40P01", "55P03"].contains(error.serverInfo?[.sqlState])
+            {
                 attempt += 1
                 let delay = backoff.next()
-                logger.info("lost a lock race with the live runner; trying again", metadata: ["attempt": "\(attempt)", "retryIn": "\(delay)"])
+                logger.info(
+                    "lost a lock race with the live runner; trying again",
+                    metadata: ["attempt": "\(attempt)", "retryIn": "\(delay)"])
                 try await Task.sleep(for: delay)
             }
         }

@@ -71,12 +71,15 @@ public struct ProjectionReplay: Sendable {
 
     /// The replay could not finish; the live projection is as it was.
     public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong, for people.
         public var description: String
     }
 
     /// An event position given to `--from` that is past the end of the log.
     public struct NoEventsFrom: Error, CustomStringConvertible {
+        /// The position asked for.
         public var position: Int64
+        /// What went wrong, for people.
         public var description: String { "no event at or after position \(position)" }
     }
 
@@ -127,7 +130,10 @@ public struct ProjectionReplay: Sendable {
                 throw error
             }
         } catch {
-            throw Failure(description: "cannot connect to replay \(projector.name): \(databaseErrorMessage(error, configuration: database.configuration))")
+            throw Failure(
+                description:
+                    "cannot connect to replay \(projector.name): \(databaseErrorMessage(error, configuration: database.configuration))"
+            )
         }
         let swapping = Flag()
         var holdsLock = false
@@ -138,7 +144,8 @@ public struct ProjectionReplay: Sendable {
             let outcome = try await connection.untilClosed { [reading] connection in
                 try await reading.untilClosed { reading in
                     try await rebuild(
-                        dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, reading: reading, swapping: swapping,
+                        dryRun: dryRun, from: from, shadow: shadow, lock: lock, on: connection, reading: reading,
+                        swapping: swapping,
                         progress: progress
                     )
                 }
@@ -149,7 +156,9 @@ public struct ProjectionReplay: Sendable {
             try? await reading.close()
             return outcome
         } catch {
-            let lost = connection.isClosed || reading.isClosed || (error as? PSQLError)?.isConnectionFailure == true || error is ConnectionClosed
+            let lost =
+                connection.isClosed || reading.isClosed || (error as? PSQLError)?.isConnectionFailure == true
+                || error is ConnectionClosed
             // The working connections may be mid-query (a cancelled task leaves a row
             // stream half read): close them, which also ends the lock, and drop the copies
             // from a connection of its own, in a task of its own so an interrupted replay
@@ -209,18 +218,22 @@ public struct ProjectionReplay: Sendable {
         try await connection.query("SET synchronous_commit = off", logger: logger)
         try await projector.ensureCheckpointRow(on: connection, logger: logger)
         var checkpoint = try await startingPoint(from: from, on: connection)
-        let total = try await connection.value(
-            "SELECT count(*) FROM events WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))",
-            as: Int64.self, logger: logger
-        ) ?? 0
+        let total =
+            try await connection.value(
+                "SELECT count(*) FROM events WHERE (tx, position) > (\(String(checkpoint.tx))::xid8, \(checkpoint.position))",
+                as: Int64.self, logger: logger
+            ) ?? 0
         try await shadow.create(on: connection)
         try await shadow.route(connection)
-        logger.debug("replay building", metadata: ["events": "\(total)", "dryRun": "\(dryRun)", "from": "\(checkpoint)"])
+        logger.debug(
+            "replay building", metadata: ["events": "\(total)", "dryRun": "\(dryRun)", "from": "\(checkpoint)"])
 
         var done: Int64 = 0
         var applied: Int64 = 0
         var reportedAt = clock.now
-        func read(after start: EventCheckpoint, through bound: EventCheckpoint?, on source: PostgresConnection) async throws -> EventReader.Batch {
+        func read(after start: EventCheckpoint, through bound: EventCheckpoint?, on source: PostgresConnection)
+            async throws -> EventReader.Batch
+        {
             try await reader.read(
                 after: start, types: projector.eventTypes, limit: configuration.batchSize, through: bound,
                 payloadSQL: projector.payloadSQL, on: source
@@ -230,7 +243,8 @@ public struct ProjectionReplay: Sendable {
             checkpoint = end
             done += Int64(batch.scanned)
             applied += Int64(batch.events.count)
-            progress(Progress(projector: projector.name, done: done, total: max(total, done), elapsed: clock.now - started))
+            progress(
+                Progress(projector: projector.name, done: done, total: max(total, done), elapsed: clock.now - started))
         }
         /// Applies batches after `checkpoint` (up to `bound`) until the horizon, one
         /// transaction per batch, reading each next batch while the last is applied.
@@ -278,7 +292,10 @@ public struct ProjectionReplay: Sendable {
                 try await shadow.lockLive(exclusive: false, in: transaction)
                 let live = try await liveCheckpoint(on: transaction)
                 guard live >= checkpoint else {
-                    throw Failure(description: "the live checkpoint of \(projector.name) moved back (a reset?) during the dry run; run it again")
+                    throw Failure(
+                        description:
+                            "the live checkpoint of \(projector.name) moved back (a reset?) during the dry run; run it again"
+                    )
                 }
                 try await finish(through: live, in: transaction)
                 return try await shadow.differences(limit: configuration.differenceLimit, in: transaction)
@@ -298,13 +315,17 @@ public struct ProjectionReplay: Sendable {
             (checkpoint, done, applied) = built
             try await shadow.lockLive(exclusive: true, in: transaction)
             // The live runner cannot move the checkpoint past this point now.
-            try await transaction.query("SELECT 1 FROM projector_checkpoints WHERE name = \(projector.name) FOR UPDATE", logger: logger)
+            try await transaction.query(
+                "SELECT 1 FROM projector_checkpoints WHERE name = \(projector.name) FOR UPDATE", logger: logger)
             let live = try await liveCheckpoint(on: transaction)
             try await finish(through: nil, in: transaction)
             // The live runner read below the same horizon, so the rebuild reaches at least as
             // far; swapping in anything older would show readers an earlier state.
             guard checkpoint >= live else {
-                throw Failure(description: "the rebuild of \(projector.name) stands at \(checkpoint), behind the live checkpoint \(live); nothing was swapped, run it again")
+                throw Failure(
+                    description:
+                        "the rebuild of \(projector.name) stands at \(checkpoint), behind the live checkpoint \(live); nothing was swapped, run it again"
+                )
             }
             try await shadow.swap(in: transaction)
             try await transaction.query(
@@ -329,7 +350,8 @@ public struct ProjectionReplay: Sendable {
     }
 
     /// The checkpoint just before the first event at or after `from` in log order, or the start.
-    private func startingPoint(from position: Int64?, on connection: PostgresConnection) async throws -> EventCheckpoint {
+    private func startingPoint(from position: Int64?, on connection: PostgresConnection) async throws -> EventCheckpoint
+    {
         guard let position else { return .start }
         let first = try await connection.rows(
             "SELECT tx::text, position FROM events WHERE position >= \(position) ORDER BY position LIMIT 1",

@@ -17,10 +17,12 @@ public struct ReplayInProgress: Error, CustomStringConvertible {
     /// Events the holder counted to do.
     public var eventsTotal: Int64
 
+    /// What went wrong, for people.
     public var description: String {
         var line = "a replay of \(projector) is already running: \(holder)"
         if let startedAt {
-            line += ", started \(startedAt.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false)))"
+            line +=
+                ", started \(startedAt.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false)))"
         }
         if eventsTotal > 0 { line += ", \(eventsDone) of \(eventsTotal) events done" }
         return line
@@ -78,7 +80,8 @@ struct ReplayLock {
     /// - Returns: Whether it holds the lock; `false` when another session kept it.
     func acquireAfterHolderEnds(on connection: PostgresConnection) async throws -> Bool {
         do {
-            try await connection.query("SELECT pg_advisory_lock(\(Self.lockSpace), hashtext(\(projector)))", logger: logger)
+            try await connection.query(
+                "SELECT pg_advisory_lock(\(Self.lockSpace), hashtext(\(projector)))", logger: logger)
             return true
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {
             return false
@@ -100,6 +103,7 @@ struct ReplayLock {
     /// only the lock's holder calls this.
     func release(on connection: PostgresConnection) async throws {
         try await connection.query("DELETE FROM projection_replays WHERE projector = \(projector)", logger: logger)
-        try await connection.query("SELECT pg_advisory_unlock(\(Self.lockSpace), hashtext(\(projector)))", logger: logger)
+        try await connection.query(
+            "SELECT pg_advisory_unlock(\(Self.lockSpace), hashtext(\(projector)))", logger: logger)
     }
 }

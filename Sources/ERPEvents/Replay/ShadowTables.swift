@@ -40,7 +40,10 @@ struct ShadowTables {
     static func isPlainName(_ name: String) -> Bool {
         guard let first = name.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z") else { return false }
         return name.utf8.count <= 50
-            && name.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_") }
+            && name.utf8.allSatisfy {
+                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+                    || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_")
+            }
     }
 
     private func live(_ table: ReadModelTable) -> String { "public.\(table.name)" }
@@ -53,7 +56,8 @@ struct ShadowTables {
             try await transaction.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
             for table in tables {
                 try await transaction.query(
-                    "CREATE TABLE \(unescaped: copy(table)) (LIKE \(unescaped: live(table)) INCLUDING ALL)", logger: logger
+                    "CREATE TABLE \(unescaped: copy(table)) (LIKE \(unescaped: live(table)) INCLUDING ALL)",
+                    logger: logger
                 )
             }
         }
@@ -82,7 +86,8 @@ struct ShadowTables {
     func lockLive(exclusive: Bool, in transaction: PostgresConnection) async throws {
         let names = tables.map(live).joined(separator: ", ")
         try await transaction.query(
-            "LOCK TABLE \(unescaped: names) IN \(unescaped: exclusive ? "ACCESS EXCLUSIVE" : "SHARE") MODE", logger: logger
+            "LOCK TABLE \(unescaped: names) IN \(unescaped: exclusive ? "ACCESS EXCLUSIVE" : "SHARE") MODE",
+            logger: logger
         )
     }
 
@@ -114,7 +119,8 @@ struct ShadowTables {
         )
         for (copied, original) in renames {
             try await transaction.query(
-                "ALTER INDEX \(unescaped: schema).\(unescaped: quoted(copied)) RENAME TO \(unescaped: quoted(original))", logger: logger
+                "ALTER INDEX \(unescaped: schema).\(unescaped: quoted(copied)) RENAME TO \(unescaped: quoted(original))",
+                logger: logger
             )
         }
         let triggers = try await transaction.rows(
@@ -136,7 +142,9 @@ struct ShadowTables {
     /// Rows where the copies and the live tables differ, first `limit` of them, and the count.
     ///
     /// Each table is compared row by row on its primary key.
-    func differences(limit: Int, in connection: PostgresConnection) async throws -> (rows: [ProjectionDifference], count: Int) {
+    func differences(limit: Int, in connection: PostgresConnection) async throws -> (
+        rows: [ProjectionDifference], count: Int
+    ) {
         var found: [ProjectionDifference] = []
         var count = 0
         for table in tables {
@@ -153,7 +161,9 @@ struct ShadowTables {
                  LIMIT \(limit)
                 """
             var tableCount = 0
-            for (key, live, rebuilt, total) in try await connection.rows(query, as: (String, String?, String?, Int).self, logger: logger) {
+            for (key, live, rebuilt, total) in try await connection.rows(
+                query, as: (String, String?, String?, Int).self, logger: logger)
+            {
                 tableCount = total
                 if found.count < limit {
                     found.append(ProjectionDifference(table: table.name, key: key, live: live, rebuilt: rebuilt))
@@ -176,7 +186,9 @@ struct ShadowTables {
             """,
             as: String.self, logger: logger
         )
-        guard !columns.isEmpty, columns.allSatisfy(Self.isPlainName) else { throw InvalidName(name: "\(table.name) primary key") }
+        guard !columns.isEmpty, columns.allSatisfy(Self.isPlainName) else {
+            throw InvalidName(name: "\(table.name) primary key")
+        }
         return columns
     }
 

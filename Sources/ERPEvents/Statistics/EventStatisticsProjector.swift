@@ -6,16 +6,19 @@ public import PostgresNIO
 /// Keeps `event_type_statistics`: per event type, how many events, and the first and
 /// last position and time. Consumes every event type.
 public struct EventStatisticsProjector: Projector {
+    /// The projector's name: the key of its checkpoint.
     public let name = "event_statistics"
 
     /// Every type the log may hold: the projector sees all of them.
     public let eventTypes: Set<EventType>? = nil
 
+    /// The tables it writes, which a rebuild replaces.
     public let tables: [ReadModelTable] = [.replaced("event_type_statistics")]
 
     /// Creates the projector.
     public init() {}
 
+    /// Applies a batch of events, in log order, to the read model.
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         struct Totals {
             var count: Int64 = 0

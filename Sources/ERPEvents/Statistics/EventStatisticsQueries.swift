@@ -11,9 +11,11 @@ extension EventBrowser {
         public var count: Int64
         /// Its first and last event.
         public var firstPosition: Int64
+        /// The position of its last event.
         public var lastPosition: Int64
         /// When they were recorded.
         public var firstRecorded: Date
+        /// When its last event was recorded.
         public var lastRecorded: Date
     }
 
@@ -36,8 +38,13 @@ extension EventBrowser {
             logger: logger
         )
         var types: [TypeStatistics] = []
-        for try await (type, count, first, last, firstRecorded, lastRecorded) in rows.decode((String, Int64, Int64, Int64, Date, Date).self) {
-            types.append(TypeStatistics(type: type, count: count, firstPosition: first, lastPosition: last, firstRecorded: firstRecorded, lastRecorded: lastRecorded))
+        for try await (type, count, first, last, firstRecorded, lastRecorded) in rows.decode(
+            (String, Int64, Int64, Int64, Date, Date).self)
+        {
+            types.append(
+                TypeStatistics(
+                    type: type, count: count, firstPosition: first, lastPosition: last, firstRecorded: firstRecorded,
+                    lastRecorded: lastRecorded))
         }
         let uncounted = try await connection.query(
             """

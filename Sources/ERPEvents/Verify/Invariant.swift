@@ -27,12 +27,18 @@ public struct Invariant: Sendable {
     public var statement: String
     /// Runs the check in the verifying transaction; returns breaches (first `limit`),
     /// their count, and a note when part of it could not be checked.
-    public var check: @Sendable (_ transaction: PostgresConnection, _ limit: Int, _ logger: Logger) async throws -> (breaches: [String], count: Int, note: String?)
+    public var check:
+        @Sendable (_ transaction: PostgresConnection, _ limit: Int, _ logger: Logger) async throws -> (
+            breaches: [String], count: Int, note: String?
+        )
 
     /// Creates an invariant.
     public init(
         name: String, statement: String,
-        check: @escaping @Sendable (PostgresConnection, Int, Logger) async throws -> (breaches: [String], count: Int, note: String?)
+        check:
+            @escaping @Sendable (PostgresConnection, Int, Logger) async throws -> (
+                breaches: [String], count: Int, note: String?
+            )
     ) {
         self.name = name
         self.statement = statement
@@ -51,7 +57,10 @@ public struct Invariant: Sendable {
             var findings: [Finding] = []
             for invariant in invariants {
                 let (breaches, count, note) = try await invariant.check(connection, limit, logger)
-                findings.append(Finding(name: invariant.name, statement: invariant.statement, breaches: breaches, breachCount: count, note: note))
+                findings.append(
+                    Finding(
+                        name: invariant.name, statement: invariant.statement, breaches: breaches, breachCount: count,
+                        note: note))
             }
             try await connection.query("COMMIT", logger: logger)
             return findings
@@ -62,7 +71,9 @@ public struct Invariant: Sendable {
     }
 
     /// Runs `query`, whose rows are (breach line, total count), and collects them.
-    public static func collect(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> (breaches: [String], count: Int) {
+    public static func collect(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws
+        -> (breaches: [String], count: Int)
+    {
         var breaches: [String] = []
         var count = 0
         for try await (line, total) in try await connection.query(query, logger: logger).decode((String, Int).self) {
@@ -100,7 +111,8 @@ extension Invariant {
 
     /// No event in the log has a type this build does not know.
     public static func knownEventTypes(_ known: Set<EventType>) -> Invariant {
-        Invariant(name: "known_event_types", statement: "every event's type is one this build's triggers record") { transaction, limit, logger in
+        Invariant(name: "known_event_types", statement: "every event's type is one this build's triggers record") {
+            transaction, limit, logger in
             let (breaches, count) = try await collect(
                 """
                 SELECT type || ': ' || count(*) || ' events, first at position ' || min(position), count(*) OVER ()::integer

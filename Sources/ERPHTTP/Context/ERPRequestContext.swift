@@ -6,6 +6,7 @@ import Logging
 
 /// The request context of every ERPCore route.
 public struct ERPRequestContext: RequestContext {
+    /// Hummingbird's part of the context.
     public var coreContext: CoreRequestContextStorage
     /// From `X-Request-Id` when the client sent a sane one, otherwise generated.
     public var requestID: String
@@ -15,6 +16,7 @@ public struct ERPRequestContext: RequestContext {
     /// Command bodies are small documents; larger ones are refused with 413.
     public var maxUploadSize: Int { 256 * 1024 }
 
+    /// A context with a fresh request id and the `api` actor, until the identity middleware reads the headers.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         requestID = UUID().uuidString.lowercased()
@@ -26,7 +28,9 @@ public struct ERPRequestContext: RequestContext {
 struct RequestIdentityMiddleware: RouterMiddleware {
     typealias Context = ERPRequestContext
 
-    func handle(_ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response
+    ) async throws -> Response {
         var context = context
         if let id = request.headers[.requestID], Self.isSane(id) { context.requestID = id }
         if let actor = request.headers[.actor], Self.isSane(actor) { context.actor = actor }
@@ -57,7 +61,9 @@ extension ERPRequestContext {
     /// spelling (`5`, not `05` or `+5`) names nothing (404).
     public func pathID() throws -> Int64 {
         guard let text = parameters.get("id"), let id = Int64(text), id > 0, String(id) == text else {
-            throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "ids are positive integers, written without leading zeros")
+            throw Problem(
+                .notFound, slug: "not-found", title: "Not Found",
+                detail: "ids are positive integers, written without leading zeros")
         }
         return id
     }

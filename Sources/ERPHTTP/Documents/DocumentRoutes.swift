@@ -30,7 +30,8 @@ public struct DocumentRoutes: Sendable {
             return try await commands.run(request, context: context, body: body.bytes) { transaction, commandContext in
                 let id = try await command(document, transaction, commandContext)
                 return try await CommandRunner.Outcome(
-                    status: .created, json: Self.document(source, id: id, on: transaction, logger: commandContext.logger)
+                    status: .created,
+                    json: Self.document(source, id: id, on: transaction, logger: commandContext.logger)
                 )
             }
         }

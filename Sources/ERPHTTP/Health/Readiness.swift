@@ -8,14 +8,18 @@ public import PostgresNIO
 public struct Readiness: Sendable {
     /// The outcome of one check, as the `/ready` body shows it.
     public struct Report: Sendable, Codable, Equatable {
+        /// `ready` or `unavailable`.
         public var status: String
+        /// Whether the database answered.
         public var database: Bool
+        /// Whether every migration and definition is applied.
         public var migrations: Bool
         /// `nil` when this process runs no listener (API-only role).
         public var listener: Bool?
         /// Projectors whose runner made no progress for the watchdog's timeout (it is
         /// being restarted); `nil` when this process runs no projectors.
         public var stuckProjectors: [String]?
+        /// What is not ready, when something is not.
         public var detail: String?
 
         /// Whether every check passed.

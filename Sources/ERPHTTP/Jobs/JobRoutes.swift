@@ -1,7 +1,7 @@
 // /api/v1/jobs: what operators and monitoring see of the background jobs.
 import ERPJobs
-import Foundation
 import ERPStore
+import Foundation
 import Hummingbird
 import PostgresNIO
 

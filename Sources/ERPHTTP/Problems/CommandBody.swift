@@ -22,13 +22,18 @@ public struct CommandBody<Command: Decodable> {
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: bytes)
         } catch {
-            throw Problem(.badRequest, slug: "malformed-json", title: "Bad Request", detail: "the request body is not valid JSON")
+            throw Problem(
+                .badRequest, slug: "malformed-json", title: "Bad Request", detail: "the request body is not valid JSON")
         }
         switch JSONBodyDecoder.decode(Command.self, from: document) {
         case .success(let command): self.command = command
         case .failure(let invalid):
-            let detail = invalid.errors.count == 1 ? "\(invalid.errors[0])" : "the request has \(invalid.errors.count) invalid fields"
-            throw Problem(.unprocessableContent, slug: "invalid", title: "Unprocessable Content", detail: detail, errors: invalid.errors)
+            let detail =
+                invalid.errors.count == 1
+                ? "\(invalid.errors[0])" : "the request has \(invalid.errors.count) invalid fields"
+            throw Problem(
+                .unprocessableContent, slug: "invalid", title: "Unprocessable Content", detail: detail,
+                errors: invalid.errors)
         }
     }
 
@@ -50,14 +55,18 @@ public struct CommandBody<Command: Decodable> {
         } catch let error as any HTTPResponseError {
             throw error
         } catch {
-            throw Problem(.badRequest, slug: "unreadable-body", title: "Bad Request", detail: "the request body could not be read")
+            throw Problem(
+                .badRequest, slug: "unreadable-body", title: "Bad Request", detail: "the request body could not be read"
+            )
         }
         if !data.isEmpty, !isJSON(contentType) { throw unsupportedMediaType }
         return data
     }
 
     private static var unsupportedMediaType: Problem {
-        Problem(.unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported Media Type", detail: "commands take Content-Type: application/json")
+        Problem(
+            .unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported Media Type",
+            detail: "commands take Content-Type: application/json")
     }
 
     private static func isJSON(_ contentType: String?) -> Bool {

@@ -57,19 +57,24 @@ public struct CommandRunner: Sendable {
                 try await connection.inTransaction(logger: context.logger) { transaction in
                     let id = try await command.apply(to: transaction)
                     attempt.withLock { $0.transaction = id }
-                    if let key, let stored = try await Idempotency.lookUp(key: key, endpoint: endpoint, body: body, on: transaction, context: command) {
+                    if let key,
+                        let stored = try await Idempotency.lookUp(
+                            key: key, endpoint: endpoint, body: body, on: transaction, context: command)
+                    {
                         return Outcome(status: .init(code: stored.status), json: stored.body)
                     }
                     let outcome = try await work(transaction, command)
                     if let key {
                         let response = StoredResponse(status: outcome.status.code, body: outcome.json)
-                        try await Idempotency.store(key: key, endpoint: endpoint, body: body, response: response, on: transaction, context: command)
+                        try await Idempotency.store(
+                            key: key, endpoint: endpoint, body: body, response: response, on: transaction,
+                            context: command)
                     }
                     attempt.withLock { $0.outcome = outcome }
                     return outcome
                 }
             }
-        } catch where Self.isLostConnection(error) {
+        } catch  where Self.isLostConnection(error) {
             let (transaction, answered) = attempt.withLock { $0 }
             // Only a transaction that got as far as its COMMIT can have landed.
             guard let answered else { throw Problem.databaseUnavailable(written: false) }
@@ -87,9 +92,12 @@ public struct CommandRunner: Sendable {
         guard let header = request.headers[.ifMatch] else {
             throw CommandError(.versionRequired, "send If-Match with the version you read (updates are optimistic)")
         }
-        let text = header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        let text = header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(
+            in: CharacterSet(charactersIn: "\" "))
         guard let version = Int(text), version > 0 else {
-            throw Problem(.badRequest, slug: "invalid-if-match", title: "Bad Request", detail: "If-Match must be the record's version, e.g. \"3\"")
+            throw Problem(
+                .badRequest, slug: "invalid-if-match", title: "Bad Request",
+                detail: "If-Match must be the record's version, e.g. \"3\"")
         }
         return version
     }
@@ -101,6 +109,8 @@ public struct CommandRunner: Sendable {
 
     /// A JSON response of `text`.
     public static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

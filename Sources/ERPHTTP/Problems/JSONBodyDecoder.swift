@@ -57,7 +57,9 @@ enum JSONBodyDecoder {
         }
         report.recordUnknownKeys()
         guard report.errors.isEmpty, let decoded else {
-            return .failure(InvalidFields(errors: report.errors.isEmpty ? [FieldError("body", "could not be read")] : report.errors))
+            return .failure(
+                InvalidFields(errors: report.errors.isEmpty ? [FieldError("body", "could not be read")] : report.errors)
+            )
         }
         return .success(decoded)
     }
@@ -96,7 +98,8 @@ enum JSONBodyDecoder {
             }
             switch error {
             case .keyNotFound(let key, let context): fail(context.codingPath + [key], "is required")
-            case .typeMismatch(_, let context), .valueNotFound(_, let context): fail(context.codingPath, "has the wrong type")
+            case .typeMismatch(_, let context), .valueNotFound(_, let context):
+                fail(context.codingPath, "has the wrong type")
             case .dataCorrupted(let context): fail(context.codingPath, context.debugDescription)
             @unknown default: fail(path, "could not be read")
             }
@@ -138,7 +141,9 @@ enum JSONBodyDecoder {
         var isStandIn: Bool { value == nil }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-            guard let value else { return KeyedDecodingContainer(Keyed<Key>(object: [:], codingPath: codingPath, report: report, use: nil)) }
+            guard let value else {
+                return KeyedDecodingContainer(Keyed<Key>(object: [:], codingPath: codingPath, report: report, use: nil))
+            }
             guard case .object(let object) = value else {
                 report.fail(codingPath, "must be an object")
                 return KeyedDecodingContainer(Keyed<Key>(object: [:], codingPath: codingPath, report: report, use: nil))
@@ -161,7 +166,9 @@ enum JSONBodyDecoder {
         }
 
         /// Decodes `type` from `value`, recording what is wrong with it and standing in for it.
-        static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue?, at path: [any CodingKey], report: Report) throws -> T {
+        static func decode<T: Decodable>(
+            _ type: T.Type, from value: JSONValue?, at path: [any CodingKey], report: Report
+        ) throws -> T {
             do {
                 return try T(from: ValueDecoder(value: value, codingPath: path, report: report))
             } catch let error as DecodingError where value != nil {
@@ -222,16 +229,24 @@ enum JSONBodyDecoder {
             }
         }
 
-        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+            -> KeyedDecodingContainer<NestedKey>
+        {
             use?.keys.insert(key.stringValue)
-            return try ValueDecoder(value: object[key.stringValue] ?? (use == nil ? nil : .null), codingPath: codingPath + [key], report: report)
-                .container(keyedBy: type)
+            return try ValueDecoder(
+                value: object[key.stringValue] ?? (use == nil ? nil : .null), codingPath: codingPath + [key],
+                report: report
+            )
+            .container(keyedBy: type)
         }
 
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
             use?.keys.insert(key.stringValue)
-            return try ValueDecoder(value: object[key.stringValue] ?? (use == nil ? nil : .null), codingPath: codingPath + [key], report: report)
-                .unkeyedContainer()
+            return try ValueDecoder(
+                value: object[key.stringValue] ?? (use == nil ? nil : .null), codingPath: codingPath + [key],
+                report: report
+            )
+            .unkeyedContainer()
         }
 
         func superDecoder() throws -> any Decoder {
@@ -255,7 +270,8 @@ enum JSONBodyDecoder {
 
         private mutating func next() throws -> (JSONValue, [any CodingKey]) {
             guard !isAtEnd else {
-                throw DecodingError.valueNotFound(Any.self, .init(codingPath: codingPath, debugDescription: "no more elements"))
+                throw DecodingError.valueNotFound(
+                    Any.self, .init(codingPath: codingPath, debugDescription: "no more elements"))
             }
             defer { currentIndex += 1 }
             return (elements[currentIndex], codingPath + [AnyKey(intValue: currentIndex)])
@@ -276,7 +292,9 @@ enum JSONBodyDecoder {
             return try ValueDecoder.decode(type, from: value, at: path, report: report)
         }
 
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+            -> KeyedDecodingContainer<NestedKey>
+        {
             let (value, path) = try next()
             return try ValueDecoder(value: value, codingPath: path, report: report).container(keyedBy: type)
         }
@@ -315,7 +333,9 @@ enum JSONBodyDecoder {
                 report.fail(codingPath, "must be a string")
                 return ""
             }
-            if text.unicodeScalars.contains("\u{0}") { report.fail(codingPath, "must not contain the character U+0000") }
+            if text.unicodeScalars.contains("\u{0}") {
+                report.fail(codingPath, "must not contain the character U+0000")
+            }
             return text
         }
 
@@ -340,7 +360,8 @@ enum JSONBodyDecoder {
                 if let exact = T(exactly: number) { return exact }
                 report.fail(codingPath, "must be \(range)")
             case .number(let number)?:
-                report.fail(codingPath, number.rounded() == number ? "must be \(range)" : "must be a whole number (\(range))")
+                report.fail(
+                    codingPath, number.rounded() == number ? "must be \(range)" : "must be a whole number (\(range))")
             case nil:
                 break
             default:

@@ -9,22 +9,30 @@ import NIOCore
 public struct Problem: HTTPResponseError, Sendable {
     /// One bad field, as the body's `errors` list shows it.
     public struct FieldProblem: Codable, Sendable, Hashable {
+        /// The field, as a JSON path.
         public var field: String
+        /// What is wrong with it.
         public var message: String
     }
 
+    /// The HTTP status.
     public var status: HTTPResponse.Status
     /// A short, stable slug; the body's `type` is `/problems/<slug>`.
     public var slug: String
+    /// A short summary of the problem type.
     public var title: String
+    /// What went wrong this time.
     public var detail: String
+    /// One entry per bad field.
     public var errors: [FieldProblem]
+    /// The request's id, to find it in the logs.
     public var requestID: String?
     /// Seconds after which a retry may succeed, sent as `Retry-After` (with 503 and 429).
     public var retryAfter: Int?
     /// The methods the path takes, sent as `Allow` (with 405).
     public var allow: String?
 
+    /// A problem of `status`; `slug` names its type (`…/problems/<slug>`).
     public init(_ status: HTTPResponse.Status, slug: String, title: String, detail: String, errors: [FieldError] = []) {
         self.status = status
         self.slug = slug
@@ -42,8 +50,11 @@ public struct Problem: HTTPResponseError, Sendable {
         var requestId: String?
     }
 
+    /// The problem as an `application/problem+json` response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(type: "/problems/\(slug)", title: title, status: status.code, detail: detail, errors: errors, requestId: requestID)
+        let body = Body(
+            type: "/problems/\(slug)", title: title, status: status.code, detail: detail, errors: errors,
+            requestId: requestID)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(body)

@@ -13,7 +13,9 @@ struct ProblemMiddleware: RouterMiddleware {
     /// What the routes answer, to tell a wrong method (405) from an unknown path (404).
     let routes: RouteTable
 
-    func handle(_ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
@@ -42,12 +44,15 @@ struct ProblemMiddleware: RouterMiddleware {
         case is ConnectionClosed:
             return .databaseUnavailable(written: false)
         case let failure as PSQLError where failure.isConnectionFailure:
-            context.logger.warning("request lost its database connection", metadata: ["error": "\(databaseErrorMessage(failure))"])
+            context.logger.warning(
+                "request lost its database connection", metadata: ["error": "\(databaseErrorMessage(failure))"])
             return .databaseUnavailable(written: false)
         case let failure as PSQLError:
             return problem(for: failure, context: context)
         case let http as any HTTPResponseError:
-            return Problem(http.status, slug: "http-\(http.status.code)", title: http.status.reasonPhrase, detail: http.status.reasonPhrase.lowercased())
+            return Problem(
+                http.status, slug: "http-\(http.status.code)", title: http.status.reasonPhrase,
+                detail: http.status.reasonPhrase.lowercased())
         default:
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return .internalError
@@ -64,7 +69,9 @@ struct ProblemMiddleware: RouterMiddleware {
             case .duplicate, .insufficientStock, .invalidState: .conflict
             default: .unprocessableContent
             }
-        return Problem(status, slug: refusal.code.rawValue, title: status.reasonPhrase, detail: refusal.message, errors: refusal.fieldErrors)
+        return Problem(
+            status, slug: refusal.code.rawValue, title: status.reasonPhrase, detail: refusal.message,
+            errors: refusal.fieldErrors)
     }
 
     /// Constraint violations that slipped past validation are still the client's input.
@@ -80,7 +87,8 @@ struct ProblemMiddleware: RouterMiddleware {
             logRefusal(failure, context: context)
             return Problem(
                 .conflict, slug: "duplicate", title: "Conflict",
-                detail: field.map { "another record already has this \($0)" } ?? "another record already has these values",
+                detail: field.map { "another record already has this \($0)" }
+                    ?? "another record already has these values",
                 errors: field.map { [FieldError($0, "is already in use")] } ?? []
             )
         case "23503":
@@ -94,7 +102,8 @@ struct ProblemMiddleware: RouterMiddleware {
             logRefusal(failure, context: context)
             return Problem(
                 .unprocessableContent, slug: "invalid", title: "Unprocessable Content",
-                detail: field.map { "\($0) breaks a rule of the stored records" } ?? "the request breaks a rule of the stored records",
+                detail: field.map { "\($0) breaks a rule of the stored records" }
+                    ?? "the request breaks a rule of the stored records",
                 errors: errors
             )
         default:
@@ -150,7 +159,8 @@ extension Problem {
     ///   not say whether the command's transaction committed.
     static func databaseUnavailable(written: Bool?) -> Problem {
         var problem = Problem(
-            .serviceUnavailable, slug: written == false ? "database-unavailable" : "commit-outcome-unknown", title: "Service Unavailable",
+            .serviceUnavailable, slug: written == false ? "database-unavailable" : "commit-outcome-unknown",
+            title: "Service Unavailable",
             detail: written == false
                 ? "the database connection was lost; nothing was written, so the request can be sent again"
                 : "the database connection was lost during the commit and whether it was written is unknown; "

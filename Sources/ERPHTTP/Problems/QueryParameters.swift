@@ -8,6 +8,7 @@ public struct QueryParameters {
     private let query: Parameters
     private var errors: [FieldError] = []
 
+    /// Reads the query string of `request`.
     public init(_ request: Request) {
         query = request.uri.queryParameters
     }
@@ -22,6 +23,7 @@ public struct QueryParameters {
         return text
     }
 
+    /// The integer parameter `name` within `range`; a bad one is recorded and `nil` returned.
     public mutating func integer(_ name: String, in range: ClosedRange<Int64>) -> Int64? {
         guard let text = query.get(name) else { return nil }
         guard let value = Int64(text), range.contains(value) else {
@@ -31,6 +33,7 @@ public struct QueryParameters {
         return value
     }
 
+    /// The boolean parameter `name` (`true` or `false`); a bad one is recorded and `nil` returned.
     public mutating func boolean(_ name: String) -> Bool? {
         switch query.get(name) {
         case nil: return nil
@@ -42,6 +45,7 @@ public struct QueryParameters {
         }
     }
 
+    /// The parameter `name` when it is one of `values`; another is recorded and `nil` returned.
     public mutating func oneOf(_ name: String, _ values: [String]) -> String? {
         guard let text = query.get(name) else { return nil }
         guard values.contains(text) else {
@@ -59,7 +63,9 @@ public struct QueryParameters {
     /// The integers a `cursor` this API gave out stands for.
     public mutating func cursor(count: Int) -> [Int64]? {
         guard let text = query.get("cursor") else { return nil }
-        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix("after:") else {
+        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+            decoded.hasPrefix("after:")
+        else {
             errors.append(FieldError("cursor", "is not a cursor this API gave out"))
             return nil
         }
@@ -79,7 +85,9 @@ public struct QueryParameters {
     /// - Throws: ``Problem`` 400 naming every bad parameter.
     public func check() throws {
         if !errors.isEmpty {
-            throw Problem(.badRequest, slug: "invalid-query", title: "Bad Request", detail: "the query has invalid parameters", errors: errors)
+            throw Problem(
+                .badRequest, slug: "invalid-query", title: "Bad Request", detail: "the query has invalid parameters",
+                errors: errors)
         }
     }
 }

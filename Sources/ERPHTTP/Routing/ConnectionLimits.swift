@@ -16,7 +16,9 @@ public struct ConnectionLimits: Sendable {
     public var maximumConnections: Int
 
     /// Creates limits; the defaults suit a shop's server.
-    public init(headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60), maximumConnections: Int = 512) {
+    public init(
+        headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60), maximumConnections: Int = 512
+    ) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.maximumConnections = maximumConnections
@@ -27,10 +29,12 @@ public struct ConnectionLimits: Sendable {
         let counter = ConnectionCounter(maximum: maximumConnections)
         let headerTimeout = TimeAmount(headerTimeout)
         let configuration = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestHeadDeadline(timeout: headerTimeout)], idleTimeout: TimeAmount(idleTimeout)
+            additionalChannelHandlers: [RequestHeadDeadline(timeout: headerTimeout)],
+            idleTimeout: TimeAmount(idleTimeout)
         )
         return HTTPServerBuilder { responder in
-            LimitedHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration), counter: counter)
+            LimitedHTTP1Channel(
+                inner: HTTP1Channel(responder: responder, configuration: configuration), counter: counter)
         }
     }
 }

@@ -17,21 +17,28 @@ struct RequestGuardMiddleware: RouterMiddleware {
     /// Origins besides the server's own that may call it from a browser, e.g. `https://shop.example`.
     let allowedOrigins: Set<String>
 
-    func handle(_ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response
+    ) async throws -> Response {
         let path = request.uri.path
         if path != "/", path.hasSuffix("/") || path.contains("//") {
             let canonical = "/" + path.split(separator: "/").joined(separator: "/")
-            throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "no such path; the path is spelt \(canonical)")
+            throw Problem(
+                .notFound, slug: "not-found", title: "Not Found", detail: "no such path; the path is spelt \(canonical)"
+            )
         }
         let crossOrigin = try checkOrigin(request)
         if request.method == .options {
             guard let crossOrigin else {
-                throw Problem(.notFound, slug: "not-found", title: "Not Found", detail: "OPTIONS answers cross-origin preflights only")
+                throw Problem(
+                    .notFound, slug: "not-found", title: "Not Found",
+                    detail: "OPTIONS answers cross-origin preflights only")
             }
             var response = Response(status: .noContent)
             response.headers[.accessControlAllowOrigin] = crossOrigin
             response.headers[.accessControlAllowMethods] = "GET, HEAD, POST, PATCH"
-            response.headers[.accessControlAllowHeaders] = "Content-Type, Authorization, Idempotency-Key, If-Match, X-Request-Id"
+            response.headers[.accessControlAllowHeaders] =
+                "Content-Type, Authorization, Idempotency-Key, If-Match, X-Request-Id"
             response.headers[.accessControlMaxAge] = "600"
             response.headers[.vary] = "Origin"
             return response

@@ -54,7 +54,7 @@ public struct JobRunner: Service {
             self.lease = lease
             self.pollInterval = pollInterval
             self.drainTimeout = drainTimeout
-        self.acknowledgementDelay = acknowledgementDelay
+            self.acknowledgementDelay = acknowledgementDelay
             self.retryPolicy = retryPolicy
             self.schedules = schedules
             self.workerID = workerID
@@ -72,7 +72,8 @@ public struct JobRunner: Service {
     let logger: Logger
 
     /// Creates a runner for `handlers`; nothing connects until ``run()``.
-    public init(handlers: [any JobHandler], database: Database, configuration: Configuration = .init(), logger: Logger) {
+    public init(handlers: [any JobHandler], database: Database, configuration: Configuration = .init(), logger: Logger)
+    {
         var logger = logger
         logger[metadataKey: "worker"] = "\(configuration.workerID)"
         let byKind = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { _, last in last })
@@ -107,7 +108,9 @@ public struct JobRunner: Service {
             background.addTask { await drainOnShutdown() }
             await withTaskGroup(of: Void.self) { queues in
                 for worker in workers {
-                    queues.addTask { await worker.run(database: database, configuration: configuration, logger: logger) }
+                    queues.addTask {
+                        await worker.run(database: database, configuration: configuration, logger: logger)
+                    }
                 }
             }
             background.cancelAll()
@@ -156,7 +159,8 @@ public struct JobRunner: Service {
                     // One statement for every queue's running jobs.
                     let running = workers.flatMap(\.runningIDs)
                     let held = try await JobStore.extendLeases(
-                        running, worker: configuration.workerID, lease: configuration.lease, on: connection, logger: logger
+                        running, worker: configuration.workerID, lease: configuration.lease, on: connection,
+                        logger: logger
                     )
                     // Acknowledged meanwhile is not lost: only those the workers still hold.
                     let lost = Set(running).subtracting(held).intersection(workers.flatMap(\.runningIDs))
@@ -183,7 +187,10 @@ public struct JobRunner: Service {
                 let delay = backoff.next()
                 logger.warning(
                     "job maintenance failed; reconnecting",
-                    metadata: ["error": "\(databaseErrorMessage(error, configuration: database.configuration))", "retryIn": "\(delay)"]
+                    metadata: [
+                        "error": "\(databaseErrorMessage(error, configuration: database.configuration))",
+                        "retryIn": "\(delay)",
+                    ]
                 )
                 try? await Task.sleep(for: delay)
             }

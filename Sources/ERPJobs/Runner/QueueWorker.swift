@@ -136,12 +136,15 @@ final class QueueWorker: Sendable {
                     guard let connection else { continue }
                     // Finished jobs count as free: this round trip acknowledges them.
                     let (stopping, drainExpired, mayHaveWork, finishedSince, free) = state.withLock { state in
-                        (state.stopping, state.drainExpired, state.mayHaveWork, state.finishedSince,
-                         concurrency - state.running.count + state.finished.count)
+                        (
+                            state.stopping, state.drainExpired, state.mayHaveWork, state.finishedSince,
+                            concurrency - state.running.count + state.finished.count
+                        )
                     }
                     if stopping {
                         _ = try await connection.untilClosed { [self] connection in
-                            try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                            try await acknowledge(
+                                claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
                         }
                         if state.withLock({ $0.running.isEmpty }) { break }
                         if drainExpired {
@@ -154,7 +157,9 @@ final class QueueWorker: Sendable {
                         // Cleared first: a NOTIFY during the claim sets it again.
                         state.withLock { $0.mayHaveWork = false }
                         let claimed = try await connection.untilClosed { [self] connection in
-                            try await acknowledge(claiming: free, kinds: kinds, on: connection, configuration: configuration, logger: logger)
+                            try await acknowledge(
+                                claiming: free, kinds: kinds, on: connection, configuration: configuration,
+                                logger: logger)
                         }
                         if claimed.count == free { state.withLock { $0.mayHaveWork = true } }
                         if let deadline = start(claimed, logger: logger) { setTimer(&timeoutTimer, for: deadline) }
@@ -162,8 +167,10 @@ final class QueueWorker: Sendable {
                         let due = finishedSince + configuration.acknowledgementDelay
                         if clock.now >= due {
                             _ = try await connection.untilClosed { [self] connection in
-                            try await acknowledge(claiming: 0, kinds: kinds, on: connection, configuration: configuration, logger: logger)
-                        }
+                                try await acknowledge(
+                                    claiming: 0, kinds: kinds, on: connection, configuration: configuration,
+                                    logger: logger)
+                            }
                         } else {
                             setTimer(&acknowledgementTimer, for: due)
                         }
@@ -212,7 +219,9 @@ final class QueueWorker: Sendable {
             var earliest: ContinuousClock.Instant?
             for (job, task) in zip(claimed, tasks) where state.running[job.id]?.hasEnded == false {
                 state.running[job.id]?.task = task
-                if let deadline = state.running[job.id]?.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+                if let deadline = state.running[job.id]?.deadline, earliest.map({ deadline < $0 }) ?? true {
+                    earliest = deadline
+                }
             }
             return earliest
         }
@@ -241,12 +250,15 @@ final class QueueWorker: Sendable {
                 !attempt.hasEnded && attempt.timedOut == nil && attempt.deadline.map { $0 <= now } ?? false
             }
             for attempt in overdue {
-                state.running[attempt.job.id]?.timedOut = JobTimedOut(timeout: handlers[attempt.job.kind]?.timeout ?? .zero)
+                state.running[attempt.job.id]?.timedOut = JobTimedOut(
+                    timeout: handlers[attempt.job.kind]?.timeout ?? .zero)
             }
             return overdue
         }
         for attempt in overdue {
-            logger.warning("job overran its timeout; cancelling it", metadata: ["job": "\(attempt.job.id)", "kind": "\(attempt.job.kind)"])
+            logger.warning(
+                "job overran its timeout; cancelling it",
+                metadata: ["job": "\(attempt.job.id)", "kind": "\(attempt.job.kind)"])
             attempt.task?.cancel()
         }
     }
@@ -264,7 +276,8 @@ final class QueueWorker: Sendable {
     ///
     /// - Returns: The jobs claimed, already counted as running.
     private func acknowledge(
-        claiming limit: Int, kinds: [String], on connection: PostgresConnection, configuration: JobRunner.Configuration, logger: Logger
+        claiming limit: Int, kinds: [String], on connection: PostgresConnection, configuration: JobRunner.Configuration,
+        logger: Logger
     ) async throws -> [ClaimedJob] {
         let finished = state.withLock { $0.finished }
         var completed: [Int64] = []
@@ -279,7 +292,9 @@ final class QueueWorker: Sendable {
                     retryIn: max(backoff, floor ?? .zero), permanent: permanent,
                     on: connection, logger: logger
                 )
-                let metadata: Logger.Metadata = ["job": "\(attempt.job.id)", "kind": "\(attempt.job.kind)", "error": "\(error)"]
+                let metadata: Logger.Metadata = [
+                    "job": "\(attempt.job.id)", "kind": "\(attempt.job.kind)", "error": "\(error)",
+                ]
                 switch outcome {
                 case .retrying: logger.warning("job failed; will retry", metadata: metadata)
                 case .dead: logger.error("job failed for the last time; it is dead", metadata: metadata)
@@ -296,7 +311,9 @@ final class QueueWorker: Sendable {
                 lease: configuration.lease, on: connection, logger: logger
             )
             if acknowledged < completed.count {
-                logger.warning("jobs finished after their leases were lost; they may run again", metadata: ["count": "\(completed.count - acknowledged)"])
+                logger.warning(
+                    "jobs finished after their leases were lost; they may run again",
+                    metadata: ["count": "\(completed.count - acknowledged)"])
             }
         }
         // Only now, with the outcomes stored, do they leave the running set.
@@ -313,7 +330,9 @@ final class QueueWorker: Sendable {
     }
 
     /// Drain expired: the jobs still running go back to the queue for another worker.
-    private func release(on connection: PostgresConnection, configuration: JobRunner.Configuration, logger: Logger) async throws {
+    private func release(on connection: PostgresConnection, configuration: JobRunner.Configuration, logger: Logger)
+        async throws
+    {
         let ids = runningIDs
         let released = try await JobStore.release(ids, worker: configuration.workerID, on: connection, logger: logger)
         logger.notice("drain timeout: released the jobs still running", metadata: ["released": "\(released)"])

@@ -8,6 +8,7 @@
 public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// The expression could not be read; says which field and why.
     public struct Invalid: Error, CustomStringConvertible {
+        /// What went wrong, for people.
         public var description: String
     }
 
@@ -18,6 +19,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     let weekdays: Set<Int>
     let daysRestricted: Bool
     let weekdaysRestricted: Bool
+    /// What went wrong, for people.
     public let description: String
 
     /// Every day at `hour`:`minute` (`30 2 * * *` for 02:30): a schedule written in code
@@ -51,7 +53,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws {
         let fields = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard fields.count == 5 else {
-            throw Invalid(description: "cron expression \"\(text)\" needs 5 fields (minute hour day month weekday), got \(fields.count)")
+            throw Invalid(
+                description:
+                    "cron expression \"\(text)\" needs 5 fields (minute hour day month weekday), got \(fields.count)")
         }
         minutes = try Self.parse(fields[0], name: "minute", range: 0...59)
         hours = try Self.parse(fields[1], name: "hour", range: 0...23)
@@ -79,7 +83,10 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     private static func parse(_ field: String, name: String, range: ClosedRange<Int>) throws -> Set<Int> {
         var values: Set<Int> = []
         for part in field.split(separator: ",", omittingEmptySubsequences: false) {
-            let invalid = Invalid(description: "cron \(name) field \"\(field)\": expected *, N, A-B, */S or A-B/S within \(range.lowerBound)-\(range.upperBound)")
+            let invalid = Invalid(
+                description:
+                    "cron \(name) field \"\(field)\": expected *, N, A-B, */S or A-B/S within \(range.lowerBound)-\(range.upperBound)"
+            )
             let stepParts = part.split(separator: "/", omittingEmptySubsequences: false)
             guard stepParts.count <= 2 else { throw invalid }
             var step = 1
@@ -91,7 +98,8 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
             if stepParts[0] == "*" {
                 span = range
             } else if let dash = stepParts[0].firstIndex(of: "-") {
-                guard let low = Int(stepParts[0][..<dash]), let high = Int(stepParts[0][stepParts[0].index(after: dash)...]),
+                guard let low = Int(stepParts[0][..<dash]),
+                    let high = Int(stepParts[0][stepParts[0].index(after: dash)...]),
                     low <= high, range.contains(low), range.contains(high)
                 else { throw invalid }
                 span = low...high

@@ -6,6 +6,7 @@ public import Foundation
 public struct JobSchedule: Sendable {
     /// Unique among schedules; names the row in `job_schedules`.
     public var name: String
+    /// When it fires.
     public var cron: CronExpression
     /// The zone the cron fields are read in.
     public var timeZone: TimeZone
@@ -17,7 +18,9 @@ public struct JobSchedule: Sendable {
     public var catchUpWindow: Duration
 
     /// Describes a schedule.
-    public init(name: String, cron: CronExpression, timeZone: TimeZone, job: NewJob, catchUpWindow: Duration = .seconds(3600)) {
+    public init(
+        name: String, cron: CronExpression, timeZone: TimeZone, job: NewJob, catchUpWindow: Duration = .seconds(3600)
+    ) {
         self.name = name
         self.cron = cron
         self.timeZone = timeZone
@@ -35,9 +38,11 @@ public struct JobSchedule: Sendable {
         for back in 0...max(window, 0) {
             let candidate = Date(timeIntervalSince1970: minute - Double(back * 60))
             let fields = calendar.dateComponents([.minute, .hour, .day, .month, .weekday], from: candidate)
-            if cron.matches(
-                minute: fields.minute!, hour: fields.hour!, day: fields.day!, month: fields.month!, weekday: fields.weekday! - 1
-            ) {
+            // A Gregorian calendar gives every one of these fields for any instant.
+            guard let minute = fields.minute, let hour = fields.hour, let day = fields.day, let month = fields.month,
+                let weekday = fields.weekday
+            else { continue }
+            if cron.matches(minute: minute, hour: hour, day: day, month: month, weekday: weekday - 1) {
                 return candidate
             }
         }

@@ -1,6 +1,6 @@
+import ERPStore
 // Enqueues due schedule ticks, exactly once per tick across every daemon.
 public import Foundation
-import ERPStore
 public import Logging
 public import PostgresNIO
 import Synchronization

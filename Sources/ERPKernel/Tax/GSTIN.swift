@@ -10,10 +10,12 @@ public struct GSTIN: Sendable, Hashable, TextValue {
         case stateCode(String)
         case checkCharacter(expected: Character, found: Character)
 
+        /// What went wrong, for people.
         public var description: String {
             switch self {
             case .length(let count): "a GSTIN has 15 characters, not \(count)"
-            case .shape: "a GSTIN is a 2-digit state code, a PAN (AAAAA9999A), an entity character, Z and a check character"
+            case .shape:
+                "a GSTIN is a 2-digit state code, a PAN (AAAAA9999A), an entity character, Z and a check character"
             case .stateCode(let code): "\(code) is not an Indian state code"
             case .checkCharacter(let expected, let found): "check character is \(found), expected \(expected)"
             }
@@ -23,6 +25,7 @@ public struct GSTIN: Sendable, Hashable, TextValue {
     /// The fifteen characters, upper case.
     public let value: String
 
+    /// A valid value for a decoder to put in place of an invalid field.
     public static var standIn: GSTIN { GSTIN(checked: "27AAPFU0939F1ZV") }
 
     private init(checked value: String) {
@@ -53,8 +56,8 @@ public struct GSTIN: Sendable, Hashable, TextValue {
     /// The state the taxpayer is registered in.
     public var stateCode: String { String(value.prefix(2)) }
 
+    /// As people read it.
     public var description: String { value }
-
 
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 

@@ -3,8 +3,11 @@
 /// The tax on a taxable amount: CGST + SGST (half the rate each) when the supplier's
 /// state is the place of supply, IGST otherwise.
 public struct GSTSplit: Sendable, Hashable, Codable {
+    /// Central GST, for a supply within one state.
     public var cgst: Money
+    /// State GST, for a supply within one state.
     public var sgst: Money
+    /// Integrated GST, for a supply between states.
     public var igst: Money
 
     /// The whole tax.

@@ -7,6 +7,7 @@ public struct HSNCode: Sendable, Hashable, TextValue {
 
     /// Why a text is not an HSN code.
     public struct Problem: Error, Sendable, CustomStringConvertible {
+        /// What went wrong, for people.
         public var description: String { "an HSN code is 4, 6 or 8 digits" }
     }
 
@@ -18,8 +19,10 @@ public struct HSNCode: Sendable, Hashable, TextValue {
         value = text
     }
 
+    /// What went wrong, for people.
     public var description: String { value }
 
+    /// A valid value for a decoder to put in place of an invalid field.
     public static var standIn: HSNCode { HSNCode(checked: "3004") }
 
     private init(checked value: String) {

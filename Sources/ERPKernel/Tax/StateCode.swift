@@ -5,7 +5,8 @@
 /// bought or sold.
 public enum StateCode {
     /// What a field that takes a place's code says about it.
-    public static let placeRule = "must be a two-digit GST state or union-territory code (01-38, or 97 for other territory)"
+    public static let placeRule =
+        "must be a two-digit GST state or union-territory code (01-38, or 97 for other territory)"
 
     /// Whether `code` is the GST code of a state or union territory (01-38, 97).
     public static func isPlace(_ code: String) -> Bool {

@@ -3,13 +3,18 @@ import Foundation
 
 /// A date written `YYYY-MM-DD` (ISO 8601), validated against the calendar.
 public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
+    /// The year, e.g. 2026.
     public let year: Int
+    /// The month, 1–12.
     public let month: Int
+    /// The day of the month, 1–31.
     public let day: Int
 
     /// Why a text is not a date.
     public struct Problem: Error, Sendable, CustomStringConvertible {
+        /// The text that is not a date.
         public var text: String
+        /// What went wrong, for people.
         public var description: String { "'\(text)' is not a date (YYYY-MM-DD)" }
     }
 
@@ -22,6 +27,7 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
         try self.init(year: year, month: month, day: day)
     }
 
+    /// A valid value for a decoder to put in place of an invalid field.
     public static var standIn: CalendarDate { CalendarDate(checkedYear: 2000, month: 1, day: 1) }
 
     private init(checkedYear year: Int, month: Int, day: Int) {
@@ -32,7 +38,8 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
 
     /// The date with these numbers, refusing dates the calendar does not have.
     public init(year: Int, month: Int, day: Int) throws(Problem) {
-        guard (1900...9999).contains(year), (1...12).contains(month), (1...Self.days(in: month, of: year)).contains(day) else {
+        guard (1900...9999).contains(year), (1...12).contains(month), (1...Self.days(in: month, of: year)).contains(day)
+        else {
             throw Problem(text: "\(year)-\(month)-\(day)")
         }
         self.year = year
@@ -48,8 +55,10 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
         }
     }
 
+    /// As people read it.
     public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
 
+    /// Ordered as time and the log run.
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

@@ -13,6 +13,7 @@ public struct FieldError: Sendable, Hashable, Codable, CustomStringConvertible {
         self.message = message
     }
 
+    /// What went wrong, for people.
     public var description: String { "\(field): \(message)" }
 }
 
@@ -81,5 +82,6 @@ public struct InvalidFields: Error, Sendable, CustomStringConvertible {
         self.errors = errors
     }
 
+    /// What went wrong, for people.
     public var description: String { errors.map(\.description).joined(separator: "; ") }
 }

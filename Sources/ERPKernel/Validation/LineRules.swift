@@ -11,13 +11,16 @@ public enum LineRules {
     public static let maximumUnitPrice: Int64 = 100_000_000
 
     /// Checks a line quantity: above zero, or non-zero when `signed`, and at most ``maximumQuantity`` either way.
-    public static func checkQuantity(_ quantity: Int64, _ field: String, signed: Bool = false, into check: inout Validation) {
+    public static func checkQuantity(
+        _ quantity: Int64, _ field: String, signed: Bool = false, into check: inout Validation
+    ) {
         if signed {
             check.require(quantity != 0, field, "must not be zero")
         } else {
             check.require(quantity > 0, field, "must be greater than zero")
         }
-        check.require(quantity.magnitude <= maximumQuantity.magnitude, field, "must be at most \(maximumQuantity) units")
+        check.require(
+            quantity.magnitude <= maximumQuantity.magnitude, field, "must be at most \(maximumQuantity) units")
     }
 
     /// Checks a price per unit in paise: not negative and at most ``maximumUnitPrice``.

@@ -9,8 +9,10 @@ public struct CommandContext: Sendable {
     public var actor: String
     /// The request id, echoed in responses and logs.
     public var requestID: String
+    /// Where the command logs.
     public var logger: Logger
 
+    /// A context for one command.
     public init(actor: String, requestID: String, logger: Logger) {
         self.actor = actor
         self.requestID = requestID

@@ -6,7 +6,9 @@ import PostgresNIO
 public struct CommandError: Error, Sendable, CustomStringConvertible {
     /// What kind of refusal; the HTTP layer maps each to a status.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The code as problem+json types and logs name it.
         public let rawValue: String
+        /// What went wrong, for people.
         public var description: String { rawValue }
 
         /// A field breaks a rule.
@@ -27,6 +29,7 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
         public static let invalidState = Code(rawValue: "invalid-state")
     }
 
+    /// What kind of failure it is.
     public var code: Code
     /// One sentence for a person.
     public var message: String
@@ -45,6 +48,7 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
         self.init(.invalid, "the request has invalid fields", fieldErrors: invalid.errors)
     }
 
+    /// What went wrong, for people.
     public var description: String {
         let fields = fieldErrors.map(\.description).joined(separator: "; ")
         return "\(code): \(message)" + (fields.isEmpty ? "" : " (\(fields))")
@@ -58,8 +62,12 @@ extension CommandError {
     ) async throws -> Result {
         do {
             return try await body()
-        } catch let error as PSQLError where error.code == .server && error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw {
-            throw CommandError(.duplicate, "\(field) \(value) is already in use", fieldErrors: [FieldError(field, "is already in use")])
+        } catch let error as PSQLError
+            where error.code == .server && error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw
+        {
+            throw CommandError(
+                .duplicate, "\(field) \(value) is already in use", fieldErrors: [FieldError(field, "is already in use")]
+            )
         }
     }
 }

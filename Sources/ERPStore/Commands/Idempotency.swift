@@ -4,10 +4,12 @@ public import PostgresNIO
 
 /// A stored response of an earlier request with the same key.
 public struct StoredResponse: Sendable {
+    /// The HTTP status.
     public var status: Int
     /// The JSON body.
     public var body: String
 
+    /// Creates a value with the given fields.
     public init(status: Int, body: String) {
         self.status = status
         self.body = body
@@ -25,7 +27,8 @@ public enum Idempotency {
     public static func lookUp(
         key: String, endpoint: String, body: Data, on transaction: PostgresConnection, context: CommandContext
     ) async throws -> StoredResponse? {
-        try await transaction.query("SELECT pg_advisory_xact_lock(hashtext(\(endpoint)), hashtext(\(key)))", logger: context.logger)
+        try await transaction.query(
+            "SELECT pg_advisory_xact_lock(hashtext(\(endpoint)), hashtext(\(key)))", logger: context.logger)
         let rows = try await transaction.query(
             """
             SELECT request_sha256 = sha256(\(body)), status, response::text

@@ -13,7 +13,9 @@ extension PostgresConnection {
     }
 
     /// Runs `query` and returns the first column of its first row, if there is one.
-    public func value<Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Column.Type, logger: Logger) async throws -> Column? {
+    public func value<Column: PostgresDecodable & Sendable>(
+        _ query: PostgresQuery, as type: Column.Type, logger: Logger
+    ) async throws -> Column? {
         for try await value in try await self.query(query, logger: logger).decode(type) { return value }
         return nil
     }

@@ -28,7 +28,8 @@ public enum TransactionOutcome: Sendable, Equatable {
             let status: String?
             do {
                 status = try await client.withLiveConnection { connection in
-                    try await connection.value("SELECT pg_xact_status(\(id)::xid8)", as: String?.self, logger: logger) ?? nil
+                    try await connection.value("SELECT pg_xact_status(\(id)::xid8)", as: String?.self, logger: logger)
+                        ?? nil
                 }
             } catch {
                 status = "not asked"

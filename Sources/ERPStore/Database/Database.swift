@@ -64,5 +64,6 @@ public struct ConnectionClosed: Error, CustomStringConvertible {
     /// Creates the error.
     public init() {}
 
+    /// What went wrong, for people.
     public var description: String { "the database connection was closed" }
 }

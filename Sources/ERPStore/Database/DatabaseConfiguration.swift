@@ -11,11 +11,17 @@ public struct DatabaseConfiguration: Sendable {
         case disable, prefer, require
     }
 
+    /// The server's host name or address.
     public var host: String
+    /// The server's TCP port.
     public var port: Int
+    /// The role to connect as.
     public var username: String
+    /// The role's password, if it has one.
     public var password: String?
+    /// The database name.
     public var database: String
+    /// Whether and how to use TLS (`sslmode`).
     public var tlsMode: TLSMode
 
     /// Parses a URL of the form `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`.
@@ -141,15 +147,21 @@ public struct DatabaseURLError: Error, CustomStringConvertible {
 
     init(_ reason: String) { self.reason = reason }
 
+    /// What went wrong, for people.
     public var description: String { "DATABASE_URL is not usable: \(reason)" }
 }
 
 // However it is printed (a log line describing a service, `dump`, a debugger), the
 // configuration never shows its password.
 extension DatabaseConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// What went wrong, for people.
     public var description: String { redactedURL + (password == nil ? "" : " (password set)") }
+    /// The same as the description: nothing secret.
     public var debugDescription: String { description }
+    /// Hides the secret from dumps.
     public var customMirror: Mirror {
-        Mirror(self, children: ["url": redactedURL, "passwordSet": password != nil, "tlsMode": tlsMode], displayStyle: .struct)
+        Mirror(
+            self, children: ["url": redactedURL, "passwordSet": password != nil, "tlsMode": tlsMode],
+            displayStyle: .struct)
     }
 }

@@ -102,7 +102,9 @@ private enum CloseWatch {
     private static func closed(_ key: ObjectIdentifier, _ connection: PostgresConnection?) {
         let waiting = entries.withLock { entries -> [ObjectIdentifier: any CloseListener] in
             // A gone connection's entry is stale whoever holds the identifier now.
-            guard let entry = entries[key], entry.connection === connection || entry.connection == nil else { return [:] }
+            guard let entry = entries[key], entry.connection === connection || entry.connection == nil else {
+                return [:]
+            }
             entries.removeValue(forKey: key)
             return entry.listeners
         }

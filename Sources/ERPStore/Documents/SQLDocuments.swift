@@ -18,7 +18,8 @@ public struct SQLDocumentSource: Sendable, Hashable {
 
     /// A source. The names are constant identifiers of the module's code, never input:
     /// they are spliced into SQL.
-    public init(noun: String, table: String, function: String, condition: String = "true", filterColumn: String? = nil) {
+    public init(noun: String, table: String, function: String, condition: String = "true", filterColumn: String? = nil)
+    {
         self.noun = noun
         self.table = table
         self.function = function

@@ -7,6 +7,7 @@ public import PostgresNIO
 public struct Migrator: Sendable {
     /// A reason the schema cannot be brought up to date.
     public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong, for people.
         public var description: String
     }
 
@@ -174,11 +175,13 @@ public struct Migrator: Sendable {
 
     /// The checksum of each definition as last applied.
     private func appliedDefinitions(on connection: PostgresConnection) async throws -> [String: String] {
-        let exists = try await connection.value(
-            "SELECT to_regclass('schema_definitions') IS NOT NULL", as: Bool.self, logger: logger
-        ) ?? false
+        let exists =
+            try await connection.value(
+                "SELECT to_regclass('schema_definitions') IS NOT NULL", as: Bool.self, logger: logger
+            ) ?? false
         guard exists else { return [:] }
-        let rows = try await connection.rows("SELECT path, checksum FROM schema_definitions", as: (String, String).self, logger: logger)
+        let rows = try await connection.rows(
+            "SELECT path, checksum FROM schema_definitions", as: (String, String).self, logger: logger)
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
     }
 

@@ -56,7 +56,9 @@ public final class ChannelListener: Sendable {
                             connected.store(true, ordering: .relaxed)
                             let count = connectionCount.add(1, ordering: .relaxed).newValue
                             if count > 1 {
-                                logger.info("listener reconnected", metadata: ["channel": "\(channel)", "attempts": "\(backoff.attempts)"])
+                                logger.info(
+                                    "listener reconnected",
+                                    metadata: ["channel": "\(channel)", "attempts": "\(backoff.attempts)"])
                             }
                             // Whatever was written while we were away: catch up before waiting.
                             wakeAll()
@@ -76,7 +78,9 @@ public final class ChannelListener: Sendable {
             if connected.exchange(false, ordering: .relaxed) { backoff.reset() }
             if Task.isCancelled { break }
             let delay = backoff.next()
-            logger.warning("listener disconnected; retrying", metadata: ["channel": "\(channel)", "error": "\(failure)", "retryIn": "\(delay)"])
+            logger.warning(
+                "listener disconnected; retrying",
+                metadata: ["channel": "\(channel)", "error": "\(failure)", "retryIn": "\(delay)"])
             try? await Task.sleep(for: delay)
         }
         connected.store(false, ordering: .relaxed)

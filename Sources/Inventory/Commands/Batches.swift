@@ -18,7 +18,9 @@ public enum Batches {
     /// The batch of each (product, batch number), in the order asked.
     ///
     /// - Throws: ``CommandError`` `.invalid` naming each line whose product or batch does not exist.
-    static func resolve(_ lines: [(product: Int64, batchNumber: String)], on transaction: PostgresConnection, context: CommandContext) async throws -> [ResolvedBatch] {
+    static func resolve(
+        _ lines: [(product: Int64, batchNumber: String)], on transaction: PostgresConnection, context: CommandContext
+    ) async throws -> [ResolvedBatch] {
         let rows = try await transaction.rows(
             """
             SELECT u.n, p.id IS NOT NULL, b.id, b.expires_on::text, b.expires_on < business_date()
@@ -83,7 +85,8 @@ public enum Batches {
         )
         var check = Validation()
         for (batch, (_, expiresOn)) in zip(batches, rows) where expiresOn != batch.expiresOn.description {
-            check.fail("\(batch.field).expiresOn", "batch \(batch.batchNumber) is already recorded with expiry \(expiresOn)")
+            check.fail(
+                "\(batch.field).expiresOn", "batch \(batch.batchNumber) is already recorded with expiry \(expiresOn)")
         }
         do { try check.check() } catch { throw CommandError(error) }
         return rows.map(\.0)

@@ -12,7 +12,9 @@ public enum StockCommands {
     /// - Returns: The document id.
     /// - Throws: ``CommandError`` `.invalid` (bad fields, unknown ids, an expired batch)
     ///   or `.insufficientStock`.
-    public static func issue(_ issue: NewStockIssue, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func issue(_ issue: NewStockIssue, on transaction: PostgresConnection, context: CommandContext)
+        async throws -> Int64
+    {
         do { try issue.validate() } catch { throw CommandError(error) }
         return try await post(
             .issue, warehouse: issue.warehouseId, reference: issue.reference, note: issue.note, lines: issue.lines,
@@ -23,7 +25,9 @@ public enum StockCommands {
     /// Posts a transfer between two warehouses.
     ///
     /// - Throws: As ``issue(_:on:context:)``.
-    public static func transfer(_ transfer: NewStockTransfer, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func transfer(
+        _ transfer: NewStockTransfer, on transaction: PostgresConnection, context: CommandContext
+    ) async throws -> Int64 {
         do { try transfer.validate() } catch { throw CommandError(error) }
         return try await post(
             .transfer(to: transfer.toWarehouseId), warehouse: transfer.fromWarehouseId, reference: transfer.reference,
@@ -34,7 +38,9 @@ public enum StockCommands {
     /// Posts an adjustment; lines are signed.
     ///
     /// - Throws: As ``issue(_:on:context:)``; an expired batch may only be adjusted down.
-    public static func adjust(_ adjustment: NewStockAdjustment, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func adjust(
+        _ adjustment: NewStockAdjustment, on transaction: PostgresConnection, context: CommandContext
+    ) async throws -> Int64 {
         do { try adjustment.validate() } catch { throw CommandError(error) }
         return try await post(
             .adjustment(reason: adjustment.reason), warehouse: adjustment.warehouseId, reference: adjustment.reference,
@@ -85,9 +91,11 @@ public enum StockCommands {
     ) async throws -> Int64 {
         let source = kind.toWarehouse == nil ? "warehouseId" : "fromWarehouseId"
         try await requireWarehouses(
-            [(source, warehouse)] + (kind.toWarehouse.map { [("toWarehouseId", $0)] } ?? []), on: transaction, context: context
+            [(source, warehouse)] + (kind.toWarehouse.map { [("toWarehouseId", $0)] } ?? []), on: transaction,
+            context: context
         )
-        let batches = try await Batches.resolve(lines.map { ($0.productId, $0.batchNumber) }, on: transaction, context: context)
+        let batches = try await Batches.resolve(
+            lines.map { ($0.productId, $0.batchNumber) }, on: transaction, context: context)
         var refused = Validation()
         var changes: [StockChange] = []
         for (index, (line, batch)) in zip(lines, batches).enumerated() {
@@ -98,10 +106,12 @@ public enum StockCommands {
                 )
             }
             for leg in kind.legs(of: line.quantity, from: warehouse) {
-                changes.append(StockChange(
-                    productID: line.productId, warehouseID: leg.warehouse, batchID: batch.id, quantity: leg.quantity,
-                    field: "lines[\(index)]", batchLabel: "product \(line.productId) batch \(line.batchNumber)"
-                ))
+                changes.append(
+                    StockChange(
+                        productID: line.productId, warehouseID: leg.warehouse, batchID: batch.id,
+                        quantity: leg.quantity,
+                        field: "lines[\(index)]", batchLabel: "product \(line.productId) batch \(line.batchNumber)"
+                    ))
             }
         }
         do { try refused.check() } catch { throw CommandError(error) }
@@ -128,11 +138,16 @@ public enum StockCommands {
     }
 
     /// Refuses a warehouse id that does not exist, naming the field.
-    private static func requireWarehouses(_ ids: [(field: String, id: Int64)], on transaction: PostgresConnection, context: CommandContext) async throws {
+    private static func requireWarehouses(
+        _ ids: [(field: String, id: Int64)], on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
         var known: Set<Int64> = []
-        let rows = try await transaction.query("SELECT id FROM warehouses WHERE id = ANY(\(ids.map(\.id)))", logger: context.logger)
+        let rows = try await transaction.query(
+            "SELECT id FROM warehouses WHERE id = ANY(\(ids.map(\.id)))", logger: context.logger)
         for try await id in rows.decode(Int64.self) { known.insert(id) }
-        let missing = ids.filter { !known.contains($0.id) }.map { FieldError($0.field, "there is no warehouse \($0.id)") }
+        let missing = ids.filter { !known.contains($0.id) }.map {
+            FieldError($0.field, "there is no warehouse \($0.id)")
+        }
         if !missing.isEmpty { throw CommandError(InvalidFields(errors: missing)) }
     }
 }

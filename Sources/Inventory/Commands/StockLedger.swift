@@ -22,7 +22,9 @@ public struct StockChange: Sendable {
     public var batchLabel: String
 
     /// A change.
-    public init(productID: Int64, warehouseID: Int64, batchID: Int64, quantity: Int64, field: String, batchLabel: String) {
+    public init(
+        productID: Int64, warehouseID: Int64, batchID: Int64, quantity: Int64, field: String, batchLabel: String
+    ) {
         self.productID = productID
         self.warehouseID = warehouseID
         self.batchID = batchID
@@ -53,10 +55,13 @@ public enum StockLedger {
     ///
     /// - Throws: ``CommandError`` `.insufficientStock` naming the first line that would
     ///   take a row below zero and the quantity available.
-    public static func apply(_ changes: [StockChange], on transaction: PostgresConnection, context: CommandContext) async throws {
+    public static func apply(_ changes: [StockChange], on transaction: PostgresConnection, context: CommandContext)
+        async throws
+    {
         var net: [Key: Int64] = [:]
         for change in changes {
-            net[Key(product: change.productID, warehouse: change.warehouseID, batch: change.batchID), default: 0] += change.quantity
+            net[Key(product: change.productID, warehouse: change.warehouseID, batch: change.batchID), default: 0] +=
+                change.quantity
         }
         let keys = net.keys.sorted()
         let incoming = keys.filter { net[$0, default: 0] > 0 }
@@ -99,8 +104,11 @@ public enum StockLedger {
                 as: (String?, String?).self, logger: context.logger
             ).first
             let product = names?.0.map { "\($0) (product \(change.productID))" }
-            let warehouse = names?.1.map { "\($0) (warehouse \(change.warehouseID))" } ?? "warehouse \(change.warehouseID)"
-            let label = product.map { change.batchLabel.replacingOccurrences(of: "product \(change.productID)", with: $0) } ?? change.batchLabel
+            let warehouse =
+                names?.1.map { "\($0) (warehouse \(change.warehouseID))" } ?? "warehouse \(change.warehouseID)"
+            let label =
+                product.map { change.batchLabel.replacingOccurrences(of: "product \(change.productID)", with: $0) }
+                ?? change.batchLabel
             throw CommandError(
                 .insufficientStock,
                 "\(change.field): \(label) in \(warehouse) has \(onHand) available, \(-change.quantity) requested",

@@ -5,11 +5,14 @@ import MasterData
 
 /// Units of one batch of a product on a stock document.
 public struct StockLine: Sendable, Codable {
+    /// The product's id.
     public var productId: Int64
+    /// The batch number as printed on the pack.
     public var batchNumber: String
     /// Units; greater than zero, except on adjustments, where the sign says which way.
     public var quantity: Int64
 
+    /// Creates a value with the given fields.
     public init(productId: Int64, batchNumber: String, quantity: Int64) {
         self.productId = productId
         self.batchNumber = batchNumber
@@ -20,9 +23,13 @@ public struct StockLine: Sendable, Codable {
 /// The body of `POST /stock-issues`: stock leaving a warehouse (consumption, a sale
 /// recorded elsewhere, a sample given away).
 public struct NewStockIssue: Sendable, Codable {
+    /// The warehouse's id.
     public var warehouseId: Int64
+    /// The document's reference, e.g. a slip number.
     public var reference: String?
+    /// Free text for the people who read the document.
     public var note: String?
+    /// The document's lines, in order.
     public var lines: [StockLine]
 
     /// - Throws: ``InvalidFields`` listing each bad field.
@@ -37,10 +44,15 @@ public struct NewStockIssue: Sendable, Codable {
 
 /// The body of `POST /stock-transfers`: stock moving from one warehouse to another.
 public struct NewStockTransfer: Sendable, Codable {
+    /// Where the stock leaves.
     public var fromWarehouseId: Int64
+    /// Where the stock arrives.
     public var toWarehouseId: Int64
+    /// The document's reference, e.g. a slip number.
     public var reference: String?
+    /// Free text for the people who read the document.
     public var note: String?
+    /// The document's lines, in order.
     public var lines: [StockLine]
 
     /// - Throws: ``InvalidFields`` listing each bad field.
@@ -61,11 +73,15 @@ public struct NewStockAdjustment: Sendable, Codable {
     /// (or a return to the vendor).
     public static let reasons = ["count", "damage", "sample", "expiry"]
 
+    /// The warehouse's id.
     public var warehouseId: Int64
     /// One of ``reasons``.
     public var reason: String
+    /// The document's reference, e.g. a slip number.
     public var reference: String?
+    /// Free text for the people who read the document.
     public var note: String?
+    /// The document's lines, in order.
     public var lines: [StockLine]
 
     /// - Throws: ``InvalidFields`` listing each bad field.
@@ -83,7 +99,8 @@ public struct NewStockAdjustment: Sendable, Codable {
 public enum StockRules {
     /// Batch numbers as printed on the pack: letters, digits and `./_-`, up to 40.
     public static func isBatchNumber(_ text: String) -> Bool {
-        guard let first = text.first, (1...40).contains(text.count), first.isASCII, first.isLetter || first.isNumber else { return false }
+        guard let first = text.first, (1...40).contains(text.count), first.isASCII, first.isLetter || first.isNumber
+        else { return false }
         return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "./_-".contains($0)) }
     }
 
@@ -92,7 +109,9 @@ public enum StockRules {
         for (index, line) in lines.enumerated() {
             let path = "lines[\(index)]"
             check.require(line.productId > 0, "\(path).productId", "must be a product id")
-            check.require(isBatchNumber(line.batchNumber), "\(path).batchNumber", "must be 1-40 letters, digits, '.', '/', '_' or '-'")
+            check.require(
+                isBatchNumber(line.batchNumber), "\(path).batchNumber",
+                "must be 1-40 letters, digits, '.', '/', '_' or '-'")
             LineRules.checkQuantity(line.quantity, "\(path).quantity", signed: signed, into: &check)
         }
         check.unique(

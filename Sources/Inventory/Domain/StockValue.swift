@@ -9,9 +9,12 @@ import MasterData
 /// proportional share of the value, so the last unit out takes exactly what is left
 /// and an empty warehouse is worth nothing.
 public struct StockValue: Sendable, Hashable {
+    /// Units on hand.
     public var onHand: Int64
+    /// Their value at moving-average cost.
     public var value: Money
 
+    /// Creates a value with the given fields.
     public init(onHand: Int64 = 0, value: Money = .zero) {
         self.onHand = onHand
         self.value = value

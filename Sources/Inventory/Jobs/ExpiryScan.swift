@@ -44,6 +44,7 @@ public struct ExpiryScan: JobHandler, JobDefinition {
         self.client = client
     }
 
+    /// Runs one attempt of the job.
     public func perform(_ job: ClaimedJob, logger: Logger) async throws {
         let payload = try job.payload(of: Self.self)
         guard (0...3650).contains(payload.windowDays) else {
@@ -51,7 +52,8 @@ public struct ExpiryScan: JobHandler, JobDefinition {
         }
         let found = try await client.withLiveConnection { connection in
             try await connection.inTransaction(logger: logger) { transaction in
-                _ = try await CommandContext(actor: "job:\(Self.kind)", requestID: "job-\(job.id)", logger: logger).apply(to: transaction)
+                _ = try await CommandContext(actor: "job:\(Self.kind)", requestID: "job-\(job.id)", logger: logger)
+                    .apply(to: transaction)
                 return try await transaction.rows(
                     """
                     WITH found AS (

@@ -19,7 +19,8 @@ extension Invariant {
     /// `moving` CTE ``disagreements(_:_:_:_:limit:)`` binds), up to the stock levels
     /// checkpoint when `throughCheckpoint`, else all of them.
     private static func movementTotals(throughCheckpoint: Bool) -> String {
-        let bound = throughCheckpoint
+        let bound =
+            throughCheckpoint
             ? "AND (e.tx, e.position) <= (SELECT tx, position FROM projector_checkpoints WHERE name = 'stock_levels')"
             : ""
         return """
@@ -49,60 +50,70 @@ extension Invariant {
         """
     }
 
-    private static let projected = "SELECT product_id, warehouse_id, batch_id, on_hand AS quantity FROM stock_level_batches"
+    private static let projected =
+        "SELECT product_id, warehouse_id, batch_id, on_hand AS quantity FROM stock_level_batches"
     private static let writeModel = "SELECT product_id, warehouse_id, batch_id, quantity FROM stock_on_hand"
 
     /// The projection is exactly the movements it has consumed.
     static func stockProjectionEqualsEvents(_ moving: Set<EventType>) -> Invariant {
         Invariant(
-        name: "stock_projection_equals_events",
-        statement: "projected on hand per product × warehouse × batch equals the sum of movement events up to the stock_levels checkpoint"
-    ) { transaction, limit, logger in
-        let (breaches, count) = try await collect(
-            disagreements(projected, "projected", movementTotals(throughCheckpoint: true), "events", moving: moving, limit: limit), on: transaction, logger: logger
-        )
-        return (breaches, count, nil)
-    }
+            name: "stock_projection_equals_events",
+            statement:
+                "projected on hand per product × warehouse × batch equals the sum of movement events up to the stock_levels checkpoint"
+        ) { transaction, limit, logger in
+            let (breaches, count) = try await collect(
+                disagreements(
+                    projected, "projected", movementTotals(throughCheckpoint: true), "events", moving: moving,
+                    limit: limit), on: transaction, logger: logger
+            )
+            return (breaches, count, nil)
+        }
     }
 
     /// The write model is exactly the movements in the log.
     static func stockWriteModelEqualsEvents(_ moving: Set<EventType>) -> Invariant {
         Invariant(
-        name: "stock_write_model_equals_events",
-        statement: "stock on hand in the write model equals the sum of all movement events per product × warehouse × batch"
-    ) { transaction, limit, logger in
-        let (breaches, count) = try await collect(
-            disagreements(writeModel, "write model", movementTotals(throughCheckpoint: false), "events", moving: moving, limit: limit), on: transaction, logger: logger
-        )
-        return (breaches, count, nil)
-    }
+            name: "stock_write_model_equals_events",
+            statement:
+                "stock on hand in the write model equals the sum of all movement events per product × warehouse × batch"
+        ) { transaction, limit, logger in
+            let (breaches, count) = try await collect(
+                disagreements(
+                    writeModel, "write model", movementTotals(throughCheckpoint: false), "events", moving: moving,
+                    limit: limit), on: transaction, logger: logger
+            )
+            return (breaches, count, nil)
+        }
     }
 
     /// The projection equals the write model, when it has caught up.
     static func stockProjectionEqualsWriteModel(_ moving: Set<EventType>) -> Invariant {
         Invariant(
-        name: "stock_projection_equals_write_model",
-        statement: "projected on hand equals the write model's per product × warehouse × batch (when stock_levels has caught up)"
-    ) { transaction, limit, logger in
-        let types = moving.names
-        let behind = try await transaction.value(
-            """
-            SELECT count(*)::integer FROM events e
-             WHERE e.type = ANY(\(types))
-               AND ((e.tx, e.position) > (SELECT tx, position FROM projector_checkpoints WHERE name = 'stock_levels')
-                    OR NOT EXISTS (SELECT 1 FROM projector_checkpoints WHERE name = 'stock_levels'))
-            """,
-            as: Int.self, logger: logger
-        ) ?? 0
-        guard behind == 0 else {
-            // The two checks through the events still cover it.
-            return ([], 0, "not compared directly: stock_levels is \(behind) stock events behind the log")
+            name: "stock_projection_equals_write_model",
+            statement:
+                "projected on hand equals the write model's per product × warehouse × batch (when stock_levels has caught up)"
+        ) { transaction, limit, logger in
+            let types = moving.names
+            let behind =
+                try await transaction.value(
+                    """
+                    SELECT count(*)::integer FROM events e
+                     WHERE e.type = ANY(\(types))
+                       AND ((e.tx, e.position) > (SELECT tx, position FROM projector_checkpoints WHERE name = 'stock_levels')
+                            OR NOT EXISTS (SELECT 1 FROM projector_checkpoints WHERE name = 'stock_levels'))
+                    """,
+                    as: Int.self, logger: logger
+                ) ?? 0
+            guard behind == 0 else {
+                // The two checks through the events still cover it.
+                return ([], 0, "not compared directly: stock_levels is \(behind) stock events behind the log")
+            }
+            let (breaches, count) = try await collect(
+                disagreements(projected, "projected", writeModel, "write model", moving: moving, limit: limit),
+                on: transaction, logger: logger
+            )
+            return (breaches, count, nil)
         }
-        let (breaches, count) = try await collect(
-            disagreements(projected, "projected", writeModel, "write model", moving: moving, limit: limit), on: transaction, logger: logger
-        )
-        return (breaches, count, nil)
-    }
     }
 
     /// Per product × warehouse totals are the sum of their batches.

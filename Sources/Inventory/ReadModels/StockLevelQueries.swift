@@ -6,7 +6,9 @@ public import PostgresNIO
 
 /// What `GET /stock-levels` asks for.
 public struct StockLevelFilter: Sendable {
+    /// Only this product.
     public var productID: Int64?
+    /// Only this warehouse.
     public var warehouseID: Int64?
     /// Only rows below (true) or at or above (false) their reorder level.
     public var belowReorder: Bool?
@@ -14,8 +16,10 @@ public struct StockLevelFilter: Sendable {
     public var expiringWithinDays: Int?
     /// The (product, warehouse) of the previous page's last row.
     public var after: (product: Int64, warehouse: Int64)
+    /// At most this many items.
     public var limit: Int
 
+    /// Creates a value with the given fields.
     public init(
         productID: Int64? = nil, warehouseID: Int64? = nil, belowReorder: Bool? = nil, expiringWithinDays: Int? = nil,
         after: (product: Int64, warehouse: Int64) = (0, 0), limit: Int = 50
@@ -66,7 +70,9 @@ public enum StockLevelQueries {
 
     /// One product across warehouses, each with its batches; `nil` when the read model
     /// has never heard of the product.
-    public static func product(_ productID: Int64, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+    public static func product(_ productID: Int64, on connection: PostgresConnection, logger: Logger) async throws
+        -> String?
+    {
         let rows = try await connection.query(
             """
             WITH levels AS (

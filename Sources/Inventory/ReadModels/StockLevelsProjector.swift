@@ -13,6 +13,7 @@ public import PostgresNIO
 /// Value is at moving-average cost (``StockValue``). A transfer carries the value its
 /// units had in the source warehouse into the destination.
 public struct StockLevelsProjector: Projector {
+    /// The projector's name: the key of its checkpoint.
     public let name = "stock_levels"
     /// The events that move stock (whichever module records them) and the product events.
     public let eventTypes: Set<EventType>?
@@ -21,7 +22,10 @@ public struct StockLevelsProjector: Projector {
     public let payloadSQL: String? =
         "CASE WHEN type IN (\(MasterDataEvents.product.sqlList)) THEN payload::text ELSE \(StockMovementRows.sql) END"
 
-    public let tables: [ReadModelTable] = [.replaced("stock_level_products"), .replaced("stock_levels"), .replaced("stock_level_batches")]
+    /// The tables it writes, which a rebuild replaces.
+    public let tables: [ReadModelTable] = [
+        .replaced("stock_level_products"), .replaced("stock_levels"), .replaced("stock_level_batches"),
+    ]
 
     /// Creates the projector of `movingStock`, the event types whose payloads carry `movements`.
     public init(movingStock: Set<EventType>) {
@@ -39,6 +43,7 @@ public struct StockLevelsProjector: Projector {
         var batch: Int64
     }
 
+    /// Applies a batch of events, in log order, to the read model.
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         var products: [Int64: ProductSummary] = [:]
         var documents: [[StockMovement]] = []
@@ -54,7 +59,9 @@ public struct StockLevelsProjector: Projector {
 
         let movements = documents.flatMap { $0 }
         guard !movements.isEmpty else { return }
-        var levels = try await load(Set(movements.map { Place(product: $0.productId, warehouse: $0.warehouseId) }), on: transaction, logger: logger)
+        var levels = try await load(
+            Set(movements.map { Place(product: $0.productId, warehouse: $0.warehouseId) }), on: transaction,
+            logger: logger)
         var batches: [BatchPlace: (movement: StockMovement, change: Int64)] = [:]
         for document in documents {
             // What the outgoing legs took, per batch (a batch is of one product): a
@@ -77,7 +84,8 @@ public struct StockLevelsProjector: Projector {
                     level.add(movement.quantity, worth: level.share(of: movement.quantity))
                 }
                 levels[place] = level
-                let key = BatchPlace(product: movement.productId, warehouse: movement.warehouseId, batch: movement.batchId)
+                let key = BatchPlace(
+                    product: movement.productId, warehouse: movement.warehouseId, batch: movement.batchId)
                 batches[key] = (movement, (batches[key]?.change ?? 0) + movement.quantity)
             }
         }
@@ -99,7 +107,9 @@ public struct StockLevelsProjector: Projector {
         )
     }
 
-    private func load(_ places: Set<Place>, on transaction: PostgresConnection, logger: Logger) async throws -> [Place: StockValue] {
+    private func load(_ places: Set<Place>, on transaction: PostgresConnection, logger: Logger) async throws -> [Place:
+        StockValue]
+    {
         let keys = Array(places)
         let rows = try await transaction.query(
             """
@@ -112,7 +122,8 @@ public struct StockLevelsProjector: Projector {
         )
         var levels: [Place: StockValue] = [:]
         for try await (product, warehouse, onHand, value) in rows.decode((Int64, Int64, Int64, Int64).self) {
-            levels[Place(product: product, warehouse: warehouse)] = StockValue(onHand: onHand, value: Money(paise: value))
+            levels[Place(product: product, warehouse: warehouse)] = StockValue(
+                onHand: onHand, value: Money(paise: value))
         }
         return levels
     }
@@ -132,7 +143,9 @@ public struct StockLevelsProjector: Projector {
         )
     }
 
-    private func save(_ batches: [(movement: StockMovement, change: Int64)], on transaction: PostgresConnection, logger: Logger) async throws {
+    private func save(
+        _ batches: [(movement: StockMovement, change: Int64)], on transaction: PostgresConnection, logger: Logger
+    ) async throws {
         let movements = batches.map(\.movement)
         try await transaction.query(
             """

@@ -17,7 +17,9 @@ enum StockMovementRows {
     struct Malformed: Error, CustomStringConvertible {
         var position: Int64
         var row: String
-        var description: String { "event \(position): '\(row)' is not a movement (productId,warehouseId,batchId,quantity,unitCost,expiresOn,batchNumber)" }
+        var description: String {
+            "event \(position): '\(row)' is not a movement (productId,warehouseId,batchId,quantity,unitCost,expiresOn,batchNumber)"
+        }
     }
 
     /// The SQL expression over an event's `payload` that writes this form.
@@ -72,7 +74,9 @@ enum StockMovementRows {
                 let year = try required(until: UInt8(ascii: "-"))
                 let month = try required(until: UInt8(ascii: "-"))
                 let day = try required(until: UInt8(ascii: ","))
-                guard let expiresOn = try? CalendarDate(year: Int(year), month: Int(month), day: Int(day)) else { throw malformed() }
+                guard let expiresOn = try? CalendarDate(year: Int(year), month: Int(month), day: Int(day)) else {
+                    throw malformed()
+                }
                 let start = index
                 while index < bytes.count, bytes[index] != UInt8(ascii: ";") { index += 1 }
                 guard index > start else { throw malformed() }

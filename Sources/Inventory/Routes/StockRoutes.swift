@@ -38,7 +38,8 @@ struct StockRoutes {
             let page = try await client.withLiveConnection { [filter] connection in
                 try await StockLevelQueries.list(filter, on: connection, logger: context.logger)
             }
-            return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0.product, $0.warehouse]) })
+            return CommandRunner.page(
+                page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0.product, $0.warehouse]) })
         }
         api.get("stock-levels/:id", permission: .inventoryRead) { _, context in
             let id = try context.pathID()

@@ -11,7 +11,9 @@ public enum MasterDataCommands {
     ///
     /// - Returns: The new product's id.
     /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (SKU taken).
-    public static func createProduct(_ product: NewProduct, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func createProduct(_ product: NewProduct, on transaction: PostgresConnection, context: CommandContext)
+        async throws -> Int64
+    {
         do { try product.validate() } catch { throw CommandError(error) }
         try await checkPreferredVendor(product.preferredVendorId, on: transaction, context: context)
         let id = try await CommandError.uniquely("sku", product.sku) {
@@ -72,9 +74,12 @@ public enum MasterDataCommands {
     }
 
     /// A preferred vendor must exist and be active (0, clearing it, is always fine).
-    private static func checkPreferredVendor(_ id: Int64?, on transaction: PostgresConnection, context: CommandContext) async throws {
+    private static func checkPreferredVendor(_ id: Int64?, on transaction: PostgresConnection, context: CommandContext)
+        async throws
+    {
         guard let id, id > 0 else { return }
-        let active = try await transaction.rows("SELECT active FROM vendors WHERE id = \(id)", as: Bool.self, logger: context.logger)
+        let active = try await transaction.rows(
+            "SELECT active FROM vendors WHERE id = \(id)", as: Bool.self, logger: context.logger)
         var check = Validation()
         check.require(!active.isEmpty, "preferredVendorId", "there is no vendor \(id)")
         check.require(active.first != false, "preferredVendorId", "vendor \(id) is inactive")
@@ -84,7 +89,9 @@ public enum MasterDataCommands {
     /// Creates a warehouse.
     ///
     /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (code taken).
-    public static func createWarehouse(_ warehouse: NewWarehouse, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func createWarehouse(
+        _ warehouse: NewWarehouse, on transaction: PostgresConnection, context: CommandContext
+    ) async throws -> Int64 {
         do { try warehouse.validate() } catch { throw CommandError(error) }
         return try await CommandError.uniquely("code", warehouse.code) {
             try await transaction.insertReturningID(
@@ -96,7 +103,8 @@ public enum MasterDataCommands {
 
     /// Applies `changes` to warehouse `id` if it is still at `version`.
     public static func updateWarehouse(
-        id: Int64, version: Int, _ changes: WarehouseChanges, on transaction: PostgresConnection, context: CommandContext
+        id: Int64, version: Int, _ changes: WarehouseChanges, on transaction: PostgresConnection,
+        context: CommandContext
     ) async throws {
         do { try changes.validate() } catch { throw CommandError(error) }
         try await updateVersioned(
@@ -115,7 +123,9 @@ public enum MasterDataCommands {
     /// Creates a vendor; its state comes from the GSTIN when it has one.
     ///
     /// - Throws: ``CommandError`` `.invalid` or `.duplicate` (GSTIN taken).
-    public static func createVendor(_ vendor: NewVendor, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func createVendor(_ vendor: NewVendor, on transaction: PostgresConnection, context: CommandContext)
+        async throws -> Int64
+    {
         do { try vendor.validate() } catch { throw CommandError(error) }
         let gstin = try vendor.gstin.map { try GSTIN($0).value }
         return try await CommandError.uniquely("gstin", gstin ?? "") {
@@ -139,7 +149,8 @@ public enum MasterDataCommands {
         let state = gstin.flatMap { $0.isEmpty ? nil : String($0.prefix(2)) } ?? changes.stateCode
         // A registered vendor's state is its GSTIN's: a new state needs a new (or no) GSTIN.
         if let stateCode = changes.stateCode, changes.gstin == nil,
-            let current = try await transaction.value("SELECT gstin FROM vendors WHERE id = \(id)", as: String?.self, logger: context.logger),
+            let current = try await transaction.value(
+                "SELECT gstin FROM vendors WHERE id = \(id)", as: String?.self, logger: context.logger),
             let registered = current, !registered.hasPrefix(stateCode)
         {
             throw CommandError(
@@ -173,7 +184,9 @@ public enum MasterDataCommands {
 
     // MARK: - Shared steps
 
-    private static func saveRates(_ rates: [GSTRate], of product: Int64, on transaction: PostgresConnection, context: CommandContext) async throws {
+    private static func saveRates(
+        _ rates: [GSTRate], of product: Int64, on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
         guard !rates.isEmpty else { return }
         try await transaction.query(
             """
@@ -187,7 +200,9 @@ public enum MasterDataCommands {
     }
 
     /// Whether saving `rates` would add a rate or change one.
-    private static func ratesWouldChange(_ rates: [GSTRate], of product: Int64, on transaction: PostgresConnection, context: CommandContext) async throws -> Bool {
+    private static func ratesWouldChange(
+        _ rates: [GSTRate], of product: Int64, on transaction: PostgresConnection, context: CommandContext
+    ) async throws -> Bool {
         guard !rates.isEmpty else { return false }
         return try await transaction.value(
             """
@@ -210,7 +225,11 @@ public enum MasterDataCommands {
         for try await _ in rows { updated = true }
         if updated { return }
         let current = try await transaction.query(
-            PostgresQuery(unsafeSQL: "SELECT version FROM \(kind.table) WHERE id = $1", binds: { var b = PostgresBindings(); b.append(id); return b }()),
+            PostgresQuery(
+                unsafeSQL: "SELECT version FROM \(kind.table) WHERE id = $1",
+                binds: {
+                    var b = PostgresBindings(); b.append(id); return b
+                }()),
             logger: context.logger
         )
         for try await actual in current.decode(Int.self) {

@@ -22,13 +22,16 @@ public enum MasterRecordKind: String, Sendable, CaseIterable {
 
 /// What a list asks for: a search text, the active flag, and where the page starts.
 public struct ListRequest: Sendable {
+    /// Text the name or code must contain.
     public var search: String?
+    /// Whether it is in use.
     public var active: Bool?
     /// The last id of the previous page (from its cursor).
     public var after: Int64
     /// Page size, 1…200.
     public var limit: Int
 
+    /// Creates a value with the given fields.
     public init(search: String? = nil, active: Bool? = nil, after: Int64 = 0, limit: Int = 50) {
         self.search = search
         self.active = active
@@ -48,9 +51,13 @@ public struct Page: Sendable {
 /// Reads products, warehouses and vendors as JSON documents.
 public enum MasterRecords {
     /// The record's document, or `nil` when there is no such id.
-    public static func document(_ kind: MasterRecordKind, id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+    public static func document(_ kind: MasterRecordKind, id: Int64, on connection: PostgresConnection, logger: Logger)
+        async throws -> String?
+    {
         let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT \(kind.documentFunction)(jsonb_build_object('id', $1::bigint))::text", binds: binds(id)),
+            PostgresQuery(
+                unsafeSQL: "SELECT \(kind.documentFunction)(jsonb_build_object('id', $1::bigint))::text",
+                binds: binds(id)),
             logger: logger
         )
         for try await document in rows.decode(String?.self) { return document }
@@ -58,8 +65,11 @@ public enum MasterRecords {
     }
 
     /// One page of records matching `request`.
-    public static func list(_ kind: MasterRecordKind, _ request: ListRequest, on connection: PostgresConnection, logger: Logger) async throws -> Page {
-        let search = kind.searchColumns.map { "strpos(lower(COALESCE(r.\($0), '')), lower($1)) > 0" }.joined(separator: " OR ")
+    public static func list(
+        _ kind: MasterRecordKind, _ request: ListRequest, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Page {
+        let search = kind.searchColumns.map { "strpos(lower(COALESCE(r.\($0), '')), lower($1)) > 0" }.joined(
+            separator: " OR ")
         var bindings = PostgresBindings()
         bindings.append(request.search)
         bindings.append(request.active)

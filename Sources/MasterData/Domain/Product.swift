@@ -9,6 +9,7 @@ public struct GSTRate: Sendable, Hashable, Codable {
     /// Hundredths of a percent (basis points): 500 is 5 %, 1200 is 12 %.
     public var rateBasisPoints: Int
 
+    /// Creates a value with the given fields.
     public init(effectiveFrom: CalendarDate, rateBasisPoints: Int) {
         self.effectiveFrom = effectiveFrom
         self.rateBasisPoints = rateBasisPoints
@@ -20,22 +21,35 @@ public struct GSTRate: Sendable, Hashable, Codable {
 
 /// The body of `POST /products`.
 public struct NewProduct: Sendable, Codable {
+    /// The stock-keeping unit code.
     public var sku: String
+    /// The name.
     public var name: String
+    /// The maker's brand, if any.
     public var brand: String?
+    /// The homeopathic potency, e.g. 30C.
     public var potency: String?
+    /// The form, e.g. dilution or tablets.
     public var form: String
+    /// Units in one pack (see packUnit).
     public var packSize: Int
+    /// What a pack is counted in, e.g. ml.
     public var packUnit: String
+    /// The HSN code (4, 6 or 8 digits).
     public var hsnCode: String
     /// Maximum retail price per pack, in paise.
     public var mrp: Int64
+    /// Below this on hand, reorder.
     public var reorderLevel: Int64?
+    /// How much to reorder.
     public var reorderQuantity: Int64?
     /// Who reorder suggestions order it from.
     public var preferredVendorId: Int64?
+    /// Whether stock is kept by batch.
     public var batchTracked: Bool?
+    /// Days from manufacture to expiry, if fixed.
     public var shelfLifeDays: Int?
+    /// The GST rates by effective date.
     public var gstRates: [GSTRate]
 
     /// Checks every field against the product rules.
@@ -43,7 +57,9 @@ public struct NewProduct: Sendable, Codable {
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {
         var check = Validation()
-        check.require(ProductRules.isSKU(sku), "sku", "must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        check.require(
+            ProductRules.isSKU(sku), "sku",
+            "must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit")
         check.text(name, "name", maximum: 200)
         check.text(brand, "brand", maximum: 100, required: false)
         check.text(potency, "potency", maximum: 20, required: false)
@@ -64,20 +80,29 @@ public struct NewProduct: Sendable, Codable {
 
 /// The body of `PATCH /products/{id}`: only the fields present change.
 public struct ProductChanges: Sendable, Codable {
+    /// The name.
     public var name: String?
     /// An empty text clears it.
     public var brand: String?
     /// An empty text clears it.
     public var potency: String?
+    /// The form, e.g. dilution or tablets.
     public var form: String?
+    /// Units in one pack (see packUnit).
     public var packSize: Int?
+    /// What a pack is counted in, e.g. ml.
     public var packUnit: String?
+    /// The HSN code (4, 6 or 8 digits).
     public var hsnCode: String?
+    /// The maximum retail price per pack, in paise.
     public var mrp: Int64?
+    /// Below this on hand, reorder.
     public var reorderLevel: Int64?
+    /// How much to reorder.
     public var reorderQuantity: Int64?
     /// A vendor id; 0 clears it.
     public var preferredVendorId: Int64?
+    /// Days from manufacture to expiry, if fixed.
     public var shelfLifeDays: Int?
     /// `false` deactivates the product; `true` reactivates it.
     public var active: Bool?
@@ -101,7 +126,9 @@ public struct ProductChanges: Sendable, Codable {
         if let mrp { check.require(mrp >= 0, "mrp", "must not be negative") }
         ProductRules.checkReorder(reorderLevel, "reorderLevel", into: &check)
         ProductRules.checkReorder(reorderQuantity, "reorderQuantity", into: &check)
-        if let preferredVendorId { check.require(preferredVendorId >= 0, "preferredVendorId", "must be a vendor id, or 0 to clear it") }
+        if let preferredVendorId {
+            check.require(preferredVendorId >= 0, "preferredVendorId", "must be a vendor id, or 0 to clear it")
+        }
         if let shelfLifeDays { check.require(shelfLifeDays > 0, "shelfLifeDays", "must be greater than zero") }
         ProductRules.checkRates(gstRates ?? [], into: &check)
         if sku != nil { check.fail("sku", "cannot be changed; create a new product instead") }
@@ -111,14 +138,17 @@ public struct ProductChanges: Sendable, Codable {
 
 enum ProductRules {
     static func isSKU(_ text: String) -> Bool {
-        guard let first = text.first, (1...40).contains(text.count), first.isASCII, first.isLetter || first.isNumber else { return false }
+        guard let first = text.first, (1...40).contains(text.count), first.isASCII, first.isLetter || first.isNumber
+        else { return false }
         return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
     }
 
     /// Reorder figures are quantities: like a document line's, at most ``LineRules/maximumQuantity``.
     static func checkReorder(_ value: Int64?, _ field: String, into check: inout Validation) {
         guard let value else { return }
-        check.require((0...LineRules.maximumQuantity).contains(value), field, "must be from 0 to \(LineRules.maximumQuantity) units")
+        check.require(
+            (0...LineRules.maximumQuantity).contains(value), field,
+            "must be from 0 to \(LineRules.maximumQuantity) units")
     }
 
     static func checkRates(_ rates: [GSTRate], into check: inout Validation) {

@@ -14,21 +14,30 @@ struct MasterDataRoutes {
     var commands: CommandRunner { CommandRunner(client: client) }
 
     func register(on api: APIRoutes) {
-        register(.product, on: api, create: { (body: NewProduct, tx, context) in
-            try await MasterDataCommands.createProduct(body, on: tx, context: context)
-        }, update: { (id, version, body: ProductChanges, tx, context) in
-            try await MasterDataCommands.updateProduct(id: id, version: version, body, on: tx, context: context)
-        })
-        register(.warehouse, on: api, create: { (body: NewWarehouse, tx, context) in
-            try await MasterDataCommands.createWarehouse(body, on: tx, context: context)
-        }, update: { (id, version, body: WarehouseChanges, tx, context) in
-            try await MasterDataCommands.updateWarehouse(id: id, version: version, body, on: tx, context: context)
-        })
-        register(.vendor, on: api, create: { (body: NewVendor, tx, context) in
-            try await MasterDataCommands.createVendor(body, on: tx, context: context)
-        }, update: { (id, version, body: VendorChanges, tx, context) in
-            try await MasterDataCommands.updateVendor(id: id, version: version, body, on: tx, context: context)
-        })
+        register(
+            .product, on: api,
+            create: { (body: NewProduct, tx, context) in
+                try await MasterDataCommands.createProduct(body, on: tx, context: context)
+            },
+            update: { (id, version, body: ProductChanges, tx, context) in
+                try await MasterDataCommands.updateProduct(id: id, version: version, body, on: tx, context: context)
+            })
+        register(
+            .warehouse, on: api,
+            create: { (body: NewWarehouse, tx, context) in
+                try await MasterDataCommands.createWarehouse(body, on: tx, context: context)
+            },
+            update: { (id, version, body: WarehouseChanges, tx, context) in
+                try await MasterDataCommands.updateWarehouse(id: id, version: version, body, on: tx, context: context)
+            })
+        register(
+            .vendor, on: api,
+            create: { (body: NewVendor, tx, context) in
+                try await MasterDataCommands.createVendor(body, on: tx, context: context)
+            },
+            update: { (id, version, body: VendorChanges, tx, context) in
+                try await MasterDataCommands.updateVendor(id: id, version: version, body, on: tx, context: context)
+            })
     }
 
     private func register<New: Decodable & Sendable, Changes: Decodable & Sendable>(
@@ -47,7 +56,8 @@ struct MasterDataRoutes {
             let command = body.command
             return try await commands.run(request, context: context, body: body.bytes) { tx, commandContext in
                 let id = try await create(command, tx, commandContext)
-                return try await CommandRunner.Outcome(status: .created, json: Self.document(kind, id: id, on: tx, logger: commandContext.logger))
+                return try await CommandRunner.Outcome(
+                    status: .created, json: Self.document(kind, id: id, on: tx, logger: commandContext.logger))
             }
         }
         api.get(path, permission: .masterDataRead) { request, context in
@@ -55,7 +65,8 @@ struct MasterDataRoutes {
             let page = try await client.withLiveConnection { connection in
                 try await MasterRecords.list(kind, list.request, on: connection, logger: context.logger)
             }
-            return CommandRunner.page(page.items, nextCursor: page.nextAfter.map { QueryParameters.cursor(after: [$0]) })
+            return CommandRunner.page(
+                page.items, nextCursor: page.nextAfter.map { QueryParameters.cursor(after: [$0]) })
         }
         api.get(record, permission: .masterDataRead) { _, context in
             let id = try context.pathID()
@@ -71,12 +82,15 @@ struct MasterDataRoutes {
             let changes = body.command
             return try await commands.run(request, context: context, body: body.bytes) { tx, commandContext in
                 try await update(id, version, changes, tx, commandContext)
-                return try await CommandRunner.Outcome(status: .ok, json: Self.document(kind, id: id, on: tx, logger: commandContext.logger))
+                return try await CommandRunner.Outcome(
+                    status: .ok, json: Self.document(kind, id: id, on: tx, logger: commandContext.logger))
             }
         }
     }
 
-    private static func document(_ kind: MasterRecordKind, id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> String {
+    private static func document(_ kind: MasterRecordKind, id: Int64, on connection: PostgresConnection, logger: Logger)
+        async throws -> String
+    {
         guard let document = try await MasterRecords.document(kind, id: id, on: connection, logger: logger) else {
             throw CommandError(.notFound, "there is no \(kind.rawValue) \(id)")
         }

@@ -11,7 +11,9 @@ public enum NotificationCommands {
     /// marks it in the read model.
     ///
     /// - Throws: ``CommandError`` `.notFound` when the read model has no such notification.
-    public static func acknowledge(_ id: Int64, on transaction: PostgresConnection, context: CommandContext) async throws {
+    public static func acknowledge(_ id: Int64, on transaction: PostgresConnection, context: CommandContext)
+        async throws
+    {
         guard
             let subject = try await transaction.value(
                 "SELECT subject FROM notifications WHERE id = \(id)", as: String.self, logger: context.logger

@@ -19,7 +19,9 @@ public struct WebhookEndpoints: Sendable {
     /// The header carrying the notification's subject: the same on every retry, for receivers to dedupe.
     public static let deliveryHeader = "X-ERP-Delivery"
 
+    /// Where to post each notification.
     public var urls: [String]
+    /// The key deliveries are signed with (HMAC-SHA256).
     public var secret: String
     /// How long one endpoint may take to answer.
     public var timeout: Duration
@@ -41,8 +43,11 @@ public struct WebhookEndpoints: Sendable {
 }
 
 extension WebhookEndpoints: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// As people read it.
     public var description: String { "\(urls.count) webhook endpoint(s), timeout \(timeout), secret set" }
+    /// The same as the description: nothing secret.
     public var debugDescription: String { description }
+    /// Hides the secret from dumps.
     public var customMirror: Mirror {
         Mirror(self, children: ["urls": urls, "timeout": timeout, "secret": "(redacted)"], displayStyle: .struct)
     }
@@ -94,6 +99,7 @@ public struct NotificationDelivery: JobHandler, JobDefinition {
         self.http = http
     }
 
+    /// Runs one attempt of the job.
     public func perform(_ job: ClaimedJob, logger: Logger) async throws {
         let subject = try job.payload(of: Self.self).subject
         let (document, delivered) = try await client.withLiveConnection { connection in
@@ -108,7 +114,8 @@ public struct NotificationDelivery: JobHandler, JobDefinition {
                 as: String.self, logger: logger
             )
             let delivered = try await connection.rows(
-                "SELECT endpoint FROM notification_deliveries WHERE subject = \(subject)", as: String.self, logger: logger
+                "SELECT endpoint FROM notification_deliveries WHERE subject = \(subject)", as: String.self,
+                logger: logger
             )
             return (document, Set(delivered))
         }

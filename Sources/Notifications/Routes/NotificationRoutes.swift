@@ -20,7 +20,8 @@ struct NotificationRoutes {
             let after = query.cursor(count: 1)?.first ?? 0
             try query.check()
             let page = try await client.withLiveConnection { connection in
-                try await NotificationQueries.list(status: status, after: after, limit: limit, on: connection, logger: context.logger)
+                try await NotificationQueries.list(
+                    status: status, after: after, limit: limit, on: connection, logger: context.logger)
             }
             return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
@@ -30,7 +31,8 @@ struct NotificationRoutes {
             let body = try await CommandBody<Never?>.read(request, context: context)
             return try await commands.run(request, context: context, body: body) { transaction, commandContext in
                 try await NotificationCommands.acknowledge(id, on: transaction, context: commandContext)
-                let document = try await NotificationQueries.notification(id, on: transaction, logger: commandContext.logger)
+                let document = try await NotificationQueries.notification(
+                    id, on: transaction, logger: commandContext.logger)
                 guard let document else { throw CommandError(.notFound, "there is no notification \(id)") }
                 return CommandRunner.Outcome(status: .ok, json: document)
             }

@@ -15,12 +15,18 @@ public enum GoodsReceiptCommands {
     /// - Throws: ``CommandError`` `.invalid` (bad fields, an unknown order or line, more
     ///   than ordered, a known batch with another expiry) or `.invalidState` (the order is
     ///   not approved).
-    public static func receive(_ receipt: NewGoodsReceipt, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func receive(_ receipt: NewGoodsReceipt, on transaction: PostgresConnection, context: CommandContext)
+        async throws -> Int64
+    {
         let today = try await PurchaseOrder.today(on: transaction, context: context)
         do { try receipt.validate(today: today) } catch { throw CommandError(error) }
-        let order = try await PurchaseOrder.lock(receipt.purchaseOrderId, field: "purchaseOrderId", on: transaction, context: context)
+        let order = try await PurchaseOrder.lock(
+            receipt.purchaseOrderId, field: "purchaseOrderId", on: transaction, context: context)
         guard order.status == .approved || order.status == .partiallyReceived else {
-            throw CommandError(.invalidState, "purchase order \(order.id) is \(order.status.rawValue); goods are received only against an approved order")
+            throw CommandError(
+                .invalidState,
+                "purchase order \(order.id) is \(order.status.rawValue); goods are received only against an approved order"
+            )
         }
         let orderLines = try await order.lines(on: transaction, context: context)
 
@@ -30,7 +36,8 @@ public enum GoodsReceiptCommands {
         var costs: [Int64] = []
         for (index, line) in receipt.lines.enumerated() {
             guard let ordered = orderLines[line.orderLineNumber] else {
-                check.fail("lines[\(index)].orderLineNumber", "purchase order \(order.id) has no line \(line.orderLineNumber)")
+                check.fail(
+                    "lines[\(index)].orderLineNumber", "purchase order \(order.id) has no line \(line.orderLineNumber)")
                 products.append(0)
                 costs.append(0)
                 continue

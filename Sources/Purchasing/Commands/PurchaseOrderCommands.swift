@@ -13,7 +13,9 @@ public enum PurchaseOrderCommands {
     /// - Returns: The order id.
     /// - Throws: ``CommandError`` `.invalid` for bad fields and unknown or inactive
     ///   vendor, warehouse or products.
-    public static func create(_ order: NewPurchaseOrder, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func create(_ order: NewPurchaseOrder, on transaction: PostgresConnection, context: CommandContext)
+        async throws -> Int64
+    {
         try await check(order, on: transaction, context: context)
         let id = try await transaction.insertReturningID(
             """
@@ -33,11 +35,13 @@ public enum PurchaseOrderCommands {
     /// - Throws: ``CommandError`` `.notFound`, `.versionMismatch`, `.invalidState` once the
     ///   order is approved or cancelled, `.invalid` as for a new order.
     public static func update(
-        _ id: Int64, version: Int, _ changes: PurchaseOrderChanges, on transaction: PostgresConnection, context: CommandContext
+        _ id: Int64, version: Int, _ changes: PurchaseOrderChanges, on transaction: PostgresConnection,
+        context: CommandContext
     ) async throws {
         let order = try await PurchaseOrder.lock(id, on: transaction, context: context)
         guard order.status == .draft else {
-            throw CommandError(.invalidState, "purchase order \(id) is \(order.status.rawValue); only a draft can be changed")
+            throw CommandError(
+                .invalidState, "purchase order \(id) is \(order.status.rawValue); only a draft can be changed")
         }
         guard order.version == version else {
             throw CommandError(.versionMismatch, "purchase order \(id) is at version \(order.version), not \(version)")
@@ -57,13 +61,16 @@ public enum PurchaseOrderCommands {
             logger: context.logger
         )
         if changed.lines != current.lines {
-            try await transaction.execute("DELETE FROM purchase_order_lines WHERE order_id = \(id)", logger: context.logger)
+            try await transaction.execute(
+                "DELETE FROM purchase_order_lines WHERE order_id = \(id)", logger: context.logger)
             try await insertLines(changed.lines, of: id, on: transaction, context: context)
         }
     }
 
     /// Checks an order's fields, and that its vendor, warehouse and products exist and are active.
-    private static func check(_ order: NewPurchaseOrder, on transaction: PostgresConnection, context: CommandContext) async throws {
+    private static func check(_ order: NewPurchaseOrder, on transaction: PostgresConnection, context: CommandContext)
+        async throws
+    {
         do { try order.validate() } catch { throw CommandError(error) }
         var check = Validation()
         let parties = try await transaction.rows(
@@ -94,7 +101,9 @@ public enum PurchaseOrderCommands {
         do { try check.check() } catch { throw CommandError(error) }
     }
 
-    private static func insertLines(_ lines: [NewPurchaseOrder.Line], of id: Int64, on transaction: PostgresConnection, context: CommandContext) async throws {
+    private static func insertLines(
+        _ lines: [NewPurchaseOrder.Line], of id: Int64, on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
         try await transaction.execute(
             """
             INSERT INTO purchase_order_lines (order_id, line_number, product_id, quantity, unit_cost_paise)
@@ -112,10 +121,12 @@ public enum PurchaseOrderCommands {
     public static func approve(_ id: Int64, on transaction: PostgresConnection, context: CommandContext) async throws {
         let order = try await PurchaseOrder.lock(id, on: transaction, context: context)
         guard order.status == .draft else {
-            throw CommandError(.invalidState, "purchase order \(id) is \(order.status.rawValue); only a draft can be approved")
+            throw CommandError(
+                .invalidState, "purchase order \(id) is \(order.status.rawValue); only a draft can be approved")
         }
         try await transaction.execute(
-            "UPDATE purchase_orders SET status = 'approved', approved_at = now() WHERE id = \(id)", logger: context.logger
+            "UPDATE purchase_orders SET status = 'approved', approved_at = now() WHERE id = \(id)",
+            logger: context.logger
         )
     }
 
@@ -126,14 +137,18 @@ public enum PurchaseOrderCommands {
     public static func cancel(_ id: Int64, on transaction: PostgresConnection, context: CommandContext) async throws {
         let order = try await PurchaseOrder.lock(id, on: transaction, context: context)
         guard order.status == .draft || order.status == .approved else {
-            throw CommandError(.invalidState, "purchase order \(id) is \(order.status.rawValue) and cannot be cancelled")
+            throw CommandError(
+                .invalidState, "purchase order \(id) is \(order.status.rawValue) and cannot be cancelled")
         }
-        let received = try await transaction.value("SELECT EXISTS (SELECT FROM goods_receipts WHERE order_id = \(id))", as: Bool.self, logger: context.logger)
+        let received = try await transaction.value(
+            "SELECT EXISTS (SELECT FROM goods_receipts WHERE order_id = \(id))", as: Bool.self, logger: context.logger)
         guard received != true else {
-            throw CommandError(.invalidState, "goods were received against purchase order \(id); return them instead of cancelling")
+            throw CommandError(
+                .invalidState, "goods were received against purchase order \(id); return them instead of cancelling")
         }
         try await transaction.execute(
-            "UPDATE purchase_orders SET status = 'cancelled', cancelled_at = now() WHERE id = \(id)", logger: context.logger
+            "UPDATE purchase_orders SET status = 'cancelled', cancelled_at = now() WHERE id = \(id)",
+            logger: context.logger
         )
     }
 }
@@ -159,14 +174,18 @@ struct PurchaseOrder: Sendable {
     ///
     /// - Parameter field: The request field that named the order; `nil` when the path did.
     /// - Throws: ``CommandError`` `.invalid` naming `field`, or `.notFound` without one.
-    static func lock(_ id: Int64, field: String? = nil, on transaction: PostgresConnection, context: CommandContext) async throws -> PurchaseOrder {
+    static func lock(_ id: Int64, field: String? = nil, on transaction: PostgresConnection, context: CommandContext)
+        async throws -> PurchaseOrder
+    {
         let rows = try await transaction.rows(
             "SELECT vendor_id, warehouse_id, status, version FROM purchase_orders WHERE id = \(id) FOR UPDATE",
             as: (Int64, Int64, PurchaseOrderStatus, Int).self, logger: context.logger
         )
         guard let (vendor, warehouse, status, version) = rows.first else {
             guard let field else { throw CommandError(.notFound, "there is no purchase order \(id)") }
-            throw CommandError(.invalid, "there is no purchase order \(id)", fieldErrors: [FieldError(field, "there is no purchase order \(id)")])
+            throw CommandError(
+                .invalid, "there is no purchase order \(id)",
+                fieldErrors: [FieldError(field, "there is no purchase order \(id)")])
         }
         return PurchaseOrder(id: id, vendorID: vendor, warehouseID: warehouse, status: status, version: version)
     }
@@ -174,13 +193,16 @@ struct PurchaseOrder: Sendable {
     /// The order as the body that would create it, lines in order.
     func asNew(on transaction: PostgresConnection, context: CommandContext) async throws -> NewPurchaseOrder {
         let header = try await transaction.rows(
-            "SELECT expected_on::text, note FROM purchase_orders WHERE id = \(id)", as: (String?, String?).self, logger: context.logger
+            "SELECT expected_on::text, note FROM purchase_orders WHERE id = \(id)", as: (String?, String?).self,
+            logger: context.logger
         ).first
         let lines = try await lines(on: transaction, context: context).sorted { $0.key < $1.key }.map {
-            NewPurchaseOrder.Line(productId: $0.value.productID, quantity: $0.value.quantity, unitCost: $0.value.unitCost)
+            NewPurchaseOrder.Line(
+                productId: $0.value.productID, quantity: $0.value.quantity, unitCost: $0.value.unitCost)
         }
         return NewPurchaseOrder(
-            vendorId: vendorID, warehouseId: warehouseID, expectedOn: try header?.0.map { try CalendarDate($0) }, note: header?.1,
+            vendorId: vendorID, warehouseId: warehouseID, expectedOn: try header?.0.map { try CalendarDate($0) },
+            note: header?.1,
             lines: lines
         )
     }
@@ -197,13 +219,17 @@ struct PurchaseOrder: Sendable {
         )
         var lines: [Int: Line] = [:]
         for (number, product, quantity, cost, received, billed) in rows {
-            lines[number] = Line(number: number, productID: product, quantity: quantity, unitCost: cost, received: received, billed: billed)
+            lines[number] = Line(
+                number: number, productID: product, quantity: quantity, unitCost: cost, received: received,
+                billed: billed)
         }
         return lines
     }
 
     /// Adds to the received and billed figures of lines, then sets the status from them.
-    func record(received: [Int: Int64], billed: [Int: Int64], on transaction: PostgresConnection, context: CommandContext) async throws {
+    func record(
+        received: [Int: Int64], billed: [Int: Int64], on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
         let numbers = Array(Set(received.keys).union(billed.keys))
         try await transaction.execute(
             """
@@ -231,7 +257,10 @@ struct PurchaseOrder: Sendable {
 
     /// The business date (India), as the database sees it.
     static func today(on transaction: PostgresConnection, context: CommandContext) async throws -> CalendarDate {
-        guard let text = try await transaction.value("SELECT business_date()::text", as: String.self, logger: context.logger) else {
+        guard
+            let text = try await transaction.value(
+                "SELECT business_date()::text", as: String.self, logger: context.logger)
+        else {
             throw CommandError(.notFound, "the database returned no date")
         }
         return try CalendarDate(text)

@@ -17,11 +17,18 @@ public enum PurchaseReturnCommands {
     /// - Throws: ``CommandError`` `.invalid` (bad fields, unknown receipt or line, more
     ///   than received less earlier returns) or `.insufficientStock` (the units were
     ///   issued meanwhile).
-    public static func post(_ purchaseReturn: NewPurchaseReturn, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func post(
+        _ purchaseReturn: NewPurchaseReturn, on transaction: PostgresConnection, context: CommandContext
+    ) async throws -> Int64 {
         do { try purchaseReturn.validate() } catch { throw CommandError(error) }
         let receiptID = purchaseReturn.goodsReceiptId
-        guard let orderID = try await transaction.value("SELECT order_id FROM goods_receipts WHERE id = \(receiptID)", as: Int64.self, logger: context.logger) else {
-            throw CommandError(.invalid, "there is no goods receipt \(receiptID)", fieldErrors: [FieldError("goodsReceiptId", "there is no goods receipt \(receiptID)")])
+        guard
+            let orderID = try await transaction.value(
+                "SELECT order_id FROM goods_receipts WHERE id = \(receiptID)", as: Int64.self, logger: context.logger)
+        else {
+            throw CommandError(
+                .invalid, "there is no goods receipt \(receiptID)",
+                fieldErrors: [FieldError("goodsReceiptId", "there is no goods receipt \(receiptID)")])
         }
         let order = try await PurchaseOrder.lock(orderID, on: transaction, context: context)
         let orderLines = try await order.lines(on: transaction, context: context)
@@ -41,11 +48,20 @@ public enum PurchaseReturnCommands {
         let byNumber = Dictionary(receiptLines.map { ($0.0, $0) }, uniquingKeysWith: { first, _ in first })
 
         var check = Validation()
-        var returning: [(line: NewPurchaseReturn.Line, orderLine: Int, product: Int64, batch: Int64, batchNumber: String, cost: Int64)] = []
+        var returning:
+            [(
+                line: NewPurchaseReturn.Line, orderLine: Int, product: Int64, batch: Int64, batchNumber: String,
+                cost: Int64
+            )] = []
         var unreceive: [Int: Int64] = [:]
         for (index, line) in purchaseReturn.lines.enumerated() {
-            guard let (_, orderLine, product, batch, batchNumber, received, cost, returned) = byNumber[line.receiptLineNumber] else {
-                check.fail("lines[\(index)].receiptLineNumber", "goods receipt \(receiptID) has no line \(line.receiptLineNumber)")
+            guard
+                let (_, orderLine, product, batch, batchNumber, received, cost, returned) = byNumber[
+                    line.receiptLineNumber]
+            else {
+                check.fail(
+                    "lines[\(index)].receiptLineNumber",
+                    "goods receipt \(receiptID) has no line \(line.receiptLineNumber)")
                 continue
             }
             check.require(
@@ -60,7 +76,8 @@ public enum PurchaseReturnCommands {
         try await StockLedger.apply(
             returning.enumerated().map { index, item in
                 StockChange(
-                    productID: item.product, warehouseID: order.warehouseID, batchID: item.batch, quantity: -item.line.quantity,
+                    productID: item.product, warehouseID: order.warehouseID, batchID: item.batch,
+                    quantity: -item.line.quantity,
                     field: "lines[\(index)]", batchLabel: "product \(item.product) batch \(item.batchNumber)"
                 )
             },

@@ -17,12 +17,16 @@ public enum VendorBillCommands {
     /// - Throws: ``CommandError`` `.invalid` (bad fields, unknown order or line, billing
     ///   more than received, no GST rate on the date), `.duplicate` (bill number already
     ///   posted for the vendor) or `.invalidState` (a draft or cancelled order).
-    public static func post(_ bill: NewVendorBill, on transaction: PostgresConnection, context: CommandContext) async throws -> Int64 {
+    public static func post(_ bill: NewVendorBill, on transaction: PostgresConnection, context: CommandContext)
+        async throws -> Int64
+    {
         let today = try await PurchaseOrder.today(on: transaction, context: context)
         do { try bill.validate(today: today) } catch { throw CommandError(error) }
-        let order = try await PurchaseOrder.lock(bill.purchaseOrderId, field: "purchaseOrderId", on: transaction, context: context)
+        let order = try await PurchaseOrder.lock(
+            bill.purchaseOrderId, field: "purchaseOrderId", on: transaction, context: context)
         guard order.status != .draft && order.status != .cancelled else {
-            throw CommandError(.invalidState, "purchase order \(order.id) is \(order.status.rawValue); nothing was received to bill")
+            throw CommandError(
+                .invalidState, "purchase order \(order.id) is \(order.status.rawValue); nothing was received to bill")
         }
         let orderLines = try await order.lines(on: transaction, context: context)
         let places = try await transaction.rows(
@@ -33,7 +37,9 @@ public enum VendorBillCommands {
             """,
             as: (String, String).self, logger: context.logger
         )
-        guard let (vendorState, warehouseState) = places.first else { throw CommandError(.notFound, "the order's vendor or warehouse is gone") }
+        guard let (vendorState, warehouseState) = places.first else {
+            throw CommandError(.notFound, "the order's vendor or warehouse is gone")
+        }
         let rates = try await ratesOn(bill.billDate, productsOf: orderLines, on: transaction, context: context)
 
         var check = Validation()
@@ -41,7 +47,8 @@ public enum VendorBillCommands {
         var priced: [(line: NewVendorBill.Line, ordered: PurchaseOrder.Line, rate: Int64, amounts: BilledLine)] = []
         for (index, line) in bill.lines.enumerated() {
             guard let ordered = orderLines[line.orderLineNumber] else {
-                check.fail("lines[\(index)].orderLineNumber", "purchase order \(order.id) has no line \(line.orderLineNumber)")
+                check.fail(
+                    "lines[\(index)].orderLineNumber", "purchase order \(order.id) has no line \(line.orderLineNumber)")
                 continue
             }
             billing[line.orderLineNumber, default: 0] += line.quantity
@@ -51,11 +58,14 @@ public enum VendorBillCommands {
                 "would bring order line \(line.orderLineNumber) to \(billed) billed of \(ordered.received) received (\(ordered.billed) billed before)"
             )
             guard let rate = rates[ordered.productID] else {
-                check.fail("lines[\(index)].orderLineNumber", "product \(ordered.productID) has no GST rate effective on \(bill.billDate)")
+                check.fail(
+                    "lines[\(index)].orderLineNumber",
+                    "product \(ordered.productID) has no GST rate effective on \(bill.billDate)")
                 continue
             }
             let amounts = BilledLine(
-                quantity: line.quantity, unitPrice: Money(paise: line.unitPrice), orderedUnitCost: Money(paise: ordered.unitCost),
+                quantity: line.quantity, unitPrice: Money(paise: line.unitPrice),
+                orderedUnitCost: Money(paise: ordered.unitCost),
                 rateBasisPoints: rate, vendorState: vendorState, warehouseState: warehouseState
             )
             priced.append((line, ordered, rate, amounts))
@@ -103,7 +113,8 @@ public enum VendorBillCommands {
 
     /// Each product's GST rate on `date`: the latest effective on or before it.
     private static func ratesOn(
-        _ date: CalendarDate, productsOf lines: [Int: PurchaseOrder.Line], on transaction: PostgresConnection, context: CommandContext
+        _ date: CalendarDate, productsOf lines: [Int: PurchaseOrder.Line], on transaction: PostgresConnection,
+        context: CommandContext
     ) async throws -> [Int64: Int64] {
         let rows = try await transaction.rows(
             """

@@ -1,11 +1,11 @@
+public import ERPJobs
 // Reorder suggestions: draft purchase orders for stock below its reorder level.
 import ERPKernel
-public import ERPJobs
 import ERPStore
-import Inventory
-import MasterData
 import Foundation
+import Inventory
 public import Logging
+import MasterData
 public import PostgresNIO
 
 /// `purchasing.reorder_suggestions`: for each product × warehouse whose usable stock
@@ -44,6 +44,7 @@ public struct ReorderSuggestions: JobHandler, JobDefinition {
         self.client = client
     }
 
+    /// Runs one attempt of the job.
     public func perform(_ job: ClaimedJob, logger: Logger) async throws {
         let context = CommandContext(actor: "job:\(Self.kind)", requestID: "job-\(job.id)", logger: logger)
         let (orders, unassigned, failures) = try await client.withLiveConnection { connection in
@@ -88,10 +89,13 @@ public struct ReorderSuggestions: JobHandler, JobDefinition {
                 }
                 var orders: [Int64] = []
                 var failures: [String] = []
-                for (pair, lines) in lines.sorted(by: { ($0.key.vendor, $0.key.warehouse) < ($1.key.vendor, $1.key.warehouse) }) {
+                for (pair, lines) in lines.sorted(by: {
+                    ($0.key.vendor, $0.key.warehouse) < ($1.key.vendor, $1.key.warehouse)
+                }) {
                     let order = NewPurchaseOrder(
                         vendorId: pair.vendor, warehouseId: pair.warehouse,
-                        note: "Reorder suggestion: stock below reorder level. Check quantities and costs, then approve.",
+                        note:
+                            "Reorder suggestion: stock below reorder level. Check quantities and costs, then approve.",
                         lines: lines
                     )
                     try await transaction.query("SAVEPOINT reorder_pair", logger: logger)
@@ -101,7 +105,8 @@ public struct ReorderSuggestions: JobHandler, JobDefinition {
                     } catch let refusal as CommandError {
                         try await transaction.query("ROLLBACK TO SAVEPOINT reorder_pair", logger: logger)
                         let name = try await Self.describe(pair, on: transaction, logger: logger)
-                        logger.error("reorder suggestion not drafted", metadata: ["for": "\(name)", "error": "\(refusal)"])
+                        logger.error(
+                            "reorder suggestion not drafted", metadata: ["for": "\(name)", "error": "\(refusal)"])
                         failures.append("\(name): \(refusal)")
                     }
                 }
@@ -110,7 +115,10 @@ public struct ReorderSuggestions: JobHandler, JobDefinition {
         }
         logger.info(
             "reorder suggestions drafted",
-            metadata: ["purchaseOrders": "\(orders)", "skippedWithoutPreferredVendor": "\(unassigned)", "failed": "\(failures.count)"]
+            metadata: [
+                "purchaseOrders": "\(orders)", "skippedWithoutPreferredVendor": "\(unassigned)",
+                "failed": "\(failures.count)",
+            ]
         )
         if !failures.isEmpty {
             throw DraftsFailed(failures: failures)
@@ -122,12 +130,15 @@ public struct ReorderSuggestions: JobHandler, JobDefinition {
         var failures: [String]
         var description: String {
             let count = failures.count
-            return "\(count) reorder draft\(count == 1 ? " was" : "s were") refused: " + failures.joined(separator: "; ")
+            return "\(count) reorder draft\(count == 1 ? " was" : "s were") refused: "
+                + failures.joined(separator: "; ")
         }
     }
 
     /// `vendor 3 (Bharat Homoeo Pharma) × warehouse 2 (MUM)`.
-    private static func describe(_ pair: Pair, on transaction: PostgresConnection, logger: Logger) async throws -> String {
+    private static func describe(_ pair: Pair, on transaction: PostgresConnection, logger: Logger) async throws
+        -> String
+    {
         let names = try await transaction.rows(
             "SELECT (SELECT name FROM vendors WHERE id = \(pair.vendor)), (SELECT code FROM warehouses WHERE id = \(pair.warehouse))",
             as: (String?, String?).self, logger: logger

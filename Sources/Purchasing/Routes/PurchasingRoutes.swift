@@ -45,10 +45,12 @@ struct PurchasingRoutes {
             let body = try await CommandBody<PurchaseOrderChanges>(request, context: context)
             let changes = body.command
             return try await commands.run(request, context: context, body: body.bytes) { transaction, commandContext in
-                try await PurchaseOrderCommands.update(id, version: version, changes, on: transaction, context: commandContext)
+                try await PurchaseOrderCommands.update(
+                    id, version: version, changes, on: transaction, context: commandContext)
                 return try await CommandRunner.Outcome(
                     status: .ok,
-                    json: DocumentRoutes.document(.purchaseOrder, id: id, on: transaction, logger: commandContext.logger)
+                    json: DocumentRoutes.document(
+                        .purchaseOrder, id: id, on: transaction, logger: commandContext.logger)
                 )
             }
         }
@@ -67,7 +69,8 @@ struct PurchasingRoutes {
                 try await command(id, transaction, commandContext)
                 return try await CommandRunner.Outcome(
                     status: .ok,
-                    json: DocumentRoutes.document(.purchaseOrder, id: id, on: transaction, logger: commandContext.logger)
+                    json: DocumentRoutes.document(
+                        .purchaseOrder, id: id, on: transaction, logger: commandContext.logger)
                 )
             }
         }

@@ -20,7 +20,8 @@ struct ERPProcess {
             if let path = ProcessInfo.processInfo.environment["ERP_BINARY"] {
                 return URL(fileURLWithPath: path)
             }
-            let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "erp")
+            let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(
+                path: "erp")
             guard FileManager.default.isExecutableFile(atPath: beside.path) else {
                 throw SetupError("the erp binary was not found: run `make test` (or set ERP_BINARY)")
             }
@@ -43,7 +44,9 @@ struct ERPProcess {
     }
 
     /// Runs `erp ARGUMENTS` to completion.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String, errors: String) {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (
+        status: Int32, output: String, errors: String
+    ) {
         let child = try start(arguments, environment: environment)
         let (output, errors) = await (child.readOutput(), child.readErrors())
         try await child.waitForExit(timeout: .seconds(60))

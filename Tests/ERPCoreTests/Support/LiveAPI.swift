@@ -21,13 +21,15 @@ import Testing
 enum LiveAPI {
     /// Runs `body` against a live HTTP server on this test's database.
     static func with(
-        allowedOrigins: Set<String> = [], _ body: @escaping @Sendable (TestDatabase, any TestClientProtocol) async throws -> Void
+        allowedOrigins: Set<String> = [],
+        _ body: @escaping @Sendable (TestDatabase, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestDatabase.withDatabase { test in
             let client = PostgresClient(configuration: test.configuration.clientConfiguration(maximumConnections: 8))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
-                let router = APIServer.router(readiness: Readiness(client: client), client: client, allowedOrigins: allowedOrigins)
+                let router = APIServer.router(
+                    readiness: Readiness(client: client), client: client, allowedOrigins: allowedOrigins)
                 let app = Application(router: router)
                 try await app.test(.live) { http in try await body(test, JSONClient(http: http)) }
                 group.cancelAll()
@@ -53,7 +55,9 @@ enum LiveAPI {
     }
 
     /// Applies every event to `projectors` (by default every one `erp serve` runs), until none is left.
-    static func catchUpProjections(_ test: TestDatabase, _ projectors: [any Projector] = Modules.list().projectors()) async throws {
+    static func catchUpProjections(_ test: TestDatabase, _ projectors: [any Projector] = Modules.list().projectors())
+        async throws
+    {
         try await test.withConnection { connection in
             for projector in projectors {
                 let runner = ProjectorRunner(projector: projector, database: test.database, logger: test.logger)
@@ -77,7 +81,9 @@ struct JSONClient: TestClientProtocol {
 
     var port: Int? { http.port }
 
-    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws
+        -> TestResponse
+    {
         var headers = headers
         if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
         return try await http.executeRequest(uri: uri, method: method, headers: headers, body: body)

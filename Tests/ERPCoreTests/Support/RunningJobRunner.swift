@@ -35,7 +35,9 @@ extension TestDatabase {
     ) async throws -> Result {
         let groups = configurations.map { configuration in
             ServiceGroup(
-                services: [JobRunner(handlers: handlers, database: database, configuration: configuration, logger: logger)],
+                services: [
+                    JobRunner(handlers: handlers, database: database, configuration: configuration, logger: logger)
+                ],
                 logger: logger
             )
         }

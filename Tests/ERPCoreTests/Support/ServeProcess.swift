@@ -71,7 +71,8 @@ final class ServeProcess: Sendable {
 
     /// POSTs and expects 200 or 201; returns the id.
     func create(_ path: String, _ body: String) async throws -> Int {
-        guard let answer = try await request(.POST, "/api/v1/\(path)", body: body), (200...201).contains(answer.status) else {
+        guard let answer = try await request(.POST, "/api/v1/\(path)", body: body), (200...201).contains(answer.status)
+        else {
             throw SetupError("POST \(path) failed")
         }
         let json = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]

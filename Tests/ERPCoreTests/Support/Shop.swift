@@ -28,12 +28,18 @@ struct Shop {
 
     static func open(_ http: any TestClientProtocol) async throws -> Shop {
         var shop = Shop(http: http)
-        shop.mumbai = try await shop.create("warehouses", #"{"code": "MUM", "name": "Mumbai godown", "stateCode": "27"}"#)
-        shop.bengaluru = try await shop.create("warehouses", #"{"code": "BLR", "name": "Bengaluru godown", "stateCode": "29"}"#)
-        shop.mumbaiVendor = try await shop.create("vendors", #"{"name": "Bharat Homoeo Pharma", "gstin": "27AAPFU0939F1ZV"}"#)
-        shop.bengaluruVendor = try await shop.create("vendors", #"{"name": "Deccan Remedies", "gstin": "29AAGCB7383J1Z4"}"#)
-        shop.arnica = try await shop.create("products", Self.product(sku: "ARN-30C", name: "Arnica Montana 30C", reorderLevel: 10))
-        shop.belladonna = try await shop.create("products", Self.product(sku: "BELL-200C", name: "Belladonna 200C", reorderLevel: 0))
+        shop.mumbai = try await shop.create(
+            "warehouses", #"{"code": "MUM", "name": "Mumbai godown", "stateCode": "27"}"#)
+        shop.bengaluru = try await shop.create(
+            "warehouses", #"{"code": "BLR", "name": "Bengaluru godown", "stateCode": "29"}"#)
+        shop.mumbaiVendor = try await shop.create(
+            "vendors", #"{"name": "Bharat Homoeo Pharma", "gstin": "27AAPFU0939F1ZV"}"#)
+        shop.bengaluruVendor = try await shop.create(
+            "vendors", #"{"name": "Deccan Remedies", "gstin": "29AAGCB7383J1Z4"}"#)
+        shop.arnica = try await shop.create(
+            "products", Self.product(sku: "ARN-30C", name: "Arnica Montana 30C", reorderLevel: 10))
+        shop.belladonna = try await shop.create(
+            "products", Self.product(sku: "BELL-200C", name: "Belladonna 200C", reorderLevel: 0))
         return shop
     }
 
@@ -48,7 +54,8 @@ struct Shop {
     func post(_ path: String, _ body: String, key: String? = nil) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let key { headers[.idempotencyKey] = key }
-        return try await http.execute(uri: "/api/v1/\(path)", method: .post, headers: headers, body: ByteBuffer(string: body))
+        return try await http.execute(
+            uri: "/api/v1/\(path)", method: .post, headers: headers, body: ByteBuffer(string: body))
     }
 
     func get(_ path: String) async throws -> [String: Any] {
@@ -68,9 +75,15 @@ struct Shop {
     }
 
     /// Creates and approves an order; `lines` are (product, quantity, unit cost in paise).
-    func approvedOrder(vendor: Int, warehouse: Int, _ lines: [(product: Int, quantity: Int, unitCost: Int)]) async throws -> Int {
-        let body = lines.map { #"{"productId": \#($0.product), "quantity": \#($0.quantity), "unitCost": \#($0.unitCost)}"# }
-        let id = try await create("purchase-orders", #"{"vendorId": \#(vendor), "warehouseId": \#(warehouse), "lines": [\#(body.joined(separator: ","))]}"#)
+    func approvedOrder(vendor: Int, warehouse: Int, _ lines: [(product: Int, quantity: Int, unitCost: Int)])
+        async throws -> Int
+    {
+        let body = lines.map {
+            #"{"productId": \#($0.product), "quantity": \#($0.quantity), "unitCost": \#($0.unitCost)}"#
+        }
+        let id = try await create(
+            "purchase-orders",
+            #"{"vendorId": \#(vendor), "warehouseId": \#(warehouse), "lines": [\#(body.joined(separator: ","))]}"#)
         try await create("purchase-orders/\(id)/approve", "")
         return id
     }
@@ -85,7 +98,10 @@ struct Shop {
 
     /// A stock document body for issues and adjustments; `lines` are (product, batch, quantity).
     static func stockLines(_ lines: [(product: Int, batch: String, quantity: Int)]) -> String {
-        "[" + lines.map { #"{"productId": \#($0.product), "batchNumber": "\#($0.batch)", "quantity": \#($0.quantity)}"# }.joined(separator: ",") + "]"
+        "["
+            + lines.map {
+                #"{"productId": \#($0.product), "batchNumber": "\#($0.batch)", "quantity": \#($0.quantity)}"#
+            }.joined(separator: ",") + "]"
     }
 
     /// The business date (India) `days` from today, as YYYY-MM-DD.

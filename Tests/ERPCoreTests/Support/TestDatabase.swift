@@ -19,7 +19,9 @@ struct TestDatabase {
     var configuration: DatabaseConfiguration { database.configuration }
     var logger: Logger { database.logger }
     /// The database's URL, for an `erp` child process's DATABASE_URL.
-    var url: String { "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)" }
+    var url: String {
+        "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
+    }
 
     /// The server `make test` started, from DATABASE_URL.
     static func serverConfiguration() throws -> DatabaseConfiguration {
@@ -31,7 +33,8 @@ struct TestDatabase {
 
     static let logger: Logger = {
         var logger = Logger(label: "erp.tests") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         return logger
     }()
 
@@ -44,7 +47,8 @@ struct TestDatabase {
         let template = migrated ? try await TemplateDatabase.shared.name() : "template0"
         let name = "erp_test_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         try await admin(server) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
         }
         var testLogger = logger
         testLogger[metadataKey: "database"] = "\(name)"
@@ -66,7 +70,8 @@ struct TestDatabase {
 
     private static func drop(_ name: String, server: DatabaseConfiguration) async throws {
         try await admin(server) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
         }
     }
 
@@ -106,7 +111,9 @@ struct TestDatabase {
     }
 
     /// The single value of the first column of the first row.
-    func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type = Value.self) async throws -> Value {
+    func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type = Value.self)
+        async throws -> Value
+    {
         try await withConnection { connection in
             let rows = try await connection.query(query, logger: logger)
             for try await value in rows.decode(Value.self) { return value }
@@ -126,8 +133,11 @@ actor TemplateDatabase {
             let server = try TestDatabase.serverConfiguration()
             let name = "erp_template_\(ProcessInfo.processInfo.processIdentifier)"
             try await TestDatabase.admin(server) { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestDatabase.logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"), logger: TestDatabase.logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"),
+                    logger: TestDatabase.logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"), logger: TestDatabase.logger)
             }
             let database = Database(configuration: server.with(database: name), logger: TestDatabase.logger)
             _ = try await database.withConnection(as: "erp-tests-template") { connection in

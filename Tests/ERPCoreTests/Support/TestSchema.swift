@@ -6,6 +6,7 @@ import Inventory
 import MasterData
 import Notifications
 import Purchasing
+
 // Domain tables that exist only in tests, wired to record_event() like real ones.
 
 enum TestSchema {

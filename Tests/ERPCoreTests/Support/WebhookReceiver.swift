@@ -19,6 +19,9 @@ import Synchronization
 /// `X-ERP-Signature` of each body against the shared secret on its own (with swift-crypto,
 /// not the code under test) and answers 401 to a bad one.
 final class WebhookReceiver: Sendable {
+    static let deliveryHeader = HTTPField.Name("X-ERP-Delivery") ?? .contentType
+    static let signatureHeader = HTTPField.Name("X-ERP-Signature") ?? .contentType
+
     struct Delivery: Sendable {
         var endpoint: String
         var subject: String
@@ -26,7 +29,8 @@ final class WebhookReceiver: Sendable {
     }
 
     let secret: String
-    private let state = Mutex<(deliveries: [Delivery], badSignatures: Int, failuresLeft: [String: Int], inFlight: Int)>(([], 0, [:], 0))
+    private let state = Mutex<(deliveries: [Delivery], badSignatures: Int, failuresLeft: [String: Int], inFlight: Int)>(
+        ([], 0, [:], 0))
     /// Requests in flight per subject, and how often one arrived while another of its subject was.
     private let subjects = Mutex<(inFlight: [String: Int], overlaps: Int)>(([:], 0))
     /// While set, requests are held open (a hung endpoint) until it is cleared.
@@ -56,7 +60,7 @@ final class WebhookReceiver: Sendable {
             let name = context.parameters.get("name") ?? ""
             self.state.withLock { $0.inFlight += 1 }
             defer { self.state.withLock { $0.inFlight -= 1 } }
-            let subject = request.headers[HTTPField.Name("X-ERP-Delivery")!] ?? ""
+            let subject = request.headers[Self.deliveryHeader] ?? ""
             self.subjects.withLock { subjects in
                 if subjects.inFlight[subject, default: 0] > 0 { subjects.overlaps += 1 }
                 subjects.inFlight[subject, default: 0] += 1
@@ -71,7 +75,7 @@ final class WebhookReceiver: Sendable {
             let bytes = Array(buffer: body)
             let code = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: Array(self.secret.utf8)))
             let expected = "sha256=" + code.map { String(format: "%02x", $0) }.joined()
-            guard request.headers[HTTPField.Name("X-ERP-Signature")!] == expected else {
+            guard request.headers[Self.signatureHeader] == expected else {
                 self.state.withLock { $0.badSignatures += 1 }
                 return .unauthorized
             }
@@ -80,8 +84,9 @@ final class WebhookReceiver: Sendable {
                     state.failuresLeft[name] = left - 1
                     return .serviceUnavailable
                 }
-                let subject = request.headers[HTTPField.Name("X-ERP-Delivery")!] ?? ""
-                state.deliveries.append(Delivery(endpoint: name, subject: subject, body: String(decoding: bytes, as: UTF8.self)))
+                let subject = request.headers[Self.deliveryHeader] ?? ""
+                state.deliveries.append(
+                    Delivery(endpoint: name, subject: subject, body: String(decoding: bytes, as: UTF8.self)))
                 return .noContent
             }
         }

@@ -39,6 +39,8 @@ public enum Modules {
 
     /// The HTTP routes of `modules` for ``APIServer``.
     public static func routes(_ modules: ModuleList, client: PostgresClient) -> APIServer.Routes {
-        APIServer.Routes(jobQueues: modules.queues) { api in modules.routes(on: api, client: client) }
+        APIServer.Routes(jobQueues: modules.queues, constraintFields: modules.constraintFields) { api in
+            modules.routes(on: api, client: client)
+        }
     }
 }

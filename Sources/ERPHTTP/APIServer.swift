@@ -32,12 +32,19 @@ public enum APIServer {
     public struct Routes: Sendable {
         /// Every queue the build's jobs use.
         public var jobQueues: [String]
+        /// Constraints whose field their name does not tell (`vendors_check`: `stateCode`),
+        /// for 422 answers that name the field.
+        public var constraintFields: [String: String]
         /// Registers the modules' routes.
         public var register: @Sendable (APIRoutes) -> Void
 
         /// Creates the routes.
-        public init(jobQueues: [String], register: @escaping @Sendable (APIRoutes) -> Void) {
+        public init(
+            jobQueues: [String], constraintFields: [String: String] = [:],
+            register: @escaping @Sendable (APIRoutes) -> Void
+        ) {
             self.jobQueues = jobQueues
+            self.constraintFields = constraintFields
             self.register = register
         }
     }
@@ -56,7 +63,7 @@ public enum APIServer {
     ) -> Router<ERPRequestContext> {
         let router = Router(context: ERPRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIdentityMiddleware())
-        router.add(middleware: ProblemMiddleware(routes: table))
+        router.add(middleware: ProblemMiddleware(routes: table, constraintFields: routes.constraintFields))
         router.add(middleware: RequestGuardMiddleware(allowedOrigins: allowedOrigins))
         HealthRoutes(readiness: readiness).register(on: router)
         table.add("/health", .get)

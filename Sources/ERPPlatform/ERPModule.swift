@@ -50,6 +50,10 @@ public protocol ERPModule: Sendable {
 
     /// Registers its routes, each with the permission it needs.
     func routes(on api: APIRoutes, client: PostgresClient)
+
+    /// Its tables' constraints whose field their name does not tell (PostgreSQL names a
+    /// table's unnamed CHECK `<table>_check`), by the request field they are about.
+    var constraintFields: [String: String] { get }
 }
 
 extension ERPModule {
@@ -67,6 +71,8 @@ extension ERPModule {
     public func schedules() -> [JobSchedule] { [] }
     /// None.
     public func routes(on api: APIRoutes, client: PostgresClient) {}
+    /// None.
+    public var constraintFields: [String: String] { [:] }
 }
 
 /// The modules of a build, folded into what each part of the server needs.
@@ -120,6 +126,11 @@ public struct ModuleList: Sendable {
             }
         }
         return definitions
+    }
+
+    /// Every module's constraint fields.
+    public var constraintFields: [String: String] {
+        modules.reduce(into: [:]) { fields, module in fields.merge(module.constraintFields) { first, _ in first } }
     }
 
     /// Registers every module's routes.

@@ -118,8 +118,8 @@ public struct InventoryModule: ERPModule {
     /// The stock documents' events, all moving stock, and the expiry scan's findings.
     public var events: [EventDeclaration] {
         [InventoryEvents.stockIssued, InventoryEvents.stockTransferred, InventoryEvents.stockAdjusted].map {
-            EventDeclaration($0, traits: [.movesStock])
-        } + [EventDeclaration(InventoryEvents.batchExpiryDetected)]
+            EventDeclaration($0, traits: [.movesStock], payload: StockDocument.self)
+        } + [EventDeclaration(InventoryEvents.batchExpiryDetected, payload: BatchExpiryFinding.self)]
     }
 
     /// Stock levels, from every event that moves stock.
@@ -147,6 +147,15 @@ public struct InventoryModule: ERPModule {
                 name: "expiry-scan", cron: .daily(hour: 2, minute: 0), timeZone: timeZone,
                 job: NewJob(ExpiryScan.self, .init(windowDays: expiryWindowDays), maxAttempts: 5)
             )
+        ]
+    }
+
+    /// A transfer names a destination other than its source (`stock_documents_check`,
+    /// `…_check1`); a batch is made before it expires (`batches_check`).
+    public var constraintFields: [String: String] {
+        [
+            "stock_documents_check": "toWarehouseId", "stock_documents_check1": "toWarehouseId",
+            "batches_check": "expiresOn",
         ]
     }
 

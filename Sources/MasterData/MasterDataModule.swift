@@ -41,14 +41,20 @@ public struct MasterDataModule: ERPModule {
     /// The module.
     public init() {}
 
-    /// Created and updated, for each kind of record.
+    /// Created and updated, for each kind of record; each payload is the whole record.
     public var events: [EventDeclaration] {
         [
-            MasterDataEvents.productCreated, MasterDataEvents.productUpdated,
-            MasterDataEvents.vendorCreated, MasterDataEvents.vendorUpdated,
-            MasterDataEvents.warehouseCreated, MasterDataEvents.warehouseUpdated,
-        ].map { EventDeclaration($0) }
+            EventDeclaration(MasterDataEvents.productCreated, payload: ProductDocument.self),
+            EventDeclaration(MasterDataEvents.productUpdated, payload: ProductDocument.self),
+            EventDeclaration(MasterDataEvents.vendorCreated, payload: VendorDocument.self),
+            EventDeclaration(MasterDataEvents.vendorUpdated, payload: VendorDocument.self),
+            EventDeclaration(MasterDataEvents.warehouseCreated, payload: WarehouseDocument.self),
+            EventDeclaration(MasterDataEvents.warehouseUpdated, payload: WarehouseDocument.self),
+        ]
     }
+
+    /// A vendor's GSTIN must start with its state code (`vendors_check`).
+    public var constraintFields: [String: String] { ["vendors_check": "stateCode"] }
 
     /// `/api/v1/products`, `/warehouses`, `/vendors`.
     public func routes(on api: APIRoutes, client: PostgresClient) {

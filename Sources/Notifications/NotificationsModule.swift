@@ -49,7 +49,9 @@ public struct NotificationsModule: ERPModule {
     }
 
     /// Acknowledgements.
-    public var events: [EventDeclaration] { [EventDeclaration(NotificationsEvents.acknowledged)] }
+    public var events: [EventDeclaration] {
+        [EventDeclaration(NotificationsEvents.acknowledged, payload: NotificationAcknowledgement.self)]
+    }
 
     /// The notifications projector, from the stock events and the product events.
     public func projectors(_ catalog: EventCatalog) -> [any Projector] {

@@ -77,12 +77,16 @@ public struct PurchasingModule: ERPModule {
     /// Order changes, receipts (moving stock in), bills and returns (moving stock out).
     public var events: [EventDeclaration] {
         [
-            EventDeclaration(PurchasingEvents.purchaseOrderUpdated),
-            EventDeclaration(PurchasingEvents.purchaseOrderApproved),
-            EventDeclaration(PurchasingEvents.purchaseOrderCancelled),
-            EventDeclaration(PurchasingEvents.goodsReceived, traits: [.movesStock, .receivesStock]),
-            EventDeclaration(PurchasingEvents.vendorBillPosted),
-            EventDeclaration(PurchasingEvents.purchaseReturned, traits: [.movesStock]),
+            EventDeclaration(PurchasingEvents.purchaseOrderUpdated, payload: PurchaseOrderDocument.self),
+            EventDeclaration(PurchasingEvents.purchaseOrderApproved, payload: PurchaseOrderDocument.self),
+            EventDeclaration(PurchasingEvents.purchaseOrderCancelled, payload: PurchaseOrderDocument.self),
+            EventDeclaration(
+                PurchasingEvents.goodsReceived, traits: [.movesStock, .receivesStock],
+                payload: GoodsReceiptDocument.self
+            ),
+            EventDeclaration(PurchasingEvents.vendorBillPosted, payload: VendorBillDocument.self),
+            EventDeclaration(
+                PurchasingEvents.purchaseReturned, traits: [.movesStock], payload: PurchaseReturnDocument.self),
         ]
     }
 

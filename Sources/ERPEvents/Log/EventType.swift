@@ -55,17 +55,21 @@ public struct EventTrait: RawRepresentable, Hashable, Sendable {
     }
 }
 
-/// One event type a module records, with its traits.
-public struct EventDeclaration: Sendable, Hashable {
+/// One event type a module records, with its traits and the type Swift reads its payload as.
+public struct EventDeclaration: Sendable {
     /// The type.
     public var type: EventType
     /// What other modules may rely on about it.
     public var traits: Set<EventTrait>
+    /// The Codable type its payload decodes into, where Swift reads it; the contract
+    /// tests decode every payload and the API's JSON of the same document with it.
+    public var payload: (any (Decodable & Sendable).Type)?
 
-    /// Declares `type`.
-    public init(_ type: EventType, traits: Set<EventTrait> = []) {
+    /// Declares `type`, whose payload decodes as `payload`.
+    public init(_ type: EventType, traits: Set<EventTrait> = [], payload: (any (Decodable & Sendable).Type)? = nil) {
         self.type = type
         self.traits = traits
+        self.payload = payload
     }
 }
 

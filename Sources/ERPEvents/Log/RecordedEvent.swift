@@ -1,4 +1,5 @@
 // One row of the event log, as readers see it.
+import ERPStore
 public import Foundation
 
 /// An event as stored in the `events` table.
@@ -46,36 +47,6 @@ public struct RecordedEvent: Sendable, Hashable {
     }
 
     /// Shared: decoding does not change a decoder, and making one per event costs more
-    /// than decoding a small payload. Dates are PostgreSQL's JSON timestamps.
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = postgresTimestamp(text) else {
-                throw DecodingError.dataCorrupted(
-                    .init(
-                        codingPath: decoder.codingPath, debugDescription: "\(text) is not a timestamp with a time zone")
-                )
-            }
-            return date
-        }
-        return decoder
-    }()
-}
-
-/// A `timestamptz` as PostgreSQL writes it in JSON: `2026-12-02T11:39:18.123456+05:30`
-/// (the fraction and the zone's minutes optional, `Z` for UTC).
-func postgresTimestamp(_ text: String) -> Date? {
-    guard
-        let match = text.wholeMatch(
-            of: /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}(?::?\d{2})?)/
-        )
-    else { return nil }
-    var zone = String(match.output.3)
-    if zone != "Z" && zone.count == 3 { zone += ":00" }
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    guard let whole = formatter.date(from: String(match.output.1) + zone) else { return nil }
-    let fraction = match.output.2.flatMap { Double("0" + $0) } ?? 0
-    return whole.addingTimeInterval(fraction)
+    /// than decoding a small payload.
+    private static let decoder = PostgresJSON.decoder()
 }

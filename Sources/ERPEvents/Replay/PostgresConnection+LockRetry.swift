@@ -25,7 +25,7 @@ extension PostgresConnection {
                     return try await body(transaction)
                 }
             } catch let error as PSQLError
-                where attempt < attempts && ["40P01", "55P03"].contains(error.serverInfo?[.sqlState])
+                where attempt < attempts && [.deadlockDetected, .lockNotAvailable].contains(error.sqlState)
             {
                 attempt += 1
                 let delay = backoff.next()

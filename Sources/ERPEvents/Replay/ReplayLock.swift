@@ -83,7 +83,7 @@ struct ReplayLock {
             try await connection.query(
                 "SELECT pg_advisory_lock(\(Self.lockSpace), hashtext(\(projector)))", logger: logger)
             return true
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {
+        } catch let error as PSQLError where error.sqlState == .lockNotAvailable {
             return false
         }
     }

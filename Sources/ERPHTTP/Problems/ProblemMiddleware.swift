@@ -12,6 +12,8 @@ struct ProblemMiddleware: RouterMiddleware {
 
     /// What the routes answer, to tell a wrong method (405) from an unknown path (404).
     let routes: RouteTable
+    /// Constraints whose field their name does not tell, from the modules that own them.
+    let constraintFields: [String: String]
 
     func handle(
         _ request: Request, context: ERPRequestContext, next: (Request, ERPRequestContext) async throws -> Response
@@ -19,7 +21,7 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            var problem = Self.problem(for: error, context: context)
+            var problem = problem(for: error, context: context)
             if problem.status == .notFound, context.endpointPath == "NotFound" {
                 let allowed = routes.methods(for: request.uri.path)
                 if !allowed.isEmpty {
@@ -35,12 +37,12 @@ struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
-    static func problem(for error: any Error, context: ERPRequestContext) -> Problem {
+    func problem(for error: any Error, context: ERPRequestContext) -> Problem {
         switch error {
         case let problem as Problem:
             return problem
         case let refusal as CommandError:
-            return problem(for: refusal)
+            return Self.problem(for: refusal)
         case is ConnectionClosed:
             return .databaseUnavailable(written: false)
         case let failure as PSQLError where failure.isConnectionFailure:
@@ -78,12 +80,12 @@ struct ProblemMiddleware: RouterMiddleware {
     ///
     /// The server's own message names tables and constraints and may quote other rows, so
     /// it goes to the log only; the client hears which field, when the constraint says.
-    static func problem(for failure: PSQLError, context: ERPRequestContext) -> Problem {
-        let state = failure.serverInfo?[.sqlState]
+    func problem(for failure: PSQLError, context: ERPRequestContext) -> Problem {
+        let state = failure.sqlState
         let field = constraintField(failure)
         let errors = field.map { [FieldError($0, "breaks a rule of the stored records")] } ?? []
         switch state {
-        case "23505":
+        case .uniqueViolation:
             logRefusal(failure, context: context)
             return Problem(
                 .conflict, slug: "duplicate", title: "Conflict",
@@ -91,14 +93,15 @@ struct ProblemMiddleware: RouterMiddleware {
                     ?? "another record already has these values",
                 errors: field.map { [FieldError($0, "is already in use")] } ?? []
             )
-        case "23503":
+        case .foreignKeyViolation:
             logRefusal(failure, context: context)
             return Problem(
                 .unprocessableContent, slug: "invalid", title: "Unprocessable Content",
                 detail: "the request refers to a record that does not exist, or one still in use",
                 errors: field.map { [FieldError($0, "refers to a record that does not exist")] } ?? []
             )
-        case "23514", "23502", "22003", "22001", "22P02", "22021", "22007", "22008":
+        case .checkViolation, .notNullViolation, .numericValueOutOfRange, .stringDataRightTruncationException,
+            .invalidTextRepresentation, .characterNotInRepertoire, .invalidDatetimeFormat, .datetimeFieldOverflow:
             logRefusal(failure, context: context)
             return Problem(
                 .unprocessableContent, slug: "invalid", title: "Unprocessable Content",
@@ -112,23 +115,15 @@ struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
-    private static func logRefusal(_ failure: PSQLError, context: ERPRequestContext) {
+    private func logRefusal(_ failure: PSQLError, context: ERPRequestContext) {
         context.logger.info("the database refused a request", metadata: ["error": "\(databaseErrorMessage(failure))"])
     }
 
-    /// Constraints whose field their name does not tell.
-    static let constraintFields = [
-        "vendors_check": "stateCode",
-        "stock_documents_check": "toWarehouseId",
-        "stock_documents_check1": "toWarehouseId",
-        "batches_check": "expiresOn",
-    ]
-
-    /// The request field a violated constraint is about: named in the table above, or
+    /// The request field a violated constraint is about: named in ``constraintFields``, or
     /// by PostgreSQL's own naming (`products_name_check`, `vendors_gstin_key`,
     /// `purchase_orders_vendor_id_fkey`) or the column a NOT NULL names, in camelCase
     /// without a unit suffix (`mrp_paise` is `mrp`).
-    static func constraintField(_ failure: PSQLError) -> String? {
+    func constraintField(_ failure: PSQLError) -> String? {
         guard let info = failure.serverInfo else { return nil }
         if let constraint = info[.constraintName] {
             if let field = constraintFields[constraint] { return field }
@@ -137,11 +132,11 @@ struct ProblemMiddleware: RouterMiddleware {
             if !table.isEmpty, column.hasPrefix(table) { column = column.dropFirst(table.count) }
             for suffix in ["_check", "_key", "_fkey"] where column.hasSuffix(suffix) {
                 column = column.dropLast(suffix.count)
-                return column.isEmpty ? nil : camelCase(column)
+                return column.isEmpty ? nil : Self.camelCase(column)
             }
             return nil
         }
-        return info[.columnName].map { camelCase(Substring($0)) }
+        return info[.columnName].map { Self.camelCase(Substring($0)) }
     }
 
     private static func camelCase(_ column: Substring) -> String {

@@ -63,7 +63,7 @@ extension CommandError {
         do {
             return try await body()
         } catch let error as PSQLError
-            where error.code == .server && error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw
+            where error.sqlState == .uniqueViolation
         {
             throw CommandError(
                 .duplicate, "\(field) \(value) is already in use", fieldErrors: [FieldError(field, "is already in use")]

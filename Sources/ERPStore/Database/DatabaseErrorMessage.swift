@@ -43,6 +43,12 @@ public func databaseErrorMessage(_ error: any Error, configuration: DatabaseConf
 }
 
 extension PSQLError {
+    /// The server's SQLSTATE, when the server refused a statement (`.uniqueViolation`, …).
+    public var sqlState: PostgresError.Code? {
+        guard code == .server, let state = serverInfo?[.sqlState] else { return nil }
+        return PostgresError.Code(raw: state)
+    }
+
     /// Whether the error came from the connection rather than from a statement the
     /// server refused: the work can be retried on a new connection.
     public var isConnectionFailure: Bool {

@@ -32,6 +32,14 @@ public struct NewStockIssue: Sendable, Codable {
     /// The document's lines, in order.
     public var lines: [StockLine]
 
+    /// A body with these fields, as a client sends it.
+    public init(warehouseId: Int64, reference: String? = nil, note: String? = nil, lines: [StockLine]) {
+        self.warehouseId = warehouseId
+        self.reference = reference
+        self.note = note
+        self.lines = lines
+    }
+
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {
         var check = Validation()
@@ -54,6 +62,17 @@ public struct NewStockTransfer: Sendable, Codable {
     public var note: String?
     /// The document's lines, in order.
     public var lines: [StockLine]
+
+    /// A body with these fields, as a client sends it.
+    public init(
+        fromWarehouseId: Int64, toWarehouseId: Int64, reference: String? = nil, note: String? = nil, lines: [StockLine]
+    ) {
+        self.fromWarehouseId = fromWarehouseId
+        self.toWarehouseId = toWarehouseId
+        self.reference = reference
+        self.note = note
+        self.lines = lines
+    }
 
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {
@@ -83,6 +102,15 @@ public struct NewStockAdjustment: Sendable, Codable {
     public var note: String?
     /// The document's lines, in order.
     public var lines: [StockLine]
+
+    /// A body with these fields, as a client sends it.
+    public init(warehouseId: Int64, reason: String, reference: String? = nil, note: String? = nil, lines: [StockLine]) {
+        self.warehouseId = warehouseId
+        self.reason = reason
+        self.reference = reference
+        self.note = note
+        self.lines = lines
+    }
 
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {

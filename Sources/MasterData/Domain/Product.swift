@@ -52,6 +52,29 @@ public struct NewProduct: Sendable, Codable {
     /// The GST rates by effective date.
     public var gstRates: [GSTRate]
 
+    /// A body with these fields, as a client sends it.
+    public init(
+        sku: String, name: String, brand: String? = nil, potency: String? = nil, form: String, packSize: Int,
+        packUnit: String, hsnCode: String, mrp: Int64, reorderLevel: Int64? = nil, reorderQuantity: Int64? = nil,
+        preferredVendorId: Int64? = nil, batchTracked: Bool? = nil, shelfLifeDays: Int? = nil, gstRates: [GSTRate]
+    ) {
+        self.sku = sku
+        self.name = name
+        self.brand = brand
+        self.potency = potency
+        self.form = form
+        self.packSize = packSize
+        self.packUnit = packUnit
+        self.hsnCode = hsnCode
+        self.mrp = mrp
+        self.reorderLevel = reorderLevel
+        self.reorderQuantity = reorderQuantity
+        self.preferredVendorId = preferredVendorId
+        self.batchTracked = batchTracked
+        self.shelfLifeDays = shelfLifeDays
+        self.gstRates = gstRates
+    }
+
     /// Checks every field against the product rules.
     ///
     /// - Throws: ``InvalidFields`` listing each bad field.
@@ -110,6 +133,30 @@ public struct ProductChanges: Sendable, Codable {
     public var gstRates: [GSTRate]?
     /// Never changes: sent only to be refused by name (a SKU is how others know the product).
     public var sku: String?
+
+    /// A body with these fields, as a client sends it.
+    public init(
+        name: String? = nil, brand: String? = nil, potency: String? = nil, form: String? = nil, packSize: Int? = nil,
+        packUnit: String? = nil, hsnCode: String? = nil, mrp: Int64? = nil, reorderLevel: Int64? = nil,
+        reorderQuantity: Int64? = nil, preferredVendorId: Int64? = nil, shelfLifeDays: Int? = nil, active: Bool? = nil,
+        gstRates: [GSTRate]? = nil, sku: String? = nil
+    ) {
+        self.name = name
+        self.brand = brand
+        self.potency = potency
+        self.form = form
+        self.packSize = packSize
+        self.packUnit = packUnit
+        self.hsnCode = hsnCode
+        self.mrp = mrp
+        self.reorderLevel = reorderLevel
+        self.reorderQuantity = reorderQuantity
+        self.preferredVendorId = preferredVendorId
+        self.shelfLifeDays = shelfLifeDays
+        self.active = active
+        self.gstRates = gstRates
+        self.sku = sku
+    }
 
     /// Checks the fields that are present.
     ///

@@ -14,6 +14,14 @@ public struct NewVendor: Sendable, Codable {
     /// Days the vendor gives to pay.
     public var paymentTermsDays: Int?
 
+    /// A body with these fields, as a client sends it.
+    public init(name: String, gstin: String? = nil, stateCode: String? = nil, paymentTermsDays: Int? = nil) {
+        self.name = name
+        self.gstin = gstin
+        self.stateCode = stateCode
+        self.paymentTermsDays = paymentTermsDays
+    }
+
     /// The vendor's state: from the GSTIN when there is one.
     public var resolvedStateCode: String? {
         if let gstin, let valid = try? GSTIN(gstin) { return valid.stateCode }
@@ -45,6 +53,18 @@ public struct VendorChanges: Sendable, Codable {
     public var paymentTermsDays: Int?
     /// Whether it is in use.
     public var active: Bool?
+
+    /// A body with these fields, as a client sends it.
+    public init(
+        name: String? = nil, gstin: String? = nil, stateCode: String? = nil, paymentTermsDays: Int? = nil,
+        active: Bool? = nil
+    ) {
+        self.name = name
+        self.gstin = gstin
+        self.stateCode = stateCode
+        self.paymentTermsDays = paymentTermsDays
+        self.active = active
+    }
 
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {

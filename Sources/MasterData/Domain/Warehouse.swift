@@ -11,6 +11,13 @@ public struct NewWarehouse: Sendable, Codable {
     /// The two-digit GST state code.
     public var stateCode: String
 
+    /// A body with these fields, as a client sends it.
+    public init(code: String, name: String, stateCode: String) {
+        self.code = code
+        self.name = name
+        self.stateCode = stateCode
+    }
+
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {
         var check = Validation()
@@ -33,6 +40,14 @@ public struct WarehouseChanges: Sendable, Codable {
     public var stateCode: String?
     /// The warehouse code (refused: a code never changes).
     public var code: String?
+
+    /// A body with these fields, as a client sends it.
+    public init(name: String? = nil, active: Bool? = nil, stateCode: String? = nil, code: String? = nil) {
+        self.name = name
+        self.active = active
+        self.stateCode = stateCode
+        self.code = code
+    }
 
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {

@@ -140,6 +140,13 @@ public struct NewGoodsReceipt: Sendable, Codable {
     /// The document's lines, in order.
     public var lines: [Line]
 
+    /// A body with these fields, as a client sends it.
+    public init(purchaseOrderId: Int64, vendorReference: String? = nil, lines: [Line]) {
+        self.purchaseOrderId = purchaseOrderId
+        self.vendorReference = vendorReference
+        self.lines = lines
+    }
+
     /// Checks the fields; `today` is the business date the goods arrive on.
     ///
     /// - Throws: ``InvalidFields`` listing each bad field.
@@ -200,6 +207,14 @@ public struct NewVendorBill: Sendable, Codable {
     public var billDate: CalendarDate
     /// The document's lines, in order.
     public var lines: [Line]
+
+    /// A body with these fields, as a client sends it.
+    public init(purchaseOrderId: Int64, billNumber: String, billDate: CalendarDate, lines: [Line]) {
+        self.purchaseOrderId = purchaseOrderId
+        self.billNumber = billNumber
+        self.billDate = billDate
+        self.lines = lines
+    }
 
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate(today: CalendarDate) throws(InvalidFields) {
@@ -273,6 +288,13 @@ public struct NewPurchaseReturn: Sendable, Codable {
     public var reason: String
     /// The document's lines, in order.
     public var lines: [Line]
+
+    /// A body with these fields, as a client sends it.
+    public init(goodsReceiptId: Int64, reason: String, lines: [Line]) {
+        self.goodsReceiptId = goodsReceiptId
+        self.reason = reason
+        self.lines = lines
+    }
 
     /// - Throws: ``InvalidFields`` listing each bad field.
     public func validate() throws(InvalidFields) {

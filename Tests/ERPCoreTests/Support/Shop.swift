@@ -4,12 +4,14 @@ import ERPApp
 import ERPEvents
 import ERPKernel
 import ERPPlatform
+import ERPStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Inventory
 import MasterData
 import NIOCore
+import NIOFoundationCompat
 import Notifications
 import Purchasing
 import Testing
@@ -111,5 +113,44 @@ struct Shop {
         let day = calendar.date(byAdding: .day, value: days, to: Date()) ?? Date()
         let parts = calendar.dateComponents([.year, .month, .day], from: day)
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+}
+
+/// Bodies built from the server's own Codable command types, and answers decoded into
+/// its document types.
+extension Shop {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    func post(_ path: String, _ body: some Encodable, key: String? = nil) async throws -> TestResponse {
+        try await post(path, String(decoding: try Self.encoder.encode(body), as: UTF8.self), key: key)
+    }
+
+    /// POSTs `body` and expects 201 or 200; returns the id.
+    @discardableResult
+    func create(_ path: String, _ body: some Encodable) async throws -> Int {
+        try await create(path, String(decoding: try Self.encoder.encode(body), as: UTF8.self))
+    }
+
+    /// PATCHes `body` with If-Match `version` and expects 200.
+    func patch(_ path: String, version: Int, _ body: some Encodable) async throws {
+        let response = try await http.execute(
+            uri: "/api/v1/\(path)", method: .patch, headers: [.ifMatch: "\"\(version)\""],
+            body: ByteBuffer(data: try Self.encoder.encode(body)))
+        guard response.status == .ok else {
+            throw SetupError("PATCH \(path) answered \(response.status): \(String(buffer: response.body))")
+        }
+    }
+
+    /// GETs `path` and decodes the answer as `type`.
+    func get<Document: Decodable>(_ path: String, as type: Document.Type) async throws -> Document {
+        let response = try await http.execute(uri: "/api/v1/\(path)", method: .get)
+        guard response.status == .ok else {
+            throw SetupError("GET \(path) answered \(response.status): \(String(buffer: response.body))")
+        }
+        return try PostgresJSON.decoder().decode(type, from: Data(buffer: response.body))
     }
 }

@@ -46,14 +46,15 @@ public struct DocumentRoutes: Sendable {
                     source, filter: filterValue, after: after, limit: limit, on: connection, logger: context.logger
                 )
             }
-            return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
+            return Page(
+                items: page.items.map(SQLJSON.init), nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
         api.get("\(path)/:id", permission: read) { _, context in
             let id = try context.pathID()
             let document = try await client.withLiveConnection { connection in
                 try await Self.document(source, id: id, on: connection, logger: context.logger)
             }
-            return CommandRunner.json(document)
+            return SQLJSON(document)
         }
     }
 

@@ -10,6 +10,11 @@ extension Permission {
     public static let jobsRead = Permission("jobs.read")
 }
 
+/// `GET /api/v1/jobs/stats`: every queue's figures.
+struct JobStatistics: Encodable, Sendable {
+    var queues: [QueueStatistics]
+}
+
 /// Routes that report on the job queues.
 struct JobRoutes {
     let client: PostgresClient
@@ -23,9 +28,7 @@ struct JobRoutes {
             let statistics = try await client.withLiveConnection { connection in
                 try await JobAdmin.statistics(on: connection, known: queues, logger: context.logger)
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            return CommandRunner.json(String(decoding: try encoder.encode(["queues": statistics]), as: UTF8.self))
+            return JSONResponse(JobStatistics(queues: statistics))
         }
     }
 }

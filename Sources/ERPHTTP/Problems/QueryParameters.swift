@@ -91,10 +91,3 @@ public struct QueryParameters {
         }
     }
 }
-
-extension CommandRunner {
-    /// `{"items": [...], "nextCursor": ...}` from JSON objects.
-    public static func page(_ items: [String], nextCursor: String?) -> Response {
-        json("{\"items\":[\(items.joined(separator: ","))],\"nextCursor\":\(nextCursor.map { "\"\($0)\"" } ?? "null")}")
-    }
-}

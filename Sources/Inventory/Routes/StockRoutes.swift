@@ -38,8 +38,9 @@ struct StockRoutes {
             let page = try await client.withLiveConnection { [filter] connection in
                 try await StockLevelQueries.list(filter, on: connection, logger: context.logger)
             }
-            return CommandRunner.page(
-                page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0.product, $0.warehouse]) })
+            return Page(
+                items: page.items.map(SQLJSON.init),
+                nextCursor: page.next.map { QueryParameters.cursor(after: [$0.product, $0.warehouse]) })
         }
         api.get("stock-levels/:id", permission: .inventoryRead) { _, context in
             let id = try context.pathID()
@@ -47,7 +48,7 @@ struct StockRoutes {
                 try await StockLevelQueries.product(id, on: connection, logger: context.logger)
             }
             guard let document else { throw CommandError(.notFound, "no stock has been recorded for product \(id)") }
-            return CommandRunner.json(document)
+            return SQLJSON(document)
         }
     }
 }

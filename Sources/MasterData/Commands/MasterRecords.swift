@@ -41,7 +41,7 @@ public struct ListRequest: Sendable {
 }
 
 /// One page of documents, in id order.
-public struct Page: Sendable {
+public struct RecordPage: Sendable {
     /// Each record as a JSON object.
     public var items: [String]
     /// The id to continue after, when there is more.
@@ -67,7 +67,7 @@ public enum MasterRecords {
     /// One page of records matching `request`.
     public static func list(
         _ kind: MasterRecordKind, _ request: ListRequest, on connection: PostgresConnection, logger: Logger
-    ) async throws -> Page {
+    ) async throws -> RecordPage {
         let search = kind.searchColumns.map { "strpos(lower(COALESCE(r.\($0), '')), lower($1)) > 0" }.joined(
             separator: " OR ")
         var bindings = PostgresBindings()
@@ -88,7 +88,7 @@ public enum MasterRecords {
         var found: [(id: Int64, document: String)] = []
         for try await (id, document) in rows.decode((Int64, String).self) { found.append((id, document)) }
         let shown = found.prefix(request.limit)
-        return Page(items: shown.map(\.document), nextAfter: found.count > request.limit ? shown.last?.id : nil)
+        return RecordPage(items: shown.map(\.document), nextAfter: found.count > request.limit ? shown.last?.id : nil)
     }
 
     private static func binds(_ id: Int64) -> PostgresBindings {

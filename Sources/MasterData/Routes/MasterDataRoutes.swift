@@ -65,15 +65,16 @@ struct MasterDataRoutes {
             let page = try await client.withLiveConnection { connection in
                 try await MasterRecords.list(kind, list.request, on: connection, logger: context.logger)
             }
-            return CommandRunner.page(
-                page.items, nextCursor: page.nextAfter.map { QueryParameters.cursor(after: [$0]) })
+            return Page(
+                items: page.items.map(SQLJSON.init),
+                nextCursor: page.nextAfter.map { QueryParameters.cursor(after: [$0]) })
         }
         api.get(record, permission: .masterDataRead) { _, context in
             let id = try context.pathID()
             let document = try await client.withLiveConnection { connection in
                 try await Self.document(kind, id: id, on: connection, logger: context.logger)
             }
-            return CommandRunner.json(document)
+            return SQLJSON(document)
         }
         api.patch(record, permission: .masterDataManage) { request, context in
             let id = try context.pathID()

@@ -23,7 +23,8 @@ struct NotificationRoutes {
                 try await NotificationQueries.list(
                     status: status, after: after, limit: limit, on: connection, logger: context.logger)
             }
-            return CommandRunner.page(page.items, nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
+            return Page(
+                items: page.items.map(SQLJSON.init), nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
         let commands = CommandRunner(client: client)
         api.post("notifications/:id/acknowledge", permission: .notificationsAcknowledge) { request, context in

@@ -5,7 +5,7 @@ public import ERPHTTP
 public import ERPJobs
 import ERPKernel
 public import ERPPlatform
-import ERPStore
+public import ERPStore
 public import Foundation
 import Inventory
 import MasterData
@@ -15,6 +15,14 @@ public import PostgresNIO
 public enum NotificationsEvents {
     /// Someone acknowledged a notification (payload ``NotificationAcknowledgement``).
     public static let acknowledged = EventType("notification.acknowledged")
+}
+
+/// Where a notification stands, as `notifications.status` stores it.
+public enum NotificationStatus: String, StoredEnum {
+    /// Raised and not yet acknowledged.
+    case open
+    /// Someone acknowledged it.
+    case acknowledged
 }
 
 /// The payload of `notification.acknowledged`.

@@ -219,10 +219,11 @@ public struct NotificationsProjector: Projector {
         try await transaction.query(
             """
             UPDATE notifications n
-               SET status = 'acknowledged', acknowledged_at = a.acknowledged_at, acknowledged_by = a.acknowledged_by
+               SET status = \(NotificationStatus.acknowledged), acknowledged_at = a.acknowledged_at,
+                   acknowledged_by = a.acknowledged_by
               FROM unnest(\(acknowledgements.map(\.subject))::text[], \(acknowledgements.map(\.acknowledgedBy))::text[],
                           \(acknowledgements.map(\.acknowledgedAt))::timestamptz[]) AS a(subject, acknowledged_by, acknowledged_at)
-             WHERE n.subject = a.subject AND n.status = 'open'
+             WHERE n.subject = a.subject AND n.status = \(NotificationStatus.open)
             """,
             logger: logger
         )

@@ -426,7 +426,7 @@ public final class ProjectorRunner: Sendable {
     /// The stored checkpoint, or `nil` when the projector is stalled or paused.
     private func loadCheckpoint(on connection: PostgresConnection) async throws -> EventCheckpoint? {
         let stored = try await projector.storedCheckpoint(on: connection, logger: logger)
-        return stored.state == "running" ? stored.checkpoint : nil
+        return stored.state == .running ? stored.checkpoint : nil
     }
 
     private func moveCheckpoint(

@@ -25,7 +25,8 @@ public enum NotificationCommands {
             """
             INSERT INTO notification_acknowledgements (subject, acknowledged_by)
             SELECT \(subject), \(context.actor)
-             WHERE NOT EXISTS (SELECT FROM notifications WHERE subject = \(subject) AND status = 'acknowledged')
+             WHERE NOT EXISTS (
+                 SELECT FROM notifications WHERE subject = \(subject) AND status = \(NotificationStatus.acknowledged))
             ON CONFLICT (subject) DO NOTHING
             """,
             logger: context.logger

@@ -15,7 +15,7 @@ struct NotificationRoutes {
         let client = client
         api.get("notifications", permission: .notificationsRead) { request, context in
             var query = QueryParameters(request)
-            let status = query.oneOf("status", ["open", "acknowledged"])
+            let status = query.oneOf("status", NotificationStatus.storedValues)
             let limit = query.limit()
             let after = query.cursor(count: 1)?.first ?? 0
             try query.check()

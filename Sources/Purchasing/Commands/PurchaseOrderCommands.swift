@@ -266,6 +266,3 @@ struct PurchaseOrder: Sendable {
         return try CalendarDate(text)
     }
 }
-
-/// Read and written as the `status` column's text (postgres-nio's RawRepresentable coding).
-extension PurchaseOrderStatus: PostgresDecodable, PostgresEncodable {}

@@ -1,8 +1,9 @@
 // Purchase orders, goods receipts, vendor bills and purchase returns: the bodies of
 public import ERPKernel
-import ERPStore
+public import ERPStore
 import Inventory
 import MasterData
+import PostgresNIO
 
 // their POSTs and the rules each one's fields follow.
 
@@ -316,7 +317,7 @@ public struct NewPurchaseReturn: Sendable, Codable {
 }
 
 /// Where a purchase order stands, as `purchase_orders.status` stores it.
-public enum PurchaseOrderStatus: String, Sendable, CaseIterable {
+public enum PurchaseOrderStatus: String, StoredEnum {
     /// Being written: it can be edited, approved or cancelled.
     case draft
     /// Approved: goods can be received against it, or it can be cancelled.

@@ -28,7 +28,7 @@ public struct PurchaseOrderDocument: Sendable, Codable, Hashable {
     public var vendorId: Int64
     /// Where the goods go.
     public var warehouseId: Int64
-    /// `draft`, `approved`, `partially_received`, `received` or `cancelled` (``PurchaseOrderStatus``).
+    /// Where it stands: a ``PurchaseOrderStatus`` raw value.
     public var status: String
     /// The business date it was written.
     public var orderedOn: CalendarDate

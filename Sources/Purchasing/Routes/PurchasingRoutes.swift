@@ -18,7 +18,7 @@ struct PurchasingRoutes {
         let documents = DocumentRoutes(client: client)
         documents.register(
             "purchase-orders", .purchaseOrder, on: api, post: .purchasingOrder, read: .purchasingRead,
-            filter: ("status", PurchaseOrderStatus.allCases.map(\.rawValue)), PurchaseOrderCommands.create
+            filter: ("status", PurchaseOrderStatus.storedValues), PurchaseOrderCommands.create
         )
         documents.register(
             "goods-receipts", .goodsReceipt, on: api, post: .purchasingReceive, read: .purchasingRead,

@@ -69,10 +69,9 @@ import Testing
     }
 
     @Test func mutatedCommandsNeverFailTheServerAndARefusalWritesNothing() async throws {
-        let readme = try ReadmeWalkthroughTests.readme()
         let seed = UInt64(ProcessInfo.processInfo.environment["ERP_FUZZ_SEED"] ?? "") ?? 20_261_202
         try await LiveAPI.with { test, http in
-            let examples = try ReadmeWalkthroughTests.examples(in: readme)
+            let examples = try ReadmeWalkthroughTests.readmeExamples()
             var random = SeededGenerator(state: seed)
             func send(_ example: ReadmeWalkthroughTests.Example, body: String?) async throws -> TestResponse {
                 var headers = HTTPFields()

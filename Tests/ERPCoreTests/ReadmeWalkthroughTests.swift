@@ -29,10 +29,20 @@ import Testing
         "acknowledgedAt", "oldestPendingSeconds",
     ]
 
-    static func readme() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return try String(contentsOf: root.appending(path: "README.md"), encoding: .utf8)
+    /// The READMEs whose examples make up the walkthrough, in the order the root README gives.
+    static let walkthrough = [
+        "Sources/MasterData/README.md", "Sources/Purchasing/README.md", "Sources/Inventory/README.md",
+        "Sources/Notifications/README.md", "Sources/ERPJobs/README.md",
+    ]
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The examples of every walkthrough README, in order.
+    static func readmeExamples() throws -> [Example] {
+        try walkthrough.flatMap { path in
+            try examples(in: try String(contentsOf: root.appending(path: path), encoding: .utf8))
+        }
     }
 
     /// The examples between the walkthrough markers, in order.
@@ -150,7 +160,7 @@ import Testing
     }
 
     @Test func everyExampleInTheReadmeAnswersAsWritten() async throws {
-        let examples = try Self.examples(in: try Self.readme())
+        let examples = try Self.readmeExamples()
         #expect(examples.count >= 20)
         try await TestDatabase.withDatabase { test in
             let server = try await ServeProcess.start(test, ["--poll-interval", "50"])

@@ -23,6 +23,22 @@ let moduleDependencies: [Target.Dependency] = [
 /// The modules of this build; the `erp` executable lists them once, in this order.
 let modules: [Target.Dependency] = ["MasterData", "Inventory", "Purchasing", "Notifications"]
 
+/// What the test targets and their support build on.
+let testDependencies: [Target.Dependency] = modules + [
+    "ERPApp", "ERPKernel", "ERPJobs", "ERPStore", "ERPEvents", "ERPHTTP", "ERPPlatform",
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HummingbirdTesting", package: "hummingbird"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOFoundationCompat", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+]
+
 let package = Package(
     name: "erpcore",
     platforms: [.macOS(.v15)],
@@ -234,28 +250,28 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "ERPCoreTests",
-            dependencies: modules + [
-                "ERPApp",
-                "ERPKernel",
-                "ERPJobs",
-                "ERPStore",
-                "ERPEvents",
-                "ERPHTTP",
-                "ERPPlatform",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
+        // What every test target shares: a database per test, a live API, a shop, processes.
+        .target(
+            name: "ERPTestSupport",
+            dependencies: testDependencies,
+            path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
+        // The kernel and the platform: event log, projectors, replays, jobs, migrations,
+        // HTTP hardening, processes and faults.
+        .testTarget(
+            name: "PlatformTests",
+            dependencies: testDependencies + ["ERPTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MasterDataTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "InventoryTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PurchasingTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NotificationsTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings
+        ),
+        // The whole build: the contracts between modules, the README's examples, the fuzz.
+        .testTarget(name: "AppTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
     ]
 )

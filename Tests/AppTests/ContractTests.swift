@@ -1,0 +1,273 @@
+import AsyncHTTPClient
+import ERPApp
+import ERPEvents
+import ERPHTTP
+import ERPJobs
+import ERPKernel
+import ERPPlatform
+import ERPStore
+// The typed contracts between the parts: event types, job kinds and queues, permissions,
+// and the payloads and documents Swift reads.
+import ERPTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Inventory
+import MasterData
+import NIOCore
+import NIOFoundationCompat
+import Notifications
+import PostgresNIO
+import Purchasing
+import Testing
+
+@Suite struct ContractTests {
+    static let modules = Modules.list()
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appending(path: "Sources")
+
+    /// Every Swift file under Sources/, by path relative to it.
+    static func swiftSources() throws -> [(path: String, text: String)] {
+        let enumerator = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        var files: [(String, String)] = []
+        while let url = enumerator?.nextObject() as? URL {
+            guard url.pathExtension == "swift" else { continue }
+            let relative = String(url.path.dropFirst(sources.path.count + 1))
+            files.append((relative, try String(contentsOf: url, encoding: .utf8)))
+        }
+        return files
+    }
+
+    @Test func eachEventTypeIsWrittenOnceInSwiftWhereItsModuleDeclaresIt() throws {
+        let files = try Self.swiftSources()
+        #expect(files.count > 50)
+        for type in Self.modules.catalog.all {
+            let declarations = files.filter { $0.text.contains("EventType(\"\(type.rawValue)\")") }
+            #expect(declarations.count == 1, "\(type) is declared in \(declarations.map(\.path))")
+            let literals = files.filter {
+                $0.text.contains("\"\(type.rawValue)\"") || $0.text.contains("'\(type.rawValue)'")
+            }
+            #expect(
+                literals.map(\.path) == declarations.map(\.path), "\(type) is spelled out in \(literals.map(\.path))")
+        }
+    }
+
+    @Test func everyEventTypeIsDeclaredOnceWithOneOwner() {
+        let declared = Self.modules.modules.flatMap { module in module.events.map { ($0.type, module.name) } }
+        #expect(Set(declared.map(\.0)).count == declared.count, "\(declared)")
+        #expect(declared.allSatisfy { type, _ in type.rawValue.wholeMatch(of: /[a-z_]+\.[a-z_]+/) != nil })
+    }
+
+    @Test func theJobsTheTriggersEnqueueAreTheModulesKindsOnTheirQueues() async throws {
+        let definitions = try await TestDatabase.withDatabase { test in
+            try await test.withPool { client in
+                Self.modules.jobDefinitions(JobContext(client: client, http: .shared))
+            }
+        }
+        // Every INSERT INTO jobs in a definition file names its kind and queue as literals.
+        var enqueued: [(kind: String, queue: String)] = []
+        for definition in Definition.embedded {
+            let matches = definition.sql.matches(
+                of: /INSERT INTO jobs \(kind, queue[^)]*\)\s+SELECT '([a-z_.]+)', '([a-z_]+)'/)
+            enqueued += matches.map { (String($0.output.1), String($0.output.2)) }
+            let inserts = definition.sql.components(separatedBy: "INSERT INTO jobs").count - 1
+            let calls = definition.sql.components(separatedBy: "enqueue_job(").count - 1
+            #expect(inserts == matches.count && calls == 0, "\(definition.path) enqueues a job this test cannot read")
+        }
+        #expect(!enqueued.isEmpty)
+        for job in enqueued {
+            #expect(
+                definitions[job.kind] == job.queue, "\(job.kind) on \(job.queue); the modules define \(definitions)")
+        }
+        // Every scheduled job has a handler, and goes to its kind's queue.
+        for schedule in Self.modules.schedules() {
+            #expect(definitions[schedule.job.kind] == schedule.job.queue, "\(schedule.name)")
+        }
+        // Every queue some job uses is one the runners work.
+        #expect(Set(definitions.values).isSubset(of: Self.modules.queues))
+    }
+
+    @Test func everyAPIRouteNamesAPermissionOfItsModule() async throws {
+        let table = RouteTable()
+        try await TestDatabase.withDatabase { test in
+            try await test.withPool { client in
+                _ = APIServer.router(
+                    readiness: Readiness(client: client), client: client,
+                    routes: Modules.routes(Self.modules, client: client), table: table)
+            }
+        }
+        let api = table.entries.filter { $0.path.hasPrefix("/api/v1/") }
+        #expect(api.count >= 30)
+        let owners = Set(Self.modules.modules.map(\.name)).union(["jobs"])
+        for route in api {
+            let permission = try #require(route.permission, "\(route.method) \(route.path) names no permission")
+            let owner = permission.rawValue.split(separator: ".").first.map(String.init) ?? ""
+            #expect(owners.contains(owner), "\(route.method) \(route.path): \(permission)")
+            #expect(permission.rawValue.wholeMatch(of: /[a-z]+\.[a-z]+/) != nil, "\(permission)")
+        }
+        // Only the health routes are open.
+        #expect(table.entries.filter { $0.permission == nil }.map(\.path) == ["/health", "/ready"])
+    }
+
+    /// One document of every kind through the API; then every event's payload, and the
+    /// API's JSON of its document, decode into the type its module declares, key for key.
+    @Test func everyPayloadAndItsDocumentDecodeIntoTheDeclaredType() async throws {
+        try await LiveAPI.with { test, http in
+            try await Self.postOneOfEverything(test, http)
+            let declarations = Dictionary(
+                Self.modules.catalog.declarations.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first })
+            let events = try await test.withConnection { connection in
+                try await connection.rows(
+                    "SELECT position, type, aggregate_type, aggregate_id, payload::text FROM events ORDER BY position",
+                    as: (Int64, String, String, String, String).self, logger: test.logger)
+            }
+            #expect(Set(events.map { EventType(rawValue: $0.1) }) == Self.modules.catalog.all, "every kind posted")
+            let shop = Shop(http: http)
+            for (position, typeName, aggregate, id, payload) in events {
+                let type = EventType(rawValue: typeName)
+                let declared = try #require(declarations[type]?.payload, "\(type) declares no payload type")
+                try Self.expectDecodes(Data(payload.utf8), as: declared, "\(type) at \(position)")
+                if let path = Self.documentPaths[aggregate] {
+                    let response = try await http.execute(uri: "/api/v1/\(path)/\(id)", method: .get)
+                    #expect(response.status == .ok, "GET \(path)/\(id)")
+                    try Self.expectDecodes(Data(buffer: response.body), as: declared, "GET \(path)/\(id)")
+                }
+            }
+            _ = shop
+        }
+    }
+
+    /// Where the API shows each aggregate's document.
+    static let documentPaths = [
+        "product": "products", "warehouse": "warehouses", "vendor": "vendors",
+        "purchase_order": "purchase-orders", "goods_receipt": "goods-receipts", "vendor_bill": "vendor-bills",
+        "purchase_return": "purchase-returns", "stock_issue": "stock-issues", "stock_transfer": "stock-transfers",
+        "stock_adjustment": "stock-adjustments",
+    ]
+
+    /// `json` decodes as `type`, and encoding the value back gives the same keys: the type
+    /// has every field the JSON has (a null and an absent optional count as the same).
+    static func expectDecodes(
+        _ json: Data, as type: any (Decodable & Sendable).Type, _ what: String
+    ) throws {
+        let value: any Decodable
+        do {
+            value = try PostgresJSON.decoder().decode(type, from: json)
+        } catch {
+            Issue.record("\(what) does not decode as \(type): \(error)")
+            return
+        }
+        guard let encodable = value as? any Encodable else {
+            Issue.record("\(type) is not Encodable")
+            return
+        }
+        let original = try JSONSerialization.jsonObject(with: json)
+        let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(encodable))
+        #expect(keyPaths(original) == keyPaths(encoded), "\(what) as \(type)")
+    }
+
+    /// Every key path of a JSON value, arrays' elements merged, nulls left out.
+    static func keyPaths(_ value: Any, prefix: String = "") -> Set<String> {
+        if let object = value as? [String: Any] {
+            return object.reduce(into: Set<String>()) { paths, entry in
+                guard !(entry.value is NSNull) else { return }
+                let path = prefix + "." + entry.key
+                paths.insert(path)
+                paths.formUnion(keyPaths(entry.value, prefix: path))
+            }
+        }
+        if let array = value as? [Any] {
+            return array.reduce(into: Set<String>()) { $0.formUnion(keyPaths($1, prefix: prefix + "[]")) }
+        }
+        return []
+    }
+
+    /// Master data created and changed, an order edited, approved and another cancelled,
+    /// a receipt, a bill, a return, one stock document of each kind, the expiry scan's
+    /// finding and an acknowledgement. Bodies are the server's command types, with every
+    /// optional field given, so no field of a document is null and each is compared.
+    static func postOneOfEverything(_ test: TestDatabase, _ http: any TestClientProtocol) async throws {
+        var shop = Shop(http: http)
+        shop.mumbai = try await shop.create("warehouses", NewWarehouse(code: "MUM", name: "Mumbai", stateCode: "27"))
+        shop.bengaluru = try await shop.create(
+            "warehouses", NewWarehouse(code: "BLR", name: "Bengaluru", stateCode: "29"))
+        shop.mumbaiVendor = try await shop.create("vendors", NewVendor(name: "Bharat Homoeo", gstin: "27AAPFU0939F1ZV"))
+        let rates = [GSTRate(effectiveFrom: try CalendarDate("2017-07-01"), rateBasisPoints: 1200)]
+        shop.arnica = try await shop.create(
+            "products",
+            NewProduct(
+                sku: "ARN-30C", name: "Arnica 30C", brand: "SBL", potency: "30C", form: "dilution", packSize: 30,
+                packUnit: "ml", hsnCode: "30049014", mrp: 9500, reorderLevel: 100, reorderQuantity: 50,
+                preferredVendorId: Int64(shop.mumbaiVendor), batchTracked: true, shelfLifeDays: 1800, gstRates: rates))
+        try await shop.patch("warehouses/\(shop.mumbai)", version: 1, WarehouseChanges(name: "Mumbai godown"))
+        try await shop.patch("vendors/\(shop.mumbaiVendor)", version: 1, VendorChanges(paymentTermsDays: 45))
+        try await shop.patch("products/\(shop.arnica)", version: 1, ProductChanges(reorderLevel: 120))
+
+        let line = NewPurchaseOrder.Line(productId: Int64(shop.arnica), quantity: 40, unitCost: 4000)
+        let expected = try CalendarDate(Shop.date(daysFromToday: 7))
+        let order = try await shop.create(
+            "purchase-orders",
+            NewPurchaseOrder(
+                vendorId: Int64(shop.mumbaiVendor), warehouseId: Int64(shop.mumbai), expectedOn: expected,
+                note: "weekly",
+                lines: [line]))
+        try await shop.patch("purchase-orders/\(order)", version: 1, PurchaseOrderChanges(note: "rush"))
+        try await shop.create("purchase-orders/\(order)/approve", "")
+        let other = try await shop.create(
+            "purchase-orders",
+            NewPurchaseOrder(vendorId: Int64(shop.mumbaiVendor), warehouseId: Int64(shop.mumbai), lines: [line]))
+        try await shop.create("purchase-orders/\(other)/cancel", "")
+
+        let soon = try CalendarDate(Shop.date(daysFromToday: 20))
+        let receipt = try await shop.create(
+            "goods-receipts",
+            NewGoodsReceipt(
+                purchaseOrderId: Int64(order), vendorReference: "DC-1",
+                lines: [
+                    .init(
+                        orderLineNumber: 1, quantity: 40, batchNumber: "A1", expiresOn: soon,
+                        manufacturedOn: try CalendarDate(Shop.date(daysFromToday: -300)), mrp: 9500)
+                ]))
+        try await shop.create(
+            "vendor-bills",
+            NewVendorBill(
+                purchaseOrderId: Int64(order), billNumber: "BH-1",
+                billDate: try CalendarDate(Shop.date(daysFromToday: 0)),
+                lines: [.init(orderLineNumber: 1, quantity: 30, unitPrice: 4000)]))
+        try await shop.create(
+            "purchase-returns",
+            NewPurchaseReturn(
+                goodsReceiptId: Int64(receipt), reason: "damaged", lines: [.init(receiptLineNumber: 1, quantity: 2)]))
+        let stock = [StockLine(productId: Int64(shop.arnica), batchNumber: "A1", quantity: 3)]
+        try await shop.create(
+            "stock-issues",
+            NewStockIssue(warehouseId: Int64(shop.mumbai), reference: "SLIP-1", note: "clinic", lines: stock))
+        try await shop.create(
+            "stock-transfers",
+            NewStockTransfer(
+                fromWarehouseId: Int64(shop.mumbai), toWarehouseId: Int64(shop.bengaluru), reference: "T-1",
+                note: "restock",
+                lines: stock))
+        try await shop.create(
+            "stock-adjustments",
+            NewStockAdjustment(
+                warehouseId: Int64(shop.mumbai), reason: "count", reference: "C-1", note: "cycle count", lines: stock))
+
+        try await test.withPool { client in
+            let configuration = JobRunner.Configuration(queues: ["default": 1], pollInterval: .milliseconds(50))
+            try await test.withRunners([configuration], handlers: [ExpiryScan(client: client)]) {
+                try await test.withConnection { connection in
+                    _ = try await JobQueue.enqueue(
+                        NewJob(ExpiryScan.self, .init(windowDays: 90)), on: connection, logger: test.logger)
+                }
+                try await eventually("the scan ran") {
+                    try await test.scalar("SELECT count(*) FROM batch_expiry_findings", as: Int64.self) > 0
+                }
+            }
+        }
+        try await LiveAPI.catchUpProjections(test)
+        let notification = try await test.scalar("SELECT min(id) FROM notifications", as: Int64.self)
+        try await shop.create("notifications/\(notification)/acknowledge", "")
+    }
+}

@@ -1,11 +1,8 @@
--- Notifications become a read model like any other: every row comes from an event.
--- The expiry scan records what it finds (inventory's batch_expiry_findings, event
--- batch.expiry_detected) instead of writing notifications, and an acknowledgement is a
--- command with a write model of its own (notification_acknowledgements, event
--- notification.acknowledged). The functions and triggers that record those events are
--- in triggers/inventory.sql and triggers/notifications.sql.
+-- Inventory: the expiry scan records what it finds, one row per batch × warehouse ×
+-- finding (event batch.expiry_detected, triggers/inventory.sql), instead of writing
+-- notifications; the notifications module turns each finding into a notification.
 
--- Inventory: one row per batch × warehouse × finding, so a second scan records nothing new.
+-- One row per batch × warehouse × finding, so a second scan records nothing new.
 CREATE TABLE batch_expiry_findings (
     id            bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     batch_id      bigint      NOT NULL REFERENCES batches,
@@ -20,18 +17,9 @@ CREATE TABLE batch_expiry_findings (
     UNIQUE (batch_id, warehouse_id, finding)
 );
 
--- Notifications: who acknowledged which notification (by its subject, which a rebuild
--- keeps), once.
-CREATE TABLE notification_acknowledgements (
-    id               bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    subject          text        NOT NULL UNIQUE,
-    acknowledged_by  text        NOT NULL,
-    acknowledged_at  timestamptz NOT NULL DEFAULT now()
-);
-
--- What the live tables already hold moves into the write models, with the events a
--- rebuild needs, so no notification or acknowledgement is lost to a replay. The
--- payloads have the shape the document functions give them.
+-- The notifications the old scan wrote become findings, with the events a rebuild of
+-- the notifications read model needs, so none is lost to a replay. The payloads have
+-- the shape batch_expiry_document gives them.
 WITH found AS (
     INSERT INTO batch_expiry_findings (batch_id, warehouse_id, finding, quantity, days_left, detected_on, window_days, detected_at)
     SELECT n.batch_id, n.warehouse_id, CASE n.kind WHEN 'batch_expired' THEN 'expired' ELSE 'expiring' END,
@@ -55,19 +43,3 @@ SELECT 'batch.expiry_detected', 'batch_expiry_finding', f.id::text,
   JOIN products p ON p.id = b.product_id
   JOIN warehouses w ON w.id = f.warehouse_id
  ORDER BY f.id;
-
-WITH acknowledged AS (
-    INSERT INTO notification_acknowledgements (subject, acknowledged_by, acknowledged_at)
-    SELECT subject, COALESCE(acknowledged_by, 'unknown'), COALESCE(acknowledged_at, now())
-      FROM notifications
-     WHERE status = 'acknowledged'
-     ORDER BY id
-    RETURNING *
-)
-INSERT INTO events (type, aggregate_type, aggregate_id, payload, metadata)
-SELECT 'notification.acknowledged', 'notification_acknowledgement', a.id::text,
-       jsonb_build_object('id', a.id, 'subject', a.subject, 'acknowledgedBy', a.acknowledged_by,
-                          'acknowledgedAt', a.acknowledged_at),
-       jsonb_build_object('actor', a.acknowledged_by)
-  FROM acknowledged a
- ORDER BY a.id;

@@ -63,13 +63,12 @@ struct ProblemMiddleware: RouterMiddleware {
 
     static func problem(for refusal: CommandError) -> Problem {
         let status: HTTPResponse.Status =
-            switch refusal.code {
-            case .invalid, .idempotencyKeyReused: .unprocessableContent
+            switch refusal.code.kind {
+            case .invalid: .unprocessableContent
             case .notFound: .notFound
             case .versionMismatch: .preconditionFailed
             case .versionRequired: .preconditionRequired
-            case .duplicate, .insufficientStock, .invalidState: .conflict
-            default: .unprocessableContent
+            case .conflict: .conflict
             }
         return Problem(
             status, slug: refusal.code.rawValue, title: status.reasonPhrase, detail: refusal.message,

@@ -127,3 +127,8 @@ public enum StockLedger {
         )
     }
 }
+
+extension CommandError.Code {
+    /// A line would take on hand below zero (409).
+    public static let insufficientStock = CommandError.Code(rawValue: "insufficient-stock", kind: .conflict)
+}

@@ -42,13 +42,13 @@ public struct Shop: Sendable {
     public static func open(_ http: any TestClientProtocol) async throws -> Shop {
         var shop = Shop(http: http)
         shop.mumbai = try await shop.create(
-            "warehouses", #"{"code": "MUM", "name": "Mumbai godown", "stateCode": "27"}"#)
+            "warehouses", NewWarehouse(code: "MUM", name: "Mumbai godown", stateCode: "27"))
         shop.bengaluru = try await shop.create(
-            "warehouses", #"{"code": "BLR", "name": "Bengaluru godown", "stateCode": "29"}"#)
+            "warehouses", NewWarehouse(code: "BLR", name: "Bengaluru godown", stateCode: "29"))
         shop.mumbaiVendor = try await shop.create(
-            "vendors", #"{"name": "Bharat Homoeo Pharma", "gstin": "27AAPFU0939F1ZV"}"#)
+            "vendors", NewVendor(name: "Bharat Homoeo Pharma", gstin: "27AAPFU0939F1ZV"))
         shop.bengaluruVendor = try await shop.create(
-            "vendors", #"{"name": "Deccan Remedies", "gstin": "29AAGCB7383J1Z4"}"#)
+            "vendors", NewVendor(name: "Deccan Remedies", gstin: "29AAGCB7383J1Z4"))
         shop.arnica = try await shop.create(
             "products", Self.product(sku: "ARN-30C", name: "Arnica Montana 30C", reorderLevel: 10))
         shop.belladonna = try await shop.create(
@@ -94,12 +94,13 @@ public struct Shop: Sendable {
     public func approvedOrder(vendor: Int, warehouse: Int, _ lines: [(product: Int, quantity: Int, unitCost: Int)])
         async throws -> Int
     {
-        let body = lines.map {
-            #"{"productId": \#($0.product), "quantity": \#($0.quantity), "unitCost": \#($0.unitCost)}"#
-        }
-        let id = try await create(
-            "purchase-orders",
-            #"{"vendorId": \#(vendor), "warehouseId": \#(warehouse), "lines": [\#(body.joined(separator: ","))]}"#)
+        let order = NewPurchaseOrder(
+            vendorId: Int64(vendor), warehouseId: Int64(warehouse),
+            lines: lines.map {
+                .init(productId: Int64($0.product), quantity: Int64($0.quantity), unitCost: Int64($0.unitCost))
+            }
+        )
+        let id = try await create("purchase-orders", order)
         try await create("purchase-orders/\(id)/approve", "")
         return id
     }

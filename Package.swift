@@ -21,7 +21,7 @@ let moduleDependencies: [Target.Dependency] = [
 ]
 
 /// The modules of this build; the `erp` executable lists them once, in this order.
-let modules: [Target.Dependency] = ["MasterData", "Inventory", "Purchasing", "Notifications"]
+let modules: [Target.Dependency] = ["MasterData", "Inventory", "Purchasing", "Notifications", "Users"]
 
 /// What the test targets and their support build on.
 let testDependencies: [Target.Dependency] = modules + [
@@ -57,7 +57,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // Build-time tool: turns sql/ and triggers/ into Swift string literals so the
@@ -190,6 +192,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Users",
+            dependencies: moduleDependencies + [
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+
         // The list of this build's modules, which every entry point folds over.
         .target(
             name: "ERPApp",
@@ -270,6 +282,13 @@ let package = Package(
         .testTarget(name: "PurchasingTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NotificationsTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "UsersTests",
+            dependencies: testDependencies + [
+                "ERPTestSupport", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
         ),
         // The whole build: the contracts between modules, the README's examples, the fuzz.
         .testTarget(name: "AppTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),

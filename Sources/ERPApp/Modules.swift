@@ -9,6 +9,7 @@ import MasterData
 public import Notifications
 public import PostgresNIO
 import Purchasing
+import Users
 
 /// This build's modules and how they are configured.
 public enum Modules {
@@ -34,6 +35,7 @@ public enum Modules {
             InventoryModule(expiryWindowDays: settings.expiryWindowDays),
             PurchasingModule(),
             NotificationsModule(webhooks: settings.webhooks),
+            UsersModule(),
         ])
     }
 

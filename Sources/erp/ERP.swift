@@ -13,7 +13,7 @@ struct ERP: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProjectionsCommand.self, EventsCommand.self,
             ReplayCommand.self,
-            JobsCommand.self, SeedCommand.self, VerifyCommand.self,
+            JobsCommand.self, SeedCommand.self, VerifyCommand.self, UsersCommand.self,
         ]
     )
 }

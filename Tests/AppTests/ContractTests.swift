@@ -21,6 +21,7 @@ import Notifications
 import PostgresNIO
 import Purchasing
 import Testing
+import Users
 
 @Suite struct ContractTests {
     static let modules = Modules.list()
@@ -269,5 +270,21 @@ import Testing
         try await LiveAPI.catchUpProjections(test)
         let notification = try await test.scalar("SELECT min(id) FROM notifications", as: Int64.self)
         try await shop.create("notifications/\(notification)/acknowledge", "")
+
+        // Users have no routes yet: their commands, as `erp users` runs them.
+        try await test.withConnection { connection in
+            try await connection.inTransaction(logger: test.logger) { transaction in
+                let context = CommandContext(actor: "test", requestID: "contract", logger: test.logger)
+                _ = try await context.apply(to: transaction)
+                let passwords = Passwords(cost: 10)
+                let user = NewUser(
+                    email: "asha@example.in", name: "Asha", password: "a long enough password", roles: [.admin])
+                _ = try await UserCommands.create(user, passwords: passwords, on: transaction, context: context)
+                try await UserCommands.deactivate(email: user.email, on: transaction, context: context)
+                try await UserCommands.resetPassword(
+                    email: user.email, password: "another long password", passwords: passwords, on: transaction,
+                    context: context)
+            }
+        }
     }
 }

@@ -33,8 +33,11 @@ public struct ERPProcess: Sendable {
         }
     }
 
-    /// Starts `erp ARGUMENTS` with `environment` added to this process's environment.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> ERPProcess {
+    /// Starts `erp ARGUMENTS` with `environment` added to this process's environment, and
+    /// `input` as its standard input (none: an empty one).
+    public static func start(
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) throws -> ERPProcess {
         let process = Process()
         process.executableURL = try binary
         process.arguments = arguments
@@ -43,15 +46,21 @@ public struct ERPProcess: Sendable {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         return ERPProcess(process: process, output: output, errors: errors)
     }
 
     /// Runs `erp ARGUMENTS` to completion.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (
-        status: Int32, output: String, errors: String
-    ) {
-        let child = try start(arguments, environment: environment)
+    public static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil)
+        async throws -> (status: Int32, output: String, errors: String)
+    {
+        let child = try start(arguments, environment: environment, input: input)
         let (output, errors) = await (child.readOutput(), child.readErrors())
         try await child.waitForExit(timeout: .seconds(60))
         return (child.process.terminationStatus, output, errors)

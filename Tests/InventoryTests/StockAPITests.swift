@@ -43,7 +43,8 @@ import Testing
             let shop = try await Self.stocked(http)
             let issue = try await shop.post(
                 "stock-issues",
-                #"{"warehouseId": \#(shop.mumbai), "reference": "CM-12", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 5)]))}"#
+                NewStockIssue(
+                    warehouseId: Int64(shop.mumbai), reference: "CM-12", lines: Shop.lines([(shop.arnica, "A1", 5)]))
             )
             #expect(issue.status == .created)
             let issued = try LiveAPI.json(issue)
@@ -53,11 +54,15 @@ import Testing
 
             try await shop.create(
                 "stock-transfers",
-                #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.bengaluru), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 6), (shop.belladonna, "B1", 10)]))}"#
+                NewStockTransfer(
+                    fromWarehouseId: Int64(shop.mumbai), toWarehouseId: Int64(shop.bengaluru),
+                    lines: Shop.lines([(shop.arnica, "A1", 6), (shop.belladonna, "B1", 10)]))
             )
             try await shop.create(
                 "stock-adjustments",
-                #"{"warehouseId": \#(shop.bengaluru), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -1), (shop.belladonna, "B1", 2)]))}"#
+                NewStockAdjustment(
+                    warehouseId: Int64(shop.bengaluru), reason: "count",
+                    lines: Shop.lines([(shop.arnica, "A1", -1), (shop.belladonna, "B1", 2)]))
             )
             #expect(try await Self.onHand(test) == "BLR/A1=5,BLR/B1=12,MUM/A1=9,MUM/B1=0")
             let types = try await test.scalar(
@@ -78,7 +83,9 @@ import Testing
 
             let short = try await shop.post(
                 "stock-issues",
-                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.belladonna, "B1", 3), (shop.arnica, "A1", 21)]))}"#
+                NewStockIssue(
+                    warehouseId: Int64(shop.mumbai),
+                    lines: Shop.lines([(shop.belladonna, "B1", 3), (shop.arnica, "A1", 21)]))
             )
             #expect(short.status == .conflict)
             let problem = try LiveAPI.problem(short)
@@ -89,43 +96,55 @@ import Testing
 
             let elsewhere = try await shop.post(
                 "stock-transfers",
-                #"{"fromWarehouseId": \#(shop.bengaluru), "toWarehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                NewStockTransfer(
+                    fromWarehouseId: Int64(shop.bengaluru), toWarehouseId: Int64(shop.mumbai),
+                    lines: Shop.lines([(shop.arnica, "A1", 1)]))
             )
             #expect(elsewhere.status == .conflict)
             #expect(try LiveAPI.problem(elsewhere).errors.first?.message == "only 0 available")
 
             let bad = try await shop.post(
                 "stock-issues",
-                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A 1", 0), (shop.arnica, "NOPE", 1), (999, "A1", 1)]))}"#
+                NewStockIssue(
+                    warehouseId: Int64(shop.mumbai),
+                    lines: Shop.lines([(shop.arnica, "A 1", 0), (shop.arnica, "NOPE", 1), (999, "A1", 1)]))
             )
             #expect(bad.status == .unprocessableContent)
             #expect(try LiveAPI.problem(bad).errors.map(\.field) == ["lines[0].batchNumber", "lines[0].quantity"])
             let unknown = try await shop.post(
                 "stock-issues",
-                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "NOPE", 1), (999, "A1", 1)]))}"#
+                NewStockIssue(
+                    warehouseId: Int64(shop.mumbai), lines: Shop.lines([(shop.arnica, "NOPE", 1), (999, "A1", 1)]))
             )
             #expect(try LiveAPI.problem(unknown).errors.map(\.field) == ["lines[0].batchNumber", "lines[1].productId"])
             let noWarehouse = try await shop.post(
-                "stock-issues", #"{"warehouseId": 999, "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#)
+                "stock-issues", NewStockIssue(warehouseId: 999, lines: Shop.lines([(shop.arnica, "A1", 1)])))
             #expect(try LiveAPI.problem(noWarehouse).errors.map(\.field) == ["warehouseId"])
             let sameWarehouse = try await shop.post(
                 "stock-transfers",
-                #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                NewStockTransfer(
+                    fromWarehouseId: Int64(shop.mumbai), toWarehouseId: Int64(shop.mumbai),
+                    lines: Shop.lines([(shop.arnica, "A1", 1)]))
             )
             #expect(try LiveAPI.problem(sameWarehouse).errors.map(\.field) == ["toWarehouseId"])
             let noReason = try await shop.post(
                 "stock-adjustments",
-                #"{"warehouseId": \#(shop.mumbai), "reason": "whim", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                NewStockAdjustment(
+                    warehouseId: Int64(shop.mumbai), reason: "whim", lines: Shop.lines([(shop.arnica, "A1", 1)]))
             )
             #expect(try LiveAPI.problem(noReason).errors.map(\.field) == ["reason"])
             let huge = try await shop.post(
                 "stock-adjustments",
-                #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -9_000_000_000_000_000_000)]))}"#
+                NewStockAdjustment(
+                    warehouseId: Int64(shop.mumbai), reason: "count",
+                    lines: Shop.lines([(shop.arnica, "A1", -9_000_000_000_000_000_000)]))
             )
             #expect(try LiveAPI.problem(huge).errors.map(\.field) == ["lines[0].quantity"])
             let repeated = try await shop.post(
                 "stock-issues",
-                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1), (shop.belladonna, "B1", 1), (shop.arnica, "A1", 2)]))}"#
+                NewStockIssue(
+                    warehouseId: Int64(shop.mumbai),
+                    lines: Shop.lines([(shop.arnica, "A1", 1), (shop.belladonna, "B1", 1), (shop.arnica, "A1", 2)]))
             )
             #expect(try LiveAPI.problem(repeated).errors.map(\.field) == ["lines[2]"])
             let empty = try await shop.post("stock-issues", #"{"warehouseId": \#(shop.mumbai), "lines": []}"#)
@@ -138,17 +157,20 @@ import Testing
             try await test.execute("UPDATE batches SET expires_on = business_date() - 1 WHERE batch_number = 'A1'")
             let expiredIssue = try await shop.post(
                 "stock-issues",
-                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#)
+                NewStockIssue(warehouseId: Int64(shop.mumbai), lines: Shop.lines([(shop.arnica, "A1", 1)])))
             #expect(expiredIssue.status == .unprocessableContent)
             #expect(try LiveAPI.problem(expiredIssue).errors.map(\.field) == ["lines[0].batchNumber"])
             let expiredTransfer = try await shop.post(
                 "stock-transfers",
-                #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.bengaluru), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                NewStockTransfer(
+                    fromWarehouseId: Int64(shop.mumbai), toWarehouseId: Int64(shop.bengaluru),
+                    lines: Shop.lines([(shop.arnica, "A1", 1)]))
             )
             #expect(expiredTransfer.status == .unprocessableContent)
             let expiredUp = try await shop.post(
                 "stock-adjustments",
-                #"{"warehouseId": \#(shop.mumbai), "reason": "count", "lines": \#(Shop.stockLines([(shop.arnica, "A1", 1)]))}"#
+                NewStockAdjustment(
+                    warehouseId: Int64(shop.mumbai), reason: "count", lines: Shop.lines([(shop.arnica, "A1", 1)]))
             )
             #expect(expiredUp.status == .unprocessableContent)
             #expect(try await Self.onHand(test) == before)
@@ -157,7 +179,8 @@ import Testing
 
             try await shop.create(
                 "stock-adjustments",
-                #"{"warehouseId": \#(shop.mumbai), "reason": "expiry", "lines": \#(Shop.stockLines([(shop.arnica, "A1", -20)]))}"#
+                NewStockAdjustment(
+                    warehouseId: Int64(shop.mumbai), reason: "expiry", lines: Shop.lines([(shop.arnica, "A1", -20)]))
             )
             #expect(try await Self.onHand(test) == "MUM/A1=0,MUM/B1=10")
         }
@@ -169,7 +192,7 @@ import Testing
             let order = try await shop.approvedOrder(
                 vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.belladonna, 10, 100)])
             try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 10, "B1", Self.later)]))
-            let body = #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.belladonna, "B1", 1)]))}"#
+            let body = NewStockIssue(warehouseId: Int64(shop.mumbai), lines: Shop.lines([(shop.belladonna, "B1", 1)]))
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<20 {
                     group.addTask { try await shop.post("stock-issues", body).status }

@@ -213,7 +213,9 @@ import Testing
                 Shop.receipt(order: order, [(1, 20, "N1", expiry), (2, 20, "S1", expiry), (3, 20, "P1", expiry)]))
             try await shop.create(
                 "stock-issues",
-                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(fromMumbai, "N1", 16), (fromDeccan, "S1", 15), (unassigned, "P1", 19)]))}"#
+                NewStockIssue(
+                    warehouseId: Int64(shop.mumbai),
+                    lines: Shop.lines([(fromMumbai, "N1", 16), (fromDeccan, "S1", 15), (unassigned, "P1", 19)]))
             )
             // Below its level too, but an order for it is still open: nothing more is suggested.
             let open = try await shop.approvedOrder(

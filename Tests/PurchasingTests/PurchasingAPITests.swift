@@ -44,7 +44,13 @@ import Testing
             // Mumbai warehouse: CGST + SGST at the rate on the bill date (5 % from 2025-09-22).
             let billResponse = try await shop.post(
                 "vendor-bills",
-                #"{"purchaseOrderId": \#(order), "billNumber": "BHP/1042", "billDate": "\#(Shop.date(daysFromToday: 0))", "lines": [{"orderLineNumber": 1, "quantity": 60, "unitPrice": 6001}, {"orderLineNumber": 2, "quantity": 40, "unitPrice": 7500}]}"#
+                NewVendorBill(
+                    purchaseOrderId: Int64(order), billNumber: "BHP/1042",
+                    billDate: try CalendarDate(Shop.date(daysFromToday: 0)),
+                    lines: [
+                        .init(orderLineNumber: 1, quantity: 60, unitPrice: 6001),
+                        .init(orderLineNumber: 2, quantity: 40, unitPrice: 7500),
+                    ])
             )
             #expect(billResponse.status == .created, "\(String(buffer: billResponse.body))")
             let bill = try LiveAPI.json(billResponse)
@@ -59,7 +65,9 @@ import Testing
             // Return 50 of the 60 of batch A1: 10 of them were not billed yet (60 billed of 100 received).
             let returnResponse = try await shop.post(
                 "purchase-returns",
-                #"{"goodsReceiptId": \#(receipt["id"] as? Int ?? 0), "reason": "damaged in transit", "lines": [{"receiptLineNumber": 1, "quantity": 50}]}"#
+                NewPurchaseReturn(
+                    goodsReceiptId: Int64(receipt["id"] as? Int ?? 0), reason: "damaged in transit",
+                    lines: [.init(receiptLineNumber: 1, quantity: 50)])
             )
             #expect(returnResponse.status == .created, "\(String(buffer: returnResponse.body))")
             #expect(
@@ -97,7 +105,9 @@ import Testing
             let bill = try LiveAPI.json(
                 try await shop.post(
                     "vendor-bills",
-                    #"{"purchaseOrderId": \#(order), "billNumber": "DR-9", "billDate": "2025-09-01", "lines": [{"orderLineNumber": 1, "quantity": 10, "unitPrice": 9900}]}"#
+                    NewVendorBill(
+                        purchaseOrderId: Int64(order), billNumber: "DR-9", billDate: try CalendarDate("2025-09-01"),
+                        lines: [.init(orderLineNumber: 1, quantity: 10, unitPrice: 9900)])
                 ))
             #expect(bill["supply"] as? String == "inter_state")
             #expect(bill["igst"] as? Int == 99_000 * 12 / 100 && bill["cgst"] as? Int == 0 && bill["sgst"] as? Int == 0)
@@ -110,7 +120,9 @@ import Testing
             let shop = try await Shop.open(http)
             let draft = try await shop.create(
                 "purchase-orders",
-                #"{"vendorId": \#(shop.mumbaiVendor), "warehouseId": \#(shop.mumbai), "lines": [{"productId": \#(shop.arnica), "quantity": 5, "unitCost": 100}]}"#
+                NewPurchaseOrder(
+                    vendorId: Int64(shop.mumbaiVendor), warehouseId: Int64(shop.mumbai),
+                    lines: [.init(productId: Int64(shop.arnica), quantity: 5, unitCost: 100)])
             )
             let onDraft = try await shop.post("goods-receipts", Shop.receipt(order: draft, [(1, 1, "X1", Self.later)]))
             #expect(onDraft.status == .conflict)
@@ -118,13 +130,17 @@ import Testing
 
             let badOrder = try await shop.post(
                 "purchase-orders",
-                #"{"vendorId": 999, "warehouseId": \#(shop.mumbai), "lines": [{"productId": 999, "quantity": 0, "unitCost": -1}]}"#
+                NewPurchaseOrder(
+                    vendorId: Int64(999), warehouseId: Int64(shop.mumbai),
+                    lines: [.init(productId: Int64(999), quantity: 0, unitCost: -1)])
             )
             #expect(badOrder.status == .unprocessableContent)
             #expect(try LiveAPI.problem(badOrder).errors.map(\.field) == ["lines[0].quantity", "lines[0].unitCost"])
             let unknown = try await shop.post(
                 "purchase-orders",
-                #"{"vendorId": 999, "warehouseId": \#(shop.mumbai), "lines": [{"productId": 999, "quantity": 1, "unitCost": 1}]}"#
+                NewPurchaseOrder(
+                    vendorId: Int64(999), warehouseId: Int64(shop.mumbai),
+                    lines: [.init(productId: Int64(999), quantity: 1, unitCost: 1)])
             )
             #expect(try LiveAPI.problem(unknown).errors.map(\.field) == ["vendorId", "lines[0].productId"])
 
@@ -163,34 +179,46 @@ import Testing
             let today = Shop.date(daysFromToday: 0)
             let overBilled = try await shop.post(
                 "vendor-bills",
-                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 5, "unitPrice": 100}]}"#
+                NewVendorBill(
+                    purchaseOrderId: Int64(order), billNumber: "B1", billDate: try CalendarDate(today),
+                    lines: [.init(orderLineNumber: 1, quantity: 5, unitPrice: 100)])
             )
             #expect(overBilled.status == .unprocessableContent)
             #expect(try LiveAPI.problem(overBilled).errors.map(\.field) == ["lines[0].quantity"])
             let future = try await shop.post(
                 "vendor-bills",
-                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(Self.later)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
+                NewVendorBill(
+                    purchaseOrderId: Int64(order), billNumber: "B1", billDate: try CalendarDate(Self.later),
+                    lines: [.init(orderLineNumber: 1, quantity: 1, unitPrice: 100)])
             )
             #expect(try LiveAPI.problem(future).errors.map(\.field) == ["billDate"])
             let priceless = try await shop.post(
                 "vendor-bills",
-                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 9000000000000000000}]}"#
+                NewVendorBill(
+                    purchaseOrderId: Int64(order), billNumber: "B1", billDate: try CalendarDate(today),
+                    lines: [.init(orderLineNumber: 1, quantity: 1, unitPrice: 9000000000000000000)])
             )
             #expect(try LiveAPI.problem(priceless).errors.map(\.field) == ["lines[0].unitPrice"])
             try await shop.create(
                 "vendor-bills",
-                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
+                NewVendorBill(
+                    purchaseOrderId: Int64(order), billNumber: "B1", billDate: try CalendarDate(today),
+                    lines: [.init(orderLineNumber: 1, quantity: 1, unitPrice: 100)])
             )
             let sameNumber = try await shop.post(
                 "vendor-bills",
-                #"{"purchaseOrderId": \#(order), "billNumber": "B1", "billDate": "\#(today)", "lines": [{"orderLineNumber": 1, "quantity": 1, "unitPrice": 100}]}"#
+                NewVendorBill(
+                    purchaseOrderId: Int64(order), billNumber: "B1", billDate: try CalendarDate(today),
+                    lines: [.init(orderLineNumber: 1, quantity: 1, unitPrice: 100)])
             )
             #expect(sameNumber.status == .conflict)
             #expect(try LiveAPI.problem(sameNumber).errors.map(\.field) == ["billNumber"])
 
             let tooMuchBack = try await shop.post(
                 "purchase-returns",
-                #"{"goodsReceiptId": \#(receipt), "reason": "short expiry", "lines": [{"receiptLineNumber": 1, "quantity": 5}]}"#
+                NewPurchaseReturn(
+                    goodsReceiptId: Int64(receipt), reason: "short expiry",
+                    lines: [.init(receiptLineNumber: 1, quantity: 5)])
             )
             #expect(tooMuchBack.status == .unprocessableContent)
             #expect(try LiveAPI.problem(tooMuchBack).errors.map(\.field) == ["lines[0].quantity"])
@@ -216,7 +244,7 @@ import Testing
             let shop = try await Shop.open(http)
             let order = try await shop.approvedOrder(
                 vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 10, 100)])
-            let body = Shop.receipt(order: order, [(1, 4, "A1", Self.later)])
+            let body = try Shop.receipt(order: order, [(1, 4, "A1", Self.later)])
             let first = try await shop.post("goods-receipts", body, key: "grn-7")
             let again = try await shop.post("goods-receipts", body, key: "grn-7")
             #expect(first.status == .created && again.status == .created)

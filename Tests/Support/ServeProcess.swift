@@ -84,6 +84,12 @@ public final class ServeProcess: Sendable {
         return id
     }
 
+    /// POSTs `body`, encoded from the server's command type, and expects 200 or 201; the new id.
+    @discardableResult
+    public func create(_ path: String, _ body: some Encodable) async throws -> Int {
+        try await create(path, String(decoding: try Shop.encoder.encode(body), as: UTF8.self))
+    }
+
     /// SIGTERM, then waits for the exit; throws when it takes longer than `timeout`.
     public func stop(timeout: Duration = .seconds(20)) async throws -> Int32 {
         child.signal(SIGTERM)

@@ -8,12 +8,12 @@ import ERPStore
 public import Foundation
 import HTTPTypes
 public import HummingbirdTesting
-import Inventory
+public import Inventory
 import MasterData
 import NIOCore
 import NIOFoundationCompat
 import Notifications
-import Purchasing
+public import Purchasing
 import Testing
 
 /// A small distributor set up over the live API, and shortcuts for the documents tests post.
@@ -105,17 +105,28 @@ public struct Shop: Sendable {
         return id
     }
 
-    /// A goods receipt body; `lines` are (order line, quantity, batch, expiry).
+    /// A goods receipt body; `lines` are (order line, quantity, batch, expiry as YYYY-MM-DD).
+    ///
+    /// - Throws: When an expiry is not a date.
     public static func receipt(order: Int, _ lines: [(line: Int, quantity: Int, batch: String, expiresOn: String)])
-        -> String
+        throws -> NewGoodsReceipt
     {
-        let body = lines.map {
-            #"{"orderLineNumber": \#($0.line), "quantity": \#($0.quantity), "batchNumber": "\#($0.batch)", "expiresOn": "\#($0.expiresOn)"}"#
-        }
-        return #"{"purchaseOrderId": \#(order), "lines": [\#(body.joined(separator: ","))]}"#
+        NewGoodsReceipt(
+            purchaseOrderId: Int64(order),
+            lines: try lines.map {
+                .init(
+                    orderLineNumber: $0.line, quantity: Int64($0.quantity), batchNumber: $0.batch,
+                    expiresOn: try CalendarDate($0.expiresOn))
+            })
     }
 
-    /// A stock document body for issues and adjustments; `lines` are (product, batch, quantity).
+    /// Stock document lines from (product, batch, quantity).
+    public static func lines(_ lines: [(product: Int, batch: String, quantity: Int)]) -> [StockLine] {
+        lines.map { StockLine(productId: Int64($0.product), batchNumber: $0.batch, quantity: Int64($0.quantity)) }
+    }
+
+    /// The JSON of stock document lines, for bodies a test means to break; `lines` are
+    /// (product, batch, quantity).
     public static func stockLines(_ lines: [(product: Int, batch: String, quantity: Int)]) -> String {
         "["
             + lines.map {

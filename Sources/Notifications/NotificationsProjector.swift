@@ -318,18 +318,26 @@ public struct NotificationsProjector: Projector {
         guard !raised.isEmpty else { return }
         // In log order, so a rebuild numbers the notifications as the live run did.
         let raised = raised.sorted { ($0.position, $0.subject) < ($1.position, $1.subject) }
-        // Arrays cannot carry NULL here: batch 0 is none.
+        // Arrays cannot carry NULL here: batch 0 is none. Ids are numbered on from the
+        // highest in log order, not drawn from the sequence (which a rolled-back batch
+        // advances), so a rebuild gives every notification the id it had.
         try await transaction.query(
             """
-            INSERT INTO notifications (kind, subject, product_id, warehouse_id, batch_id, message, details, event_position, raised_at)
-            SELECT k, s, p, w, NULLIF(b, 0), m, d::jsonb, e, r
+            INSERT INTO notifications (id, kind, subject, product_id, warehouse_id, batch_id, message, details,
+                                       event_position, raised_at)
+            OVERRIDING SYSTEM VALUE
+            SELECT (SELECT COALESCE(max(id), 0) FROM notifications) + n, k, s, p, w, NULLIF(b, 0), m, d::jsonb, e, r
               FROM unnest(\(raised.map(\.kind))::text[], \(raised.map(\.subject))::text[], \(raised.map(\.product))::bigint[],
                           \(raised.map(\.warehouse))::bigint[], \(raised.map { $0.batch ?? 0 })::bigint[], \(raised.map(\.message))::text[],
                           \(raised.map(\.details))::text[], \(raised.map(\.position))::bigint[], \(raised.map(\.raisedAt))::timestamptz[])
-                   AS u(k, s, p, w, b, m, d, e, r)
+                   WITH ORDINALITY AS u(k, s, p, w, b, m, d, e, r, n)
             ON CONFLICT (subject) DO NOTHING
             """,
             logger: logger
+        )
+        // Whatever inserts without an id later starts above them.
+        try await transaction.query(
+            "SELECT setval(pg_get_serial_sequence('notifications', 'id'), max(id)) FROM notifications", logger: logger
         )
     }
 }

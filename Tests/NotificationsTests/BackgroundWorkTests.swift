@@ -165,12 +165,12 @@ import Testing
                     "SELECT count(*)::integer FROM jobs WHERE kind = 'notification.deliver'", as: Int.self) == 2)
             // Every notification comes from an event: a rebuild has the same ones, and delivers none again.
             let before = try await test.scalar(
-                "SELECT string_agg(subject || ' ' || message, ', ' ORDER BY subject) FROM notifications",
+                "SELECT string_agg(id || ' ' || subject || ' ' || message, ', ' ORDER BY subject) FROM notifications",
                 as: String.self
             )
             _ = try await Fixtures.replay(test, NotificationsProjector())
             let after = try await test.scalar(
-                "SELECT string_agg(subject || ' ' || message, ', ' ORDER BY subject) FROM notifications",
+                "SELECT string_agg(id || ' ' || subject || ' ' || message, ', ' ORDER BY subject) FROM notifications",
                 as: String.self
             )
             #expect(after == before)

@@ -26,7 +26,7 @@ public struct JobContext: Sendable {
 /// `erp replay` and the event-type check fold over that list (``ModuleList``). Every
 /// requirement but ``name`` has an empty default, so a module declares only what it has.
 public protocol ERPModule: Sendable {
-    /// Short, lowercase: `inventory`. Also the prefix of its permissions and job kinds.
+    /// Short, lowercase: `inventory`. Also the prefix of its permissions (`inventory.issue`).
     var name: String { get }
 
     /// The event types its triggers record (triggers/<module>.sql), with their traits.

@@ -121,12 +121,10 @@ import Testing
                 "goods-receipts", Shop.receipt(order: second, [(1, 10, "A2", Self.later), (2, 3, "B1", Self.later)]))
             try await shop.create(
                 "stock-issues",
-                NewStockIssue(warehouseId: Int64(shop.mumbai), lines: Shop.lines([(shop.arnica, "A2", 5)])))
+                #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A2", 5)]))}"#)
             try await shop.create(
                 "stock-transfers",
-                NewStockTransfer(
-                    fromWarehouseId: Int64(shop.mumbai), toWarehouseId: Int64(shop.bengaluru),
-                    lines: Shop.lines([(shop.arnica, "A1", 5)]))
+                #"{"fromWarehouseId": \#(shop.mumbai), "toWarehouseId": \#(shop.bengaluru), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 5)]))}"#
             )
             try await LiveAPI.catchUpProjections(test)
 
@@ -179,7 +177,7 @@ import Testing
             let shop = try await Shop.open(http)
             let order = try await shop.approvedOrder(
                 vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 100, 5_000)])
-            let issue = NewStockIssue(warehouseId: Int64(shop.mumbai), lines: Shop.lines([(shop.arnica, "A1", 3)]))
+            let issue = #"{"warehouseId": \#(shop.mumbai), "lines": \#(Shop.stockLines([(shop.arnica, "A1", 3)]))}"#
             try await shop.create("goods-receipts", Shop.receipt(order: order, [(1, 15, "A1", Self.later)]))  // 15
             try await shop.create("stock-issues", issue)  // 12
             try await LiveAPI.catchUpProjections(test)

@@ -14,10 +14,11 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8080
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: build run test lint bench db-start db-stop clean help
+.PHONY: build run admin test lint bench db-start db-stop clean help
 
 help:
 	@echo "make run      build, provision PostgreSQL when DATABASE_URL is unset, migrate, start erp serve"
+	@echo "make admin EMAIL=you@example.in   create the first administrator (asks for the password)"
 	@echo "make test     the lint step, then the whole test suite against a throwaway PostgreSQL"
 	@echo "make lint     swift format lint --strict over Sources and Tests (.swift-format)"
 	@echo "make bench    the event pipeline benchmark (release build, throwaway PostgreSQL)"
@@ -35,8 +36,19 @@ run: build
 	    echo "PostgreSQL: $$DATABASE_URL (data in $(RUN_DATA); make db-stop stops it)"; \
 	fi; \
 	"$(BIN_DIR)/erp" migrate; \
+	key=""; \
+	if [ -z "$$ERP_JWT_KEY" ] && [ -z "$$ERP_JWT_KEY_FILE" ]; then \
+	    key=--dev-insecure-key; \
+	    echo "WARNING: no ERP_JWT_KEY: tokens are signed with a key made up at start (--dev-insecure-key)."; \
+	    echo "         They stop working when the server restarts. Set ERP_JWT_KEY in production."; \
+	fi; \
 	echo "Starting ERPCore on http://$(HOST):$(PORT)  (Ctrl-C stops it)"; \
-	exec "$(BIN_DIR)/erp" serve --host $(HOST) --port $(PORT)
+	exec "$(BIN_DIR)/erp" serve --host $(HOST) --port $(PORT) $$key
+
+# The first administrator, on the cluster of `make run` unless DATABASE_URL names another.
+admin: build
+	@if [ -z "$(EMAIL)" ]; then echo "usage: make admin EMAIL=you@example.in"; exit 2; fi
+	@"$(BIN_DIR)/erp" users create-admin --email "$(EMAIL)"
 
 # The cluster lives in a temporary folder that is removed however the tests end. It
 # skips fsync: each test database is created and dropped, and every drop waits for a

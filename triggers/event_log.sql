@@ -10,14 +10,18 @@
 -- function returns for the row (header and lines). Such a trigger fires when the
 -- document is posted (a WHEN clause on its status), after its lines are written.
 
--- Who and what caused the event. Command handlers set these with set_config(…, true)
--- (SET LOCAL); a write from psql falls back to the database role.
+-- Who (actor: `user:12`, `api_key:3`, `cli:asha`; actorName: their email or name), from
+-- where (clientAddress) and what (requestId, causationId) caused the event. Command
+-- handlers set these with set_config(…, true) (SET LOCAL); a write from psql falls back
+-- to the database role.
 CREATE OR REPLACE FUNCTION event_metadata() RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
-        'actor',       COALESCE(NULLIF(current_setting('erp.actor', true), ''), session_user::text),
-        'requestId',   NULLIF(current_setting('erp.request_id', true), ''),
-        'causationId', NULLIF(current_setting('erp.causation_id', true), '')
+        'actor',         COALESCE(NULLIF(current_setting('erp.actor', true), ''), session_user::text),
+        'actorName',     NULLIF(current_setting('erp.actor_name', true), ''),
+        'requestId',     NULLIF(current_setting('erp.request_id', true), ''),
+        'clientAddress', NULLIF(current_setting('erp.client_address', true), ''),
+        'causationId',   NULLIF(current_setting('erp.causation_id', true), '')
     ))
 $$;
 

@@ -9,7 +9,7 @@ import MasterData
 public import Notifications
 public import PostgresNIO
 import Purchasing
-import Users
+public import Users
 
 /// This build's modules and how they are configured.
 public enum Modules {
@@ -19,11 +19,18 @@ public enum Modules {
         public var webhooks: WebhookEndpoints
         /// The daily expiry scan flags batches expiring within this many days.
         public var expiryWindowDays: Int
+        /// How people sign in: the token key, lifetimes, throttling, the bcrypt cost.
+        public var authentication: AuthenticationSettings
 
-        /// Settings; the defaults deliver nothing and scan 90 days ahead.
-        public init(webhooks: WebhookEndpoints = .init(urls: [], secret: ""), expiryWindowDays: Int = 90) {
+        /// Settings; the defaults deliver nothing, scan 90 days ahead and sign no one in
+        /// (no token key).
+        public init(
+            webhooks: WebhookEndpoints = .init(urls: [], secret: ""), expiryWindowDays: Int = 90,
+            authentication: AuthenticationSettings = AuthenticationSettings()
+        ) {
             self.webhooks = webhooks
             self.expiryWindowDays = expiryWindowDays
+            self.authentication = authentication
         }
     }
 
@@ -35,13 +42,16 @@ public enum Modules {
             InventoryModule(expiryWindowDays: settings.expiryWindowDays),
             PurchasingModule(),
             NotificationsModule(webhooks: settings.webhooks),
-            UsersModule(),
+            UsersModule(settings: settings.authentication),
         ])
     }
 
     /// The HTTP routes of `modules` for ``APIServer``.
     public static func routes(_ modules: ModuleList, client: PostgresClient) -> APIServer.Routes {
-        APIServer.Routes(jobQueues: modules.queues, constraintFields: modules.constraintFields) { api in
+        APIServer.Routes(
+            jobQueues: modules.queues, constraintFields: modules.constraintFields,
+            authenticator: modules.authenticator(client: client), grants: modules.grants
+        ) { api in
             modules.routes(on: api, client: client)
         }
     }

@@ -35,16 +35,23 @@ public enum APIServer {
         /// Constraints whose field their name does not tell (`vendors_check`: `stateCode`),
         /// for 422 answers that name the field.
         public var constraintFields: [String: String]
+        /// What checks bearer credentials: the users module's tokens and API keys.
+        public var authenticator: any RequestAuthenticator
+        /// What the built-in roles hold, as the modules grant it.
+        public var grants: RoleGrants
         /// Registers the modules' routes.
         public var register: @Sendable (APIRoutes) -> Void
 
         /// Creates the routes.
         public init(
             jobQueues: [String], constraintFields: [String: String] = [:],
+            authenticator: any RequestAuthenticator = NoAuthenticator(), grants: RoleGrants = RoleGrants(),
             register: @escaping @Sendable (APIRoutes) -> Void
         ) {
             self.jobQueues = jobQueues
             self.constraintFields = constraintFields
+            self.authenticator = authenticator
+            self.grants = grants
             self.register = register
         }
     }
@@ -68,8 +75,11 @@ public enum APIServer {
         HealthRoutes(readiness: readiness).register(on: router)
         table.add("/health", .get)
         table.add("/ready", .get)
-        let api = APIRoutes(group: router.group("api/v1"), prefix: "/api/v1", table: table)
+        let api = APIRoutes(
+            group: router.group("api/v1"), prefix: "/api/v1", table: table, authenticator: routes.authenticator,
+            grants: routes.grants)
         JobRoutes(client: client, queues: routes.jobQueues).register(on: api)
+        AuditRoutes(client: client).register(on: api)
         routes.register(api)
         return router
     }

@@ -54,6 +54,14 @@ public protocol ERPModule: Sendable {
     /// Its tables' constraints whose field their name does not tell (PostgreSQL names a
     /// table's unnamed CHECK `<table>_check`), by the request field they are about.
     var constraintFields: [String: String] { get }
+
+    /// The permissions of its routes that each built-in role holds. (``Role/admin`` holds
+    /// every permission and ``Role/viewer`` every `read` one without being granted them.)
+    var grants: [Role: [Permission]] { get }
+
+    /// What checks the bearer credentials of requests, for the one module that signs
+    /// users in; `grants` is what every module grants the built-in roles.
+    func authenticator(client: PostgresClient, grants: RoleGrants) -> (any RequestAuthenticator)?
 }
 
 extension ERPModule {
@@ -73,6 +81,10 @@ extension ERPModule {
     public func routes(on api: APIRoutes, client: PostgresClient) {}
     /// None.
     public var constraintFields: [String: String] { [:] }
+    /// None.
+    public var grants: [Role: [Permission]] { [:] }
+    /// None.
+    public func authenticator(client: PostgresClient, grants: RoleGrants) -> (any RequestAuthenticator)? { nil }
 }
 
 /// The modules of a build, folded into what each part of the server needs.
@@ -131,6 +143,20 @@ public struct ModuleList: Sendable {
     /// Every module's constraint fields.
     public var constraintFields: [String: String] {
         modules.reduce(into: [:]) { fields, module in fields.merge(module.constraintFields) { first, _ in first } }
+    }
+
+    /// What every module grants the built-in roles.
+    public var grants: RoleGrants {
+        RoleGrants(
+            modules.reduce(into: [:]) { grants, module in
+                for (role, permissions) in module.grants { grants[role, default: []].formUnion(permissions) }
+            })
+    }
+
+    /// The one module's authenticator, or one that refuses every credential when no module signs users in.
+    public func authenticator(client: PostgresClient) -> any RequestAuthenticator {
+        let grants = grants
+        return modules.lazy.compactMap { $0.authenticator(client: client, grants: grants) }.first ?? NoAuthenticator()
     }
 
     /// Registers every module's routes.

@@ -163,4 +163,12 @@ public struct InventoryModule: ERPModule {
     public func routes(on api: APIRoutes, client: PostgresClient) {
         StockRoutes(client: client).register(on: api)
     }
+
+    /// Storekeepers move stock; the books, buying and selling read it.
+    public var grants: [Role: [Permission]] {
+        [
+            .storekeeper: [.inventoryRead, .inventoryIssue, .inventoryTransfer, .inventoryAdjust],
+            .accountant: [.inventoryRead], .purchaser: [.inventoryRead], .sales: [.inventoryRead],
+        ]
+    }
 }

@@ -60,4 +60,13 @@ public struct MasterDataModule: ERPModule {
     public func routes(on api: APIRoutes, client: PostgresClient) {
         MasterDataRoutes(client: client).register(on: api)
     }
+
+    /// The stores, buying and selling all look products, warehouses and vendors up;
+    /// purchasers keep vendors and products.
+    public var grants: [Role: [Permission]] {
+        [
+            .accountant: [.masterDataRead], .storekeeper: [.masterDataRead], .sales: [.masterDataRead],
+            .purchaser: [.masterDataRead, .masterDataManage],
+        ]
+    }
 }

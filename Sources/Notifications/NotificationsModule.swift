@@ -82,4 +82,10 @@ public struct NotificationsModule: ERPModule {
     public func routes(on api: APIRoutes, client: PostgresClient) {
         NotificationRoutes(client: client).register(on: api)
     }
+
+    /// Those who act on alerts (low stock, expiry, receipts) read and acknowledge them.
+    public var grants: [Role: [Permission]] {
+        let both: [Permission] = [.notificationsRead, .notificationsAcknowledge]
+        return [.storekeeper: both, .purchaser: both, .accountant: [.notificationsRead]]
+    }
 }

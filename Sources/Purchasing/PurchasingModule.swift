@@ -112,4 +112,13 @@ public struct PurchasingModule: ERPModule {
     public func routes(on api: APIRoutes, client: PostgresClient) {
         PurchasingRoutes(client: client).register(on: api)
     }
+
+    /// Purchasers order and return, storekeepers receive, accountants approve and post bills.
+    public var grants: [Role: [Permission]] {
+        [
+            .purchaser: [.purchasingRead, .purchasingOrder, .purchasingReturn],
+            .storekeeper: [.purchasingRead, .purchasingReceive, .purchasingReturn],
+            .accountant: [.purchasingRead, .purchasingApprove, .purchasingBill],
+        ]
+    }
 }

@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import Notifications
 import PostgresNIO
+import Users
 
 struct JobRunnerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Number of jobs of each queue run at once in this process.", valueName: "n"))
@@ -74,8 +75,9 @@ struct JobRunnerOptions: ParsableArguments {
     }
 
     /// The modules, configured from these options.
-    func modules() throws -> ModuleList {
-        Modules.list(.init(webhooks: try webhooks(), expiryWindowDays: expiryWindowDays))
+    func modules(authentication: AuthenticationSettings = AuthenticationSettings()) throws -> ModuleList {
+        Modules.list(
+            .init(webhooks: try webhooks(), expiryWindowDays: expiryWindowDays, authentication: authentication))
     }
 
     /// A runner for `queues` (every module's by default) with the modules' handlers and

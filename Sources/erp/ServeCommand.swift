@@ -12,6 +12,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import UnixSignals
+import Users
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,12 @@ struct ServeCommand: AsyncParsableCommand {
             the jobs instead. SIGTERM or SIGINT stops taking work, lets the batch in flight and \
             the running jobs finish (jobs get --drain-timeout), closes connections and exits \
             within --shutdown-timeout seconds.
+
+            Access tokens are signed with the key in $ERP_JWT_KEY or the file --jwt-key-file \
+            names (at least 32 bytes, e.g. `openssl rand -base64 48`); without one the API does \
+            not start, unless --dev-insecure-key makes up a key that dies with the process. On \
+            a first start with no users it says how to create the administrator, or creates \
+            one from $ERP_ADMIN_EMAIL and $ERP_ADMIN_PASSWORD when both are set.
             """
     )
 
@@ -39,6 +46,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Serve the HTTP API.")
     var api = true
+
+    @Option(
+        help: ArgumentHelp(
+            "A file holding the key that signs access tokens (default: $ERP_JWT_KEY_FILE, or the key in $ERP_JWT_KEY).",
+            valueName: "path"))
+    var jwtKeyFile: String?
+
+    @Flag(help: "Sign access tokens with a key made up at start (development only: tokens die with the process).")
+    var devInsecureKey = false
 
     @Flag(inversion: .prefixedNo, help: "Run the event listener and projectors.")
     var projectors = true
@@ -119,10 +135,40 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The token key from --jwt-key-file, $ERP_JWT_KEY_FILE or $ERP_JWT_KEY; a random one
+    /// with --dev-insecure-key; `nil` without the API.
+    func tokenKey(logger: Logger) throws -> TokenKey? {
+        guard api else { return nil }
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            if let path = jwtKeyFile ?? environment["ERP_JWT_KEY_FILE"] {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw CommandFailure("cannot read the token key file \(path)")
+                }
+                return try TokenKey(secret: text)
+            }
+            if let secret = environment["ERP_JWT_KEY"] { return try TokenKey(secret: secret) }
+        } catch let error as TokenKeyError {
+            throw CommandFailure(error.description)
+        }
+        guard devInsecureKey else {
+            throw CommandFailure(
+                "no key to sign access tokens: set ERP_JWT_KEY (e.g. `export ERP_JWT_KEY=$(openssl rand -base64 48)`) "
+                    + "or --jwt-key-file, or pass --dev-insecure-key on a development machine")
+        }
+        logger.warning(
+            """
+            --dev-insecure-key: access tokens are signed with a key made up at start; they stop working when the \
+            server restarts. Never use this in production: set ERP_JWT_KEY.
+            """)
+        return TokenKey.random()
+    }
+
     func run() async throws {
         let database = try options.database(label: "erp.serve")
         let logger = database.logger
-        let modules = try jobOptions.modules()
+        let tokenKey: TokenKey? = try await reportingFailure(database) { try self.tokenKey(logger: logger) }
+        let modules = try jobOptions.modules(authentication: AuthenticationSettings(tokenKey: tokenKey))
         var services: [any Service] = []
 
         let pipeline =
@@ -145,7 +191,14 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         let startup = AfterMigrations(
-            migrator: Migrator(logger: logger), database: database, applyMigrations: migrate, services: afterMigrations
+            migrator: Migrator(logger: logger), database: database, applyMigrations: migrate,
+            firstStart: { connection in
+                let environment = ProcessInfo.processInfo.environment
+                try await FirstAdministrator.ensure(
+                    email: environment["ERP_ADMIN_EMAIL"], password: environment["ERP_ADMIN_PASSWORD"],
+                    on: connection, logger: logger)
+            },
+            services: afterMigrations
         )
 
         if api {
@@ -193,6 +246,8 @@ struct AfterMigrations: Service, CustomStringConvertible {
     let migrator: Migrator
     let database: Database
     let applyMigrations: Bool
+    /// Run once the schema is current (the first administrator).
+    var firstStart: @Sendable (PostgresConnection) async throws -> Void = { _ in }
     let services: [any Service]
 
     /// What the service group's log lines call it (by default it would print every migration's SQL).
@@ -208,6 +263,7 @@ struct AfterMigrations: Service, CustomStringConvertible {
         } catch let failure as Migrator.Failure {
             throw CommandFailure(failure.description)
         }
+        try await database.withConnection(as: "erp.serve") { connection in try await firstStart(connection) }
         guard !services.isEmpty else {
             try await gracefulShutdown()
             return

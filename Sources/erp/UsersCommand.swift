@@ -1,6 +1,7 @@
 // `erp users`: the first administrator, and managing users from the shell.
 import ArgumentParser
 import CommandSupport
+import ERPHTTP
 import ERPStore
 import Foundation
 import Users

@@ -100,15 +100,18 @@ import Users
         }
         let api = table.entries.filter { $0.path.hasPrefix("/api/v1/") }
         #expect(api.count >= 30)
-        let owners = Set(Self.modules.modules.map(\.name)).union(["jobs"])
-        for route in api {
+        let owners = Set(Self.modules.modules.map(\.name)).union(["jobs", "audit"])
+        let signedIn = ["/api/v1/auth/logout", "/api/v1/auth/me"]
+        let open = ["/health", "/ready", "/api/v1/auth/login", "/api/v1/auth/refresh"]
+        for route in api where !(signedIn + open).contains(route.path) {
             let permission = try #require(route.permission, "\(route.method) \(route.path) names no permission")
             let owner = permission.rawValue.split(separator: ".").first.map(String.init) ?? ""
             #expect(owners.contains(owner), "\(route.method) \(route.path): \(permission)")
             #expect(permission.rawValue.wholeMatch(of: /[a-z]+\.[a-z]+/) != nil, "\(permission)")
         }
-        // Only the health routes are open.
-        #expect(table.entries.filter { $0.permission == nil }.map(\.path) == ["/health", "/ready"])
+        // Only the health routes and signing in are open; signing out and `me` need only a sign-in.
+        #expect(table.entries.filter { $0.access == .open }.map(\.path).sorted() == open.sorted())
+        #expect(table.entries.filter { $0.access == .signedIn }.map(\.path).sorted() == signedIn)
     }
 
     /// One document of every kind through the API; then every event's payload, and the

@@ -22,9 +22,17 @@ public final class ServeProcess: Sendable {
     private let log: LogCollector
 
     /// Starts `erp serve ARGUMENTS --port 0` on `test`'s database and waits until it serves
-    /// (without `--no-api`) or until its pipeline started.
-    public static func start(_ test: TestDatabase, _ arguments: [String] = []) async throws -> ServeProcess {
-        let child = try ERPProcess.start(["serve", "--port", "0"] + arguments, environment: ["DATABASE_URL": test.url])
+    /// (without `--no-api`) or until its pipeline started. It signs tokens with the test
+    /// key, and creates the administrator (``LiveAPI/adminEmail``) on a first start.
+    public static func start(_ test: TestDatabase, _ arguments: [String] = [], environment: [String: String] = [:])
+        async throws -> ServeProcess
+    {
+        let base = [
+            "DATABASE_URL": test.url, "ERP_JWT_KEY": LiveAPI.tokenKey, "ERP_ADMIN_EMAIL": LiveAPI.adminEmail,
+            "ERP_ADMIN_PASSWORD": LiveAPI.adminPassword,
+        ]
+        let child = try ERPProcess.start(
+            ["serve", "--port", "0"] + arguments, environment: base.merging(environment) { _, given in given })
         let log = LogCollector(child.errors)
         let serving = !arguments.contains("--no-api")
         var port = 0
@@ -47,18 +55,38 @@ public final class ServeProcess: Sendable {
         self.log = log
     }
 
+    private let token = Mutex<String?>(nil)
+
+    /// The administrator's access token, signed in on first use.
+    public func accessToken() async throws -> String {
+        if let token = token.withLock({ $0 }) { return token }
+        let body = #"{"email":"\#(LiveAPI.adminEmail)","password":"\#(LiveAPI.adminPassword)"}"#
+        guard let answer = try await request(.POST, "/api/v1/auth/login", body: body, authenticated: false),
+            answer.status == 200,
+            let json = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
+            let signed = json["accessToken"] as? String
+        else { throw SetupError("signing in to erp serve failed:\n\(log.text)") }
+        token.withLock { $0 = signed }
+        return signed
+    }
+
     /// Its process id.
     public var pid: Int32 { child.process.processIdentifier }
     /// What it has logged so far.
     public var logText: String { log.text }
 
-    /// One request; the answer's status and body, or `nil` when none came within `timeout`.
+    /// One request, signed in as the administrator unless `authenticated` is false or
+    /// `headers` name an `Authorization`; the answer's status and body, or `nil` when
+    /// none came within `timeout`.
     public func request(
         _ method: HTTPMethod, _ path: String, body: String? = nil, headers: [(String, String)] = [],
-        timeout: TimeAmount = .seconds(20)
+        authenticated: Bool = true, timeout: TimeAmount = .seconds(20)
     ) async throws -> (status: Int, body: String)? {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
+        if authenticated, path.hasPrefix("/api/"), !headers.contains(where: { $0.0.lowercased() == "authorization" }) {
+            request.headers.add(name: "Authorization", value: "Bearer \(try await accessToken())")
+        }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -1,8 +1,10 @@
-// What every ERPCore request carries: who asks, and the id that ties logs and events together.
+// What every ERPCore request carries: who asks, from where, and the id that ties logs
+// and events together.
 import Foundation
 import HTTPTypes
 public import Hummingbird
 import Logging
+import NIOCore
 
 /// The request context of every ERPCore route.
 public struct ERPRequestContext: RequestContext {
@@ -10,21 +12,28 @@ public struct ERPRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// From `X-Request-Id` when the client sent a sane one, otherwise generated.
     public var requestID: String
-    /// From `X-Actor`, set by the trusted proxy in front; `api` when absent.
-    public var actor: String
+    /// Who the request is from, once its bearer credential is checked; `nil` on the open
+    /// routes (health, sign-in). Never read from a header a client could forge.
+    public var principal: Principal?
+    /// The address of the client's end of the connection.
+    public var clientAddress: String?
+
+    /// How the event log names who asked: the principal's actor, or `anonymous`.
+    public var actor: String { principal?.actor ?? "anonymous" }
 
     /// Command bodies are small documents; larger ones are refused with 413.
     public var maxUploadSize: Int { 256 * 1024 }
 
-    /// A context with a fresh request id and the `api` actor, until the identity middleware reads the headers.
+    /// A context with a fresh request id and no principal, until the route checks the credential.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         requestID = UUID().uuidString.lowercased()
-        actor = "api"
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 }
 
-/// Reads the request id and actor headers, and echoes the request id on every response.
+/// Reads the request id header, and echoes the request id on every response. (`X-Actor`
+/// is not read: the actor is whoever the bearer credential names.)
 struct RequestIdentityMiddleware: RouterMiddleware {
     typealias Context = ERPRequestContext
 
@@ -33,7 +42,6 @@ struct RequestIdentityMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         if let id = request.headers[.requestID], Self.isSane(id) { context.requestID = id }
-        if let actor = request.headers[.actor], Self.isSane(actor) { context.actor = actor }
         context.logger[metadataKey: "requestID"] = "\(context.requestID)"
         var response = try await next(request, context)
         response.headers[.requestID] = context.requestID
@@ -47,7 +55,6 @@ struct RequestIdentityMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let requestID = constant("X-Request-Id")
-    static let actor = constant("X-Actor")
     static let idempotencyKey = constant("Idempotency-Key")
 
     private static func constant(_ name: String) -> HTTPField.Name {

@@ -47,7 +47,9 @@ public struct CommandRunner: Sendable {
                 detail: "Idempotency-Key must be 1-200 visible ASCII characters (no spaces)"
             )
         }
-        let command = CommandContext(actor: context.actor, requestID: context.requestID, logger: context.logger)
+        let command = CommandContext(
+            actor: context.actor, actorName: context.principal?.name, requestID: context.requestID,
+            clientAddress: context.clientAddress, logger: context.logger)
         // What the transaction was and what it answered before its COMMIT, for when the
         // connection is lost around the COMMIT and the server must say whether it landed.
         let attempt = Mutex<(transaction: String, outcome: Outcome?)>(("", nil))

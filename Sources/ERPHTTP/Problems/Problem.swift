@@ -31,6 +31,10 @@ public struct Problem: HTTPResponseError, Sendable {
     public var retryAfter: Int?
     /// The methods the path takes, sent as `Allow` (with 405).
     public var allow: String?
+    /// The challenge sent as `WWW-Authenticate` (with 401).
+    public var challenge: String?
+    /// The permission the caller lacks (with 403), also in the body as `permission`.
+    public var permission: String?
 
     /// A problem of `status`; `slug` names its type (`…/problems/<slug>`).
     public init(_ status: HTTPResponse.Status, slug: String, title: String, detail: String, errors: [FieldError] = []) {
@@ -48,19 +52,21 @@ public struct Problem: HTTPResponseError, Sendable {
         var detail: String
         var errors: [FieldProblem]
         var requestId: String?
+        var permission: String?
     }
 
     /// The problem as an `application/problem+json` response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(
             type: "/problems/\(slug)", title: title, status: status.code, detail: detail, errors: errors,
-            requestId: requestID)
+            requestId: requestID, permission: permission)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(body)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
         if let allow { headers[.allow] = allow }
+        if let challenge { headers[.wwwAuthenticate] = challenge }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

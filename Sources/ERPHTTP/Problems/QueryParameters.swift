@@ -55,6 +55,21 @@ public struct QueryParameters {
         return text
     }
 
+    /// A date parameter, `YYYY-MM-DD`; a bad one is recorded and `nil` returned.
+    public mutating func date(_ name: String) -> String? {
+        guard let text = query.get(name) else { return nil }
+        guard (try? CalendarDate(text)) != nil else {
+            errors.append(FieldError(name, "must be a date such as 2026-04-01"))
+            return nil
+        }
+        return text
+    }
+
+    /// Records that `name` is bad: `message` says why.
+    public mutating func fail(_ name: String, _ message: String) {
+        errors.append(FieldError(name, message))
+    }
+
     /// `limit`, 1…200, 50 when absent.
     public mutating func limit() -> Int {
         Int(integer("limit", in: 1...200) ?? 50)

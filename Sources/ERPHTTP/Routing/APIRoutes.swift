@@ -2,6 +2,8 @@
 // 405 answers, and for the permission each route needs.
 public import HTTPTypes
 public import Hummingbird
+import Foundation
+import Logging
 import Synchronization
 
 /// What a caller must be allowed to do to use a route, named `<module>.<action>`
@@ -28,14 +30,29 @@ public struct Permission: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static func < (left: Permission, right: Permission) -> Bool { left.rawValue < right.rawValue }
 }
 
+/// Who may use a route.
+public enum Access: Sendable, Hashable {
+    /// Anyone: health, readiness, signing in.
+    case open
+    /// Any signed-in user or API key (`/auth/me`, signing out).
+    case signedIn
+    /// Callers one of whose roles grants the permission.
+    case permission(Permission)
+}
+
 /// One registered route: what ``RouteTable`` knows of it.
 public struct RouteEntry: Sendable, Hashable {
     /// The path pattern, e.g. `/api/v1/products/:id`.
     public var path: String
     /// The method.
     public var method: HTTPRequest.Method
-    /// What the caller needs; `nil` for the open routes (`/health`, `/ready`).
-    public var permission: Permission?
+    /// Who may use it.
+    public var access: Access
+
+    /// The permission it needs; `nil` for the open and the signed-in-only routes.
+    public var permission: Permission? {
+        if case .permission(let permission) = access { permission } else { nil }
+    }
 }
 
 /// Every registered path pattern and the methods it answers.
@@ -48,14 +65,17 @@ public final class RouteTable: Sendable {
     /// An empty table.
     public init() {}
 
-    /// Records that `path` (e.g. `/api/v1/products/:id`) answers `method` to callers with `permission`.
-    func add(_ path: String, _ method: HTTPRequest.Method, permission: Permission? = nil) {
+    /// Records that `path` (e.g. `/api/v1/products/:id`) answers `method` to callers with `access`.
+    func add(_ path: String, _ method: HTTPRequest.Method, access: Access = .open) {
         let pattern = path.split(separator: "/")
-        routes.withLock { $0.append((pattern, RouteEntry(path: path, method: method, permission: permission))) }
+        routes.withLock { $0.append((pattern, RouteEntry(path: path, method: method, access: access))) }
     }
 
     /// Every route, in the order registered.
     public var entries: [RouteEntry] { routes.withLock { $0.map(\.entry) } }
+
+    /// Every permission some route needs, by name.
+    public var permissions: [Permission] { Set(entries.compactMap(\.permission)).sorted() }
 
     /// The methods some route takes on `path`, with HEAD wherever GET is; empty when no route has the path.
     func methods(for path: String) -> [HTTPRequest.Method] {
@@ -73,31 +93,91 @@ public final class RouteTable: Sendable {
 }
 
 /// A route group of the API that records what it registers in a ``RouteTable``. Every
-/// route names the permission it needs.
+/// route says who may use it; all but the open ones check the request's bearer
+/// credential (401 with `WWW-Authenticate` when it is missing or bad) and the route's
+/// permission (403 naming it) before the handler runs.
 public struct APIRoutes {
     let group: RouterGroup<ERPRequestContext>
     /// The group's path, e.g. `/api/v1`.
     let prefix: String
-    let table: RouteTable
+    /// Every route registered so far, with who may use it.
+    public let table: RouteTable
+    /// What checks the bearer credentials.
+    let authenticator: any RequestAuthenticator
+    /// What the built-in roles hold.
+    public let grants: RoleGrants
 
     /// What answers a request.
     public typealias Handler<Output: ResponseGenerator> = @Sendable (Request, ERPRequestContext) async throws -> Output
 
     /// GET `path` (relative to the group, `:name` for a parameter), for callers with `permission`.
     public func get(_ path: String, permission: Permission, use handler: @escaping Handler<some ResponseGenerator>) {
-        table.add("\(prefix)/\(path)", .get, permission: permission)
-        group.get(RouterPath(path), use: handler)
+        get(path, access: .permission(permission), use: handler)
     }
 
     /// POST `path`, for callers with `permission`.
     public func post(_ path: String, permission: Permission, use handler: @escaping Handler<some ResponseGenerator>) {
-        table.add("\(prefix)/\(path)", .post, permission: permission)
-        group.post(RouterPath(path), use: handler)
+        post(path, access: .permission(permission), use: handler)
     }
 
     /// PATCH `path`, for callers with `permission`.
     public func patch(_ path: String, permission: Permission, use handler: @escaping Handler<some ResponseGenerator>) {
-        table.add("\(prefix)/\(path)", .patch, permission: permission)
-        group.patch(RouterPath(path), use: handler)
+        patch(path, access: .permission(permission), use: handler)
+    }
+
+    /// DELETE `path`, for callers with `permission`.
+    public func delete(_ path: String, permission: Permission, use handler: @escaping Handler<some ResponseGenerator>) {
+        table.add("\(prefix)/\(path)", .delete, access: .permission(permission))
+        group.delete(RouterPath(path), use: guarded(.permission(permission), handler))
+    }
+
+    /// GET `path` for callers with `access`.
+    public func get(_ path: String, access: Access, use handler: @escaping Handler<some ResponseGenerator>) {
+        table.add("\(prefix)/\(path)", .get, access: access)
+        group.get(RouterPath(path), use: guarded(access, handler))
+    }
+
+    /// POST `path` for callers with `access`.
+    public func post(_ path: String, access: Access, use handler: @escaping Handler<some ResponseGenerator>) {
+        table.add("\(prefix)/\(path)", .post, access: access)
+        group.post(RouterPath(path), use: guarded(access, handler))
+    }
+
+    /// PATCH `path` for callers with `access`.
+    public func patch(_ path: String, access: Access, use handler: @escaping Handler<some ResponseGenerator>) {
+        table.add("\(prefix)/\(path)", .patch, access: access)
+        group.patch(RouterPath(path), use: guarded(access, handler))
+    }
+
+    /// `handler`, after the credential and the permission `access` asks for are checked.
+    private func guarded<Output: ResponseGenerator>(_ access: Access, _ handler: @escaping Handler<Output>)
+        -> Handler<Output>
+    {
+        if access == .open { return handler }
+        let authenticator = authenticator
+        return { request, context in
+            var context = context
+            let principal = try await authenticator.principal(for: Self.credential(of: request), context: context)
+            if case .permission(let permission) = access, !principal.allows(permission) {
+                throw Problem.forbidden(permission)
+            }
+            context.principal = principal
+            context.logger[metadataKey: "actor"] = "\(principal.actor)"
+            return try await handler(request, context)
+        }
+    }
+
+    /// What follows `Bearer ` in `Authorization`.
+    static func credential(of request: Request) throws -> String {
+        guard let header = request.headers[.authorization] else {
+            throw Problem.unauthorized(
+                "sign in first: send Authorization: Bearer <token> (POST /api/v1/auth/login answers with one)",
+                invalidToken: false)
+        }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw Problem.unauthorized("Authorization must be Bearer <token>")
+        }
+        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 }

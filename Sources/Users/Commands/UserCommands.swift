@@ -1,7 +1,9 @@
-// The write side of users: create, deactivate, set a new password.
+// The write side of users: create, change, deactivate, set a new password.
+import ERPHTTP
 import ERPKernel
 public import ERPStore
-import Logging
+import Foundation
+public import Logging
 public import PostgresNIO
 
 /// A user as `erp users list` shows it.
@@ -28,7 +30,11 @@ public enum UserCommands {
     public static func create(
         _ user: NewUser, passwords: Passwords, on transaction: PostgresConnection, context: CommandContext
     ) async throws -> Int64 {
-        do { try user.validate() } catch { throw CommandError(error) }
+        var check = Validation()
+        do { try user.validate() } catch { for problem in error.errors { check.fail(problem.field, problem.message) } }
+        try await RoleCommands.checkRolesExist(
+            user.roles.map(\.rawValue), field: "roles", into: &check, on: transaction, context: context)
+        do { try check.check() } catch { throw CommandError(error) }
         let hash = try await passwords.hash(user.password)
         let email = user.normalizedEmail
         let id = try await CommandError.uniquely("email", email) {
@@ -50,7 +56,8 @@ public enum UserCommands {
         return id
     }
 
-    /// Stops the user with `email` from signing in. Deactivating an inactive user changes nothing.
+    /// Stops the user with `email` from signing in and ends their sessions. Deactivating
+    /// an inactive user changes nothing.
     ///
     /// - Throws: ``CommandError`` `.notFound` when there is no such user.
     public static func deactivate(email: String, on transaction: PostgresConnection, context: CommandContext)
@@ -58,9 +65,89 @@ public enum UserCommands {
     {
         let id = try await lock(email: email, on: transaction, context: context)
         try await transaction.execute(
-            "UPDATE users SET active = false, version = version + 1 WHERE id = \(id) AND active",
+            "UPDATE users SET active = false, version = version + 1, updated_at = now() WHERE id = \(id) AND active",
             logger: context.logger
         )
+        try await endSessions(of: id, reason: "user_deactivated", on: transaction, context: context)
+    }
+
+    /// Applies `changes` to user `id` at `version`: name, active flag, roles.
+    ///
+    /// - Throws: ``CommandError`` `.notFound`, `.versionMismatch`, `.invalid` naming bad
+    ///   fields (an unknown role, or an administrator taking the last active admin's role away).
+    public static func update(
+        id: Int64, version: Int, _ changes: UserChanges, on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        guard
+            let current = try await transaction.value(
+                "SELECT version FROM users WHERE id = \(id) FOR UPDATE", as: Int.self, logger: context.logger)
+        else { throw CommandError(.notFound, "there is no user \(id)") }
+        guard current == version else {
+            throw CommandError(.versionMismatch, "user \(id) is at version \(current), not \(version)")
+        }
+        var check = Validation()
+        check.text(changes.name, "name", maximum: 200, required: false)
+        if let roles = changes.roles {
+            try await RoleCommands.checkRolesExist(
+                roles.map(\.rawValue), field: "roles", into: &check, on: transaction, context: context)
+        }
+        do { try check.check() } catch { throw CommandError(error) }
+        if let roles = changes.roles {
+            try await transaction.execute(
+                """
+                DELETE FROM user_roles WHERE user_id = \(id) AND role <> ALL(\(roles.map(\.rawValue)));
+                """,
+                logger: context.logger)
+            try await transaction.execute(
+                """
+                INSERT INTO user_roles (user_id, role)
+                SELECT \(id), unnest(\(roles.map(\.rawValue))::text[]) ON CONFLICT DO NOTHING
+                """,
+                logger: context.logger)
+        }
+        try await transaction.execute(
+            """
+            UPDATE users SET name = COALESCE(\(changes.name.map(Text.trimmed)), name),
+                   active = COALESCE(\(changes.active), active), version = version + 1, updated_at = now()
+             WHERE id = \(id)
+            """,
+            logger: context.logger)
+        let admins = try await transaction.value(
+            """
+            SELECT count(*)::int FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin' WHERE u.active
+            """,
+            as: Int.self, logger: context.logger)
+        if admins == 0 {
+            throw CommandError(
+                .invalid, "the last active administrator cannot be deactivated or lose the admin role",
+                fieldErrors: [FieldError(changes.roles != nil ? "roles" : "active", "would leave no active admin")])
+        }
+        if changes.active == false {
+            try await endSessions(of: id, reason: "user_deactivated", on: transaction, context: context)
+        }
+    }
+
+    /// User `id` as the API and the events show it.
+    public static func document(id: Int64, on connection: PostgresConnection, logger: Logger) async throws
+        -> UserDocument
+    {
+        guard
+            let json = try await connection.value(
+                "SELECT user_document(jsonb_build_object('id', \(id)))::text", as: String.self, logger: logger)
+        else { throw CommandError(.notFound, "there is no user \(id)") }
+        return try JSONDecoder().decode(UserDocument.self, from: Data(json.utf8))
+    }
+
+    /// Revokes every live session of user `id`.
+    static func endSessions(of id: Int64, reason: String, on transaction: PostgresConnection, context: CommandContext)
+        async throws
+    {
+        try await transaction.execute(
+            """
+            UPDATE auth_sessions SET revoked_at = now(), revoked_reason = \(reason)
+             WHERE user_id = \(id) AND revoked_at IS NULL
+            """,
+            logger: context.logger)
     }
 
     /// Gives the user with `email` a new password.
@@ -79,6 +166,7 @@ public enum UserCommands {
             "UPDATE users SET password_hash = \(hash), version = version + 1, updated_at = now() WHERE id = \(id)",
             logger: context.logger
         )
+        try await endSessions(of: id, reason: "password_changed", on: transaction, context: context)
     }
 
     /// Every user, by email.

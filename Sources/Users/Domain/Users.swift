@@ -1,4 +1,5 @@
 // Users as commands take them and events carry them, and the rules they keep.
+public import ERPHTTP
 public import ERPKernel
 import Foundation
 
@@ -19,7 +20,7 @@ public struct UserDocument: Sendable, Codable, Hashable {
 }
 
 /// A user to create.
-public struct NewUser: Sendable {
+public struct NewUser: Sendable, Codable {
     /// The email, as typed: it is trimmed and stored in lower case.
     public var email: String
     /// The name people know the user by.
@@ -50,21 +51,21 @@ public struct NewUser: Sendable {
     }
 }
 
-/// A role: a named set of permissions. The built-in ones are below; their permissions
-/// are granted when routes are checked.
-public struct Role: RawRepresentable, Hashable, Sendable, Codable {
-    /// The role's name.
-    public var rawValue: String
+/// Changes to a user; absent fields stay.
+public struct UserChanges: Sendable, Codable {
+    /// A new name.
+    public var name: String?
+    /// `false` stops the user signing in and ends their sessions; `true` lets them again.
+    public var active: Bool?
+    /// The roles the user holds from now on, replacing the old.
+    public var roles: [Role]?
 
-    /// A role by name.
-    public init(rawValue: String) {
-        self.rawValue = rawValue
+    /// Changes.
+    public init(name: String? = nil, active: Bool? = nil, roles: [Role]? = nil) {
+        self.name = name
+        self.active = active
+        self.roles = roles
     }
-
-    /// Everything, including users and roles.
-    public static let admin = Role(rawValue: "admin")
-    /// The built-in roles.
-    public static let builtIn: [Role] = [admin]
 }
 
 /// The rules of user records.

@@ -56,6 +56,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Sign access tokens with a key made up at start (development only: tokens die with the process).")
     var devInsecureKey = false
 
+    @Option(
+        help: ArgumentHelp(
+            "bcrypt cost of the passwords this server sets, 4…31, below 10 for tests only (default: $ERP_BCRYPT_COST, or 12).",
+            valueName: "n"))
+    var bcryptCost: UInt8?
+
+    /// The cost from --bcrypt-cost or ERP_BCRYPT_COST, else the default.
+    var passwordCost: UInt8 {
+        bcryptCost ?? ProcessInfo.processInfo.environment["ERP_BCRYPT_COST"].flatMap { UInt8($0) }
+            ?? Passwords.defaultCost
+    }
+
     @Flag(inversion: .prefixedNo, help: "Run the event listener and projectors.")
     var projectors = true
 
@@ -119,6 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard headerTimeout > 0, idleTimeout > 0 else {
             throw ValidationError("--header-timeout and --idle-timeout must be positive")
         }
+        if let bcryptCost, !(4...31).contains(bcryptCost) { throw ValidationError("--bcrypt-cost must be 4…31") }
         guard (1...100_000).contains(maxConnections) else {
             throw ValidationError("--max-connections must be 1…100000")
         }
@@ -141,13 +154,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard api else { return nil }
         let environment = ProcessInfo.processInfo.environment
         do {
-            if let path = jwtKeyFile ?? environment["ERP_JWT_KEY_FILE"] {
+            if let path = jwtKeyFile ?? environment["ERP_JWT_KEY_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                     throw CommandFailure("cannot read the token key file \(path)")
                 }
                 return try TokenKey(secret: text)
             }
-            if let secret = environment["ERP_JWT_KEY"] { return try TokenKey(secret: secret) }
+            if let secret = environment["ERP_JWT_KEY"], !secret.isEmpty { return try TokenKey(secret: secret) }
         } catch let error as TokenKeyError {
             throw CommandFailure(error.description)
         }
@@ -168,7 +181,9 @@ struct ServeCommand: AsyncParsableCommand {
         let database = try options.database(label: "erp.serve")
         let logger = database.logger
         let tokenKey: TokenKey? = try await reportingFailure(database) { try self.tokenKey(logger: logger) }
-        let modules = try jobOptions.modules(authentication: AuthenticationSettings(tokenKey: tokenKey))
+        let modules = try jobOptions.modules(
+            authentication: AuthenticationSettings(tokenKey: tokenKey, bcryptCost: passwordCost))
+        let passwords = Passwords(cost: passwordCost)
         var services: [any Service] = []
 
         let pipeline =
@@ -196,7 +211,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let environment = ProcessInfo.processInfo.environment
                 try await FirstAdministrator.ensure(
                     email: environment["ERP_ADMIN_EMAIL"], password: environment["ERP_ADMIN_PASSWORD"],
-                    on: connection, logger: logger)
+                    passwords: passwords, on: connection, logger: logger)
             },
             services: afterMigrations
         )

@@ -24,15 +24,20 @@ import Testing
         var description: String { "\(method) \(path)" }
     }
 
-    /// Keys whose values the server fills in from the clock: only their type is compared.
+    /// Keys whose values the server fills in from the clock or a random source (tokens):
+    /// only their type is compared.
     static let clockKeys: Set<String> = [
         "orderedOn", "postedOn", "receivedOn", "returnedOn", "raisedAt", "approvedAt", "cancelledAt", "postedAt",
-        "acknowledgedAt", "oldestPendingSeconds",
+        "acknowledgedAt", "oldestPendingSeconds", "accessToken", "refreshToken", "requestId",
     ]
+
+    /// The administrator the Users README signs in as.
+    static let admin = (email: "admin@example.in", password: "choose a long password")
 
     /// The READMEs whose examples make up the walkthrough, in the order the root README gives.
     static let walkthrough = [
-        "Sources/MasterData/README.md", "Sources/Purchasing/README.md", "Sources/Inventory/README.md",
+        "Sources/Users/README.md", "Sources/MasterData/README.md", "Sources/Purchasing/README.md",
+        "Sources/Inventory/README.md",
         "Sources/Notifications/README.md", "Sources/ERPJobs/README.md",
     ]
 
@@ -71,17 +76,18 @@ import Testing
         return examples
     }
 
-    /// Reads `curl -s [-X METHOD] URL [-H 'name: value']… [-d 'body']` as a shell would.
+    /// Reads `curl -s [-X METHOD] URL [-H 'name: value']… [-d 'body']` as a shell would
+    /// (single quotes keep everything, double quotes let `$TOKEN` through).
     static func parse(_ command: String, status: Int, response: Any) throws -> Example {
         var words: [String] = []
         var word = ""
-        var quoted = false
+        var quote: Character?
         var inWord = false
         for character in command.replacingOccurrences(of: "\\\n", with: " ") {
-            if character == "'" {
-                quoted.toggle()
+            if character == "'" || character == "\"", quote == nil || quote == character {
+                quote = quote == nil ? character : nil
                 inWord = true
-            } else if character.isWhitespace && !quoted {
+            } else if character.isWhitespace && quote == nil {
                 if inWord { words.append(word) }
                 word = ""
                 inWord = false
@@ -164,22 +170,31 @@ import Testing
         let examples = try Self.readmeExamples()
         #expect(examples.count >= 20)
         try await TestDatabase.withDatabase { test in
-            let server = try await ServeProcess.start(test, ["--poll-interval", "50"])
+            let server = try await ServeProcess.start(
+                test, ["--poll-interval", "50"],
+                environment: ["ERP_ADMIN_EMAIL": Self.admin.email, "ERP_ADMIN_PASSWORD": Self.admin.password])
             defer { server.kill() }
+            // The README signs in first and sends what it answered as $TOKEN.
+            var token = ""
             for example in examples {
+                let headers = example.headers.map { ($0.0, $0.1.replacingOccurrences(of: "$TOKEN", with: token)) }
                 var last: [String] = []
                 // Reads of projections may trail the commands before them by a moment.
                 let tries = example.method == .GET ? 100 : 1
                 for attempt in 1...tries {
                     let answer = try #require(
                         try await server.request(
-                            example.method, example.path, body: example.body, headers: example.headers), "\(example)"
+                            example.method, example.path, body: example.body, headers: headers, authenticated: false),
+                        "\(example)"
                     )
                     let json = try JSONSerialization.jsonObject(with: Data(answer.body.utf8))
                     last =
                         (answer.status == example.status
                             ? [] : ["status \(answer.status), the README says \(example.status)"])
                         + Self.differences(example.response, json)
+                    if example.path == "/api/v1/auth/login", let answer = json as? [String: Any] {
+                        token = answer["accessToken"] as? String ?? ""
+                    }
                     if last.isEmpty || attempt == tries { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }

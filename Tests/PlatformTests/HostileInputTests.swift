@@ -192,6 +192,7 @@ import Testing
             let answer = try RawHTTP.exchange(
                 port: port,
                 "POST /api/v1/warehouses HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer \(http.token ?? "")\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
             )
             #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")

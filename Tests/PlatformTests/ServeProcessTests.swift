@@ -7,6 +7,7 @@ import ERPTestSupport
 import Foundation
 import Inventory
 import MasterData
+import NIOHTTP1
 import Notifications
 import PostgresNIO
 import Purchasing
@@ -66,23 +67,66 @@ import Testing
             // The test cluster trusts local connections, so a password in the URL is carried, not checked.
             let url = test.url.replacingOccurrences(
                 of: "://\(test.configuration.username)@", with: "://\(test.configuration.username):db-pass-4f2a9c@")
-            let server = try ERPProcess.start(
-                ["serve", "--port", "0", "--log-level", "trace"],
+            let server = try await ServeProcess.start(
+                test, ["--log-level", "trace"],
                 environment: [
                     "DATABASE_URL": url, "ERP_WEBHOOK_URLS": "http://127.0.0.1:9/hooks",
                     "ERP_WEBHOOK_SECRET": "hook-secret-8d1e77b0c3",
-                ]
-            )
-            let errors = Task { await server.readErrors() }
+                ])
+            defer { server.kill() }
             try await eventually("the pipeline runs") {
                 try await test.scalar("SELECT count(*) = 3 FROM projector_checkpoints", as: Bool.self)
             }
-            server.signal(SIGTERM)
-            try await server.waitForExit(timeout: .seconds(20))
-            let log = await errors.value
+            // Sign in, use the token, fail a sign-in, refresh: none of it may be logged.
+            let token = try await server.accessToken()
+            #expect(try await server.request(.GET, "/api/v1/products")?.status == 200)
+            let wrong = #"{"email":"admin@shop.test","password":"wrong-pass-91x7"}"#
+            #expect(try await server.request(.POST, "/api/v1/auth/login", body: wrong, authenticated: false)?.status == 401)
+            let login = #"{"email":"\#(LiveAPI.adminEmail)","password":"\#(LiveAPI.adminPassword)"}"#
+            let answer = try #require(
+                try await server.request(.POST, "/api/v1/auth/login", body: login, authenticated: false))
+            let refresh = try #require(
+                (try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])?["refreshToken"]
+                    as? String)
+            let refreshed = try await server.request(
+                .POST, "/api/v1/auth/refresh", body: #"{"refreshToken":"\#(refresh)"}"#, authenticated: false)
+            #expect(refreshed?.status == 200)
+            #expect(try await server.stop() == 0)
+            let log = server.logText
             #expect(log.contains("sl-service"), "trace level shows the service descriptions")
-            #expect(!log.contains("db-pass-4f2a9c"))
-            #expect(!log.contains("hook-secret-8d1e77b0c3"))
+            for secret in [
+                "db-pass-4f2a9c", "hook-secret-8d1e77b0c3", LiveAPI.tokenKey, LiveAPI.adminPassword, "wrong-pass-91x7",
+                token, String(token.split(separator: ".").last ?? ""), refresh,
+            ] {
+                #expect(!log.contains(secret), "the log shows \(secret.prefix(12))…")
+            }
+        }
+    }
+
+    @Test func serveRefusesToStartWithoutATokenKeyAndSaysHowToMakeOne() async throws {
+        try await TestDatabase.withDatabase { test in
+            let result = try await ERPProcess.run(["serve", "--port", "0"], environment: ["DATABASE_URL": test.url])
+            #expect(result.status != 0)
+            #expect(result.errors.contains("ERP_JWT_KEY"))
+            #expect(result.errors.contains("--dev-insecure-key"))
+            let short = try await ERPProcess.run(
+                ["serve", "--port", "0"], environment: ["DATABASE_URL": test.url, "ERP_JWT_KEY": "too-short"])
+            #expect(short.status != 0)
+            #expect(short.errors.contains("at least 32"))
+        }
+    }
+
+    @Test func aFirstStartWithNoUsersSaysHowToCreateTheAdministrator() async throws {
+        try await TestDatabase.withDatabase { test in
+            let server = try await ServeProcess.start(
+                test, ["--no-jobs", "--dev-insecure-key"],
+                environment: ["ERP_JWT_KEY": "", "ERP_ADMIN_EMAIL": "", "ERP_ADMIN_PASSWORD": ""])
+            defer { server.kill() }
+            try await eventually("the hint is logged") { server.logText.contains("no users yet") }
+            #expect(server.logText.contains("erp users create-admin --email"))
+            #expect(server.logText.contains("--dev-insecure-key"))
+            #expect(try await test.scalar("SELECT count(*)::int FROM users", as: Int.self) == 0)
+            #expect(try await server.stop() == 0)
         }
     }
 

@@ -29,7 +29,7 @@ public final class ServeProcess: Sendable {
     {
         let base = [
             "DATABASE_URL": test.url, "ERP_JWT_KEY": LiveAPI.tokenKey, "ERP_ADMIN_EMAIL": LiveAPI.adminEmail,
-            "ERP_ADMIN_PASSWORD": LiveAPI.adminPassword,
+            "ERP_ADMIN_PASSWORD": LiveAPI.adminPassword, "ERP_BCRYPT_COST": "4",
         ]
         let child = try ERPProcess.start(
             ["serve", "--port", "0"] + arguments, environment: base.merging(environment) { _, given in given })
@@ -61,11 +61,17 @@ public final class ServeProcess: Sendable {
     public func accessToken() async throws -> String {
         if let token = token.withLock({ $0 }) { return token }
         let body = #"{"email":"\#(LiveAPI.adminEmail)","password":"\#(LiveAPI.adminPassword)"}"#
-        guard let answer = try await request(.POST, "/api/v1/auth/login", body: body, authenticated: false),
-            answer.status == 200,
-            let json = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
-            let signed = json["accessToken"] as? String
-        else { throw SetupError("signing in to erp serve failed:\n\(log.text)") }
+        var signed = ""
+        // The administrator is created once the schema is current, which may be after the port opens.
+        try await eventually(timeout: .seconds(30), "signed in to erp serve") {
+            guard let answer = try await request(.POST, "/api/v1/auth/login", body: body, authenticated: false),
+                answer.status == 200,
+                let json = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
+                let token = json["accessToken"] as? String
+            else { return false }
+            signed = token
+            return true
+        }
         token.withLock { $0 = signed }
         return signed
     }

@@ -29,6 +29,12 @@ public struct RoleChanges: Sendable, Codable {
     public var description: String?
     /// The new set of permissions, replacing the old.
     public var permissions: [String]?
+
+    /// Changes.
+    public init(description: String? = nil, permissions: [String]? = nil) {
+        self.description = description
+        self.permissions = permissions
+    }
 }
 
 /// A role as `/api/v1/roles` lists it: a built-in one with what the modules grant it.

@@ -9,6 +9,7 @@ import Inventory
 import MasterData
 import NIOHTTP1
 import Notifications
+import PostgresNIO
 import Purchasing
 import Testing
 
@@ -174,6 +175,10 @@ import Testing
                 test, ["--poll-interval", "50"],
                 environment: ["ERP_ADMIN_EMAIL": Self.admin.email, "ERP_ADMIN_PASSWORD": Self.admin.password])
             defer { server.kill() }
+            // erp serve creates the administrator once the schema is current, after its port opens.
+            try await eventually("the administrator exists") {
+                try await test.scalar("SELECT count(*) > 0 FROM users", as: Bool.self)
+            }
             // The README signs in first and sends what it answered as $TOKEN.
             var token = ""
             for example in examples {

@@ -268,7 +268,7 @@ import Users
             let vendor = try await Shop(http: buyer).create("vendors", NewVendor(name: "Bharat Homoeo", gstin: "27AAPFU0939F1ZV"))
             let ignored = try await buyer.execute(
                 uri: "/api/v1/vendors", method: .post, headers: [HTTPField.Name("X-Actor") ?? .contentType: "user:1"],
-                body: ByteBuffer(string: #"{"name":"Second Vendor"}"#))
+                body: ByteBuffer(string: #"{"name":"Second Vendor","stateCode":"27"}"#))
             #expect(ignored.status == .created)
 
             let page = try LiveAPI.json(

@@ -96,13 +96,25 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
         self.counter = counter
     }
 
+    /// A connection accepted while its pipeline was being built may be active before this
+    /// handler is added, and then no `channelActive` reaches it: count it here.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { _ = admit(context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
+        if admit(context) { context.fireChannelActive() }
+    }
+
+    /// Counts the connection in once; closes it when the limit is reached.
+    private func admit(_ context: ChannelHandlerContext) -> Bool {
+        if counted { return true }
         guard counter.enter() else {
             context.close(promise: nil)
-            return
+            return false
         }
         counted = true
-        context.fireChannelActive()
+        return true
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -16,10 +16,16 @@ public struct RoleDocument: Sendable, Codable, Hashable {
     public var builtIn: Bool
     /// Raised by every change.
     public var version: Int
+    /// When it was created.
+    public var createdAt: String
+    /// When it last changed.
+    public var updatedAt: String
 
     enum CodingKeys: String, CodingKey {
         case id, name, description, permissions, version
         case builtIn = "built_in"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }
 
@@ -74,9 +80,12 @@ public struct LoginFailureDocument: Sendable, Codable, Hashable {
     /// `unknown_email`, `wrong_password` or `inactive`; the caller was told only that the
     /// email or the password is wrong.
     public var reason: String
+    /// When.
+    public var failedAt: String
 
     enum CodingKeys: String, CodingKey {
         case id, email, reason
         case clientAddress = "client_address"
+        case failedAt = "failed_at"
     }
 }

@@ -73,14 +73,19 @@ public enum APIServer {
         router.add(middleware: ProblemMiddleware(routes: table, constraintFields: routes.constraintFields))
         router.add(middleware: RequestGuardMiddleware(allowedOrigins: allowedOrigins))
         HealthRoutes(readiness: readiness).register(on: router)
-        table.add("/health", .get)
-        table.add("/ready", .get)
+        table.add("/health", .get, doc: .reads("Alive: the process answers", JSONObject.self))
+        table.add(
+            "/ready", .get,
+            doc: .reads(
+                "Ready: database reachable, migrations current, listener connected, no projector stuck (503 otherwise)",
+                JSONObject.self))
         let api = APIRoutes(
             group: router.group("api/v1"), prefix: "/api/v1", table: table, authenticator: routes.authenticator,
             grants: routes.grants)
         JobRoutes(client: client, queues: routes.jobQueues).register(on: api)
         AuditRoutes(client: client).register(on: api)
         routes.register(api)
+        OpenAPIRoute(table: table).register(on: router)
         return router
     }
 

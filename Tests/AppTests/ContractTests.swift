@@ -102,16 +102,77 @@ import Users
         #expect(api.count >= 30)
         let owners = Set(Self.modules.modules.map(\.name)).union(["jobs", "audit"])
         let signedIn = ["/api/v1/auth/logout", "/api/v1/auth/me"]
-        let open = ["/health", "/ready", "/api/v1/auth/login", "/api/v1/auth/refresh"]
+        let open = ["/health", "/ready", "/api/v1/auth/login", "/api/v1/auth/refresh", "/openapi.json"]
         for route in api where !(signedIn + open).contains(route.path) {
             let permission = try #require(route.permission, "\(route.method) \(route.path) names no permission")
             let owner = permission.rawValue.split(separator: ".").first.map(String.init) ?? ""
             #expect(owners.contains(owner), "\(route.method) \(route.path): \(permission)")
             #expect(permission.rawValue.wholeMatch(of: /[a-z]+\.[a-z]+/) != nil, "\(permission)")
         }
-        // Only the health routes and signing in are open; signing out and `me` need only a sign-in.
+        // Only the health routes, signing in and the OpenAPI document are open; signing out
+        // and `me` need only a sign-in.
         #expect(table.entries.filter { $0.access == .open }.map(\.path).sorted() == open.sorted())
         #expect(table.entries.filter { $0.access == .signedIn }.map(\.path).sorted() == signedIn)
+    }
+
+    /// `GET /openapi.json` documents every route the router has, each with a summary, its
+    /// parameters, its problems and the bearer scheme; every documented path answers.
+    @Test func theOpenAPIDocumentCoversEveryRouteAndEveryDocumentedPathAnswers() async throws {
+        let table = RouteTable()
+        try await TestDatabase.withDatabase { test in
+            try await test.withPool { client in
+                _ = APIServer.router(
+                    readiness: Readiness(client: client), client: client,
+                    routes: Modules.routes(Self.modules, client: client), table: table)
+            }
+        }
+        try await LiveAPI.with { _, http in
+            let response = try await http.signed(nil).execute(uri: "/openapi.json", method: .get)
+            #expect(response.status == .ok)
+            let document = try #require(try LiveAPI.json(response) as [String: Any]?)
+            #expect(document["openapi"] as? String == "3.1.1")
+            let schemes = (document["components"] as? [String: Any])?["securitySchemes"] as? [String: Any]
+            #expect((schemes?["bearer"] as? [String: Any])?["scheme"] as? String == "bearer")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var documented = 0
+            for route in table.entries where route.path != "/openapi.json" {
+                let path = route.path.split(separator: "/", omittingEmptySubsequences: false).map {
+                    $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
+                }.joined(separator: "/")
+                let operation = paths[path]?[route.method.rawValue.lowercased()] as? [String: Any]
+                let summary = operation?["summary"] as? String
+                #expect(summary?.isEmpty == false, "\(route.method) \(route.path) is not documented")
+                let responses = operation?["responses"] as? [String: Any] ?? [:]
+                #expect(responses.keys.contains { $0.hasPrefix("2") }, "\(route.method) \(route.path): no success")
+                if route.access != .open {
+                    #expect(responses["401"] != nil, "\(route.method) \(route.path): no 401")
+                } else {
+                    #expect((operation?["security"] as? [Any])?.isEmpty == true, "\(route.path) is open")
+                }
+                if route.method == .post, route.path.hasSuffix("products") {
+                    let body = (((operation?["requestBody"] as? [String: Any])?["content"] as? [String: Any])?[
+                        "application/json"] as? [String: Any])?["schema"] as? [String: Any]
+                    let properties = body?["properties"] as? [String: Any] ?? [:]
+                    #expect(Set(["sku", "name", "hsnCode", "mrp", "gstRates"]).isSubset(of: properties.keys))
+                    #expect((body?["required"] as? [String])?.contains("sku") == true)
+                }
+                documented += 1
+            }
+            #expect(documented == table.entries.count - 1)
+            // Every documented path and method answers: an unknown record may be 404, an unknown route may not.
+            for (path, operations) in paths {
+                for method in operations.keys {
+                    let uri = path.replacingOccurrences(of: "{id}", with: "999999")
+                    let send = HTTPRequest.Method(method.uppercased()) ?? .get
+                    let answer = try await http.execute(
+                        uri: uri, method: send, headers: [.ifMatch: "1"],
+                        body: send == .post || send == .patch ? ByteBuffer(string: "{}") : nil)
+                    let type = (try? LiveAPI.json(answer))?["type"] as? String
+                    #expect(answer.status != .methodNotAllowed, "\(method) \(path)")
+                    #expect(!(answer.status == .notFound && type == "/problems/http-404"), "\(method) \(path)")
+                }
+            }
+        }
     }
 
     /// One document of every kind through the API; then every event's payload, and the

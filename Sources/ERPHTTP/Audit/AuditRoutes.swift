@@ -9,6 +9,20 @@ extension Permission {
     public static let auditRead = Permission("audit.read")
 }
 
+/// One event as the audit trail lists it.
+struct AuditEntry: Decodable, Sendable {
+    var position: Int64
+    var type: String
+    /// `TYPE:ID`.
+    var aggregate: String
+    var recordedAt: Date
+    var actor: String?
+    var actorName: String?
+    var requestId: String?
+    var clientAddress: String?
+    var payload: JSONObject
+}
+
 /// `GET /api/v1/audit`: the event log as an audit trail, newest first.
 ///
 /// Filters: `aggregate=TYPE:ID` (`product:12`), `actor=` (`user:12`, `api_key:3`, or an
@@ -19,7 +33,16 @@ struct AuditRoutes {
 
     func register(on api: APIRoutes) {
         let client = client
-        api.get("audit", permission: .auditRead) { request, context in
+        api.get(
+            "audit", permission: .auditRead,
+            doc: .lists(
+                "Who did what: the event log, newest first", AuditEntry.self,
+                query: [
+                    ("aggregate", "TYPE:ID, e.g. product:12"), ("actor", "user:12, api_key:3, or an email"),
+                    ("type", "an event type, e.g. stock.adjusted"), ("from", "a date, India time"),
+                    ("to", "a date, India time, inclusive"),
+                ])
+        ) { request, context in
             var query = QueryParameters(request)
             let aggregate = query.text("aggregate")
             let actor = query.text("actor")

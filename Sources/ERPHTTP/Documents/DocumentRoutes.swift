@@ -18,13 +18,17 @@ public struct DocumentRoutes: Sendable {
     /// lists them (`limit`, `cursor`, and `filterName` one of `filterValues` when the
     /// source has a filter column) and GET `path/{id}` reads one (for callers with `read`).
     public func register<Body: Decodable & Sendable>(
-        _ path: String, _ source: SQLDocumentSource, on api: APIRoutes, post: Permission, read: Permission,
-        filter: (name: String, values: [String])? = nil,
+        _ path: String, _ source: SQLDocumentSource, as document: any (Decodable & Sendable).Type, on api: APIRoutes,
+        post: Permission, read: Permission, filter: (name: String, values: [String])? = nil,
         _ command: @Sendable @escaping (Body, PostgresConnection, CommandContext) async throws -> Int64
     ) {
         let commands = CommandRunner(client: client)
         let client = client
-        api.post(path, permission: post) { request, context in
+        let noun = source.noun
+        api.post(
+            path, permission: post,
+            doc: .command("Post a \(noun)", body: Body.self, answers: document, status: 201)
+        ) { request, context in
             let body = try await CommandBody<Body>(request, context: context)
             let document = body.command
             return try await commands.run(request, context: context, body: body.bytes) { transaction, commandContext in
@@ -35,7 +39,9 @@ public struct DocumentRoutes: Sendable {
                 )
             }
         }
-        api.get(path, permission: read) { request, context in
+        let query = filter.map { [($0.name, "only those whose \($0.name) is one of \($0.values.joined(separator: ", "))")] }
+        api.get(path, permission: read, doc: .lists("List \(noun)s, oldest first", document, query: query ?? [])) {
+            request, context in
             var query = QueryParameters(request)
             let filterValue = filter.flatMap { query.oneOf($0.name, $0.values) }
             let limit = query.limit()
@@ -49,7 +55,7 @@ public struct DocumentRoutes: Sendable {
             return Page(
                 items: page.items.map(SQLJSON.init), nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
-        api.get("\(path)/:id", permission: read) { _, context in
+        api.get("\(path)/:id", permission: read, doc: .reads("One \(noun)", document)) { _, context in
             let id = try context.pathID()
             let document = try await client.withLiveConnection { connection in
                 try await Self.document(source, id: id, on: connection, logger: context.logger)

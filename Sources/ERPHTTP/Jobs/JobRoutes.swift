@@ -15,6 +15,11 @@ struct JobStatistics: Encodable, Sendable {
     var queues: [QueueStatistics]
 }
 
+/// What the OpenAPI document says `GET /api/v1/jobs/stats` answers.
+struct JobStatisticsDocument: Decodable, Sendable {
+    var queues: [QueueStatistics]
+}
+
 /// Routes that report on the job queues.
 struct JobRoutes {
     let client: PostgresClient
@@ -24,7 +29,9 @@ struct JobRoutes {
         let client = client
         // {"queues": [{"queue", "pending", "running", "scheduled", "dead", "oldestPendingSeconds"}]}
         let queues = queues
-        api.get("jobs/stats", permission: .jobsRead) { _, context in
+        api.get(
+            "jobs/stats", permission: .jobsRead, doc: .reads("Every job queue's figures", JobStatisticsDocument.self)
+        ) { _, context in
             let statistics = try await client.withLiveConnection { connection in
                 try await JobAdmin.statistics(on: connection, known: queues, logger: context.logger)
             }

@@ -61,14 +61,21 @@ public struct RouteEntry: Sendable, Hashable {
 /// the path does not take; this table tells the two apart so the latter is 405 with `Allow`.
 public final class RouteTable: Sendable {
     private let routes = Mutex<[(pattern: [Substring], entry: RouteEntry)]>([])
+    private let docs = Mutex<[String: RouteDoc]>([:])
 
     /// An empty table.
     public init() {}
 
     /// Records that `path` (e.g. `/api/v1/products/:id`) answers `method` to callers with `access`.
-    func add(_ path: String, _ method: HTTPRequest.Method, access: Access = .open) {
+    func add(_ path: String, _ method: HTTPRequest.Method, access: Access = .open, doc: RouteDoc? = nil) {
         let pattern = path.split(separator: "/")
         routes.withLock { $0.append((pattern, RouteEntry(path: path, method: method, access: access))) }
+        if let doc { docs.withLock { $0["\(method) \(path)"] = doc } }
+    }
+
+    /// What the route registered with `method` on `path` says of itself, for the OpenAPI document.
+    public func doc(_ method: HTTPRequest.Method, _ path: String) -> RouteDoc? {
+        docs.withLock { $0["\(method) \(path)"] }
     }
 
     /// Every route, in the order registered.
@@ -110,42 +117,61 @@ public struct APIRoutes {
     /// What answers a request.
     public typealias Handler<Output: ResponseGenerator> = @Sendable (Request, ERPRequestContext) async throws -> Output
 
-    /// GET `path` (relative to the group, `:name` for a parameter), for callers with `permission`.
-    public func get(_ path: String, permission: Permission, use handler: @escaping Handler<some ResponseGenerator>) {
-        get(path, access: .permission(permission), use: handler)
+    /// GET `path` (relative to the group, `:name` for a parameter), for callers with `permission`;
+    /// `doc` is what the OpenAPI document says of it.
+    public func get(
+        _ path: String, permission: Permission, doc: RouteDoc? = nil,
+        use handler: @escaping Handler<some ResponseGenerator>
+    ) {
+        get(path, access: .permission(permission), doc: doc, use: handler)
     }
 
     /// POST `path`, for callers with `permission`.
-    public func post(_ path: String, permission: Permission, use handler: @escaping Handler<some ResponseGenerator>) {
-        post(path, access: .permission(permission), use: handler)
+    public func post(
+        _ path: String, permission: Permission, doc: RouteDoc? = nil,
+        use handler: @escaping Handler<some ResponseGenerator>
+    ) {
+        post(path, access: .permission(permission), doc: doc, use: handler)
     }
 
     /// PATCH `path`, for callers with `permission`.
-    public func patch(_ path: String, permission: Permission, use handler: @escaping Handler<some ResponseGenerator>) {
-        patch(path, access: .permission(permission), use: handler)
+    public func patch(
+        _ path: String, permission: Permission, doc: RouteDoc? = nil,
+        use handler: @escaping Handler<some ResponseGenerator>
+    ) {
+        patch(path, access: .permission(permission), doc: doc, use: handler)
     }
 
     /// DELETE `path`, for callers with `permission`.
-    public func delete(_ path: String, permission: Permission, use handler: @escaping Handler<some ResponseGenerator>) {
-        table.add("\(prefix)/\(path)", .delete, access: .permission(permission))
+    public func delete(
+        _ path: String, permission: Permission, doc: RouteDoc? = nil,
+        use handler: @escaping Handler<some ResponseGenerator>
+    ) {
+        table.add("\(prefix)/\(path)", .delete, access: .permission(permission), doc: doc)
         group.delete(RouterPath(path), use: guarded(.permission(permission), handler))
     }
 
     /// GET `path` for callers with `access`.
-    public func get(_ path: String, access: Access, use handler: @escaping Handler<some ResponseGenerator>) {
-        table.add("\(prefix)/\(path)", .get, access: access)
+    public func get(
+        _ path: String, access: Access, doc: RouteDoc? = nil, use handler: @escaping Handler<some ResponseGenerator>
+    ) {
+        table.add("\(prefix)/\(path)", .get, access: access, doc: doc)
         group.get(RouterPath(path), use: guarded(access, handler))
     }
 
     /// POST `path` for callers with `access`.
-    public func post(_ path: String, access: Access, use handler: @escaping Handler<some ResponseGenerator>) {
-        table.add("\(prefix)/\(path)", .post, access: access)
+    public func post(
+        _ path: String, access: Access, doc: RouteDoc? = nil, use handler: @escaping Handler<some ResponseGenerator>
+    ) {
+        table.add("\(prefix)/\(path)", .post, access: access, doc: doc)
         group.post(RouterPath(path), use: guarded(access, handler))
     }
 
     /// PATCH `path` for callers with `access`.
-    public func patch(_ path: String, access: Access, use handler: @escaping Handler<some ResponseGenerator>) {
-        table.add("\(prefix)/\(path)", .patch, access: access)
+    public func patch(
+        _ path: String, access: Access, doc: RouteDoc? = nil, use handler: @escaping Handler<some ResponseGenerator>
+    ) {
+        table.add("\(prefix)/\(path)", .patch, access: access, doc: doc)
         group.patch(RouterPath(path), use: guarded(access, handler))
     }
 

@@ -14,18 +14,28 @@ struct StockRoutes {
     func register(on api: APIRoutes) {
         let documents = DocumentRoutes(client: client)
         documents.register(
-            "stock-issues", .stockIssue, on: api, post: .inventoryIssue, read: .inventoryRead, StockCommands.issue
+            "stock-issues", .stockIssue, as: StockDocument.self, on: api, post: .inventoryIssue, read: .inventoryRead,
+            StockCommands.issue
         )
         documents.register(
-            "stock-transfers", .stockTransfer, on: api, post: .inventoryTransfer, read: .inventoryRead,
+            "stock-transfers", .stockTransfer, as: StockDocument.self, on: api, post: .inventoryTransfer, read: .inventoryRead,
             StockCommands.transfer
         )
         documents.register(
-            "stock-adjustments", .stockAdjustment, on: api, post: .inventoryAdjust, read: .inventoryRead,
+            "stock-adjustments", .stockAdjustment, as: StockDocument.self, on: api, post: .inventoryAdjust, read: .inventoryRead,
             StockCommands.adjust
         )
         let client = client
-        api.get("stock-levels", permission: .inventoryRead) { request, context in
+        api.get(
+            "stock-levels", permission: .inventoryRead,
+            doc: .lists(
+                "Stock per product and warehouse, from the projection", JSONObject.self,
+                query: [
+                    ("productId", "one product"), ("warehouseId", "one warehouse"),
+                    ("belowReorder", "true: only below the reorder level"),
+                    ("expiringWithinDays", "only batches expiring within this many days"),
+                ])
+        ) { request, context in
             var query = QueryParameters(request)
             var filter = StockLevelFilter()
             filter.productID = query.integer("productId", in: 1...Int64.max)
@@ -42,7 +52,10 @@ struct StockRoutes {
                 items: page.items.map(SQLJSON.init),
                 nextCursor: page.next.map { QueryParameters.cursor(after: [$0.product, $0.warehouse]) })
         }
-        api.get("stock-levels/:id", permission: .inventoryRead) { _, context in
+        api.get(
+            "stock-levels/:id", permission: .inventoryRead,
+            doc: .reads("One product's stock in every warehouse, by batch", JSONObject.self)
+        ) { _, context in
             let id = try context.pathID()
             let document = try await client.withLiveConnection { connection in
                 try await StockLevelQueries.product(id, on: connection, logger: context.logger)

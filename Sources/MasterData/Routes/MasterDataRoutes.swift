@@ -15,7 +15,7 @@ struct MasterDataRoutes {
 
     func register(on api: APIRoutes) {
         register(
-            .product, on: api,
+            .product, as: ProductDocument.self, on: api,
             create: { (body: NewProduct, tx, context) in
                 try await MasterDataCommands.createProduct(body, on: tx, context: context)
             },
@@ -23,7 +23,7 @@ struct MasterDataRoutes {
                 try await MasterDataCommands.updateProduct(id: id, version: version, body, on: tx, context: context)
             })
         register(
-            .warehouse, on: api,
+            .warehouse, as: WarehouseDocument.self, on: api,
             create: { (body: NewWarehouse, tx, context) in
                 try await MasterDataCommands.createWarehouse(body, on: tx, context: context)
             },
@@ -31,7 +31,7 @@ struct MasterDataRoutes {
                 try await MasterDataCommands.updateWarehouse(id: id, version: version, body, on: tx, context: context)
             })
         register(
-            .vendor, on: api,
+            .vendor, as: VendorDocument.self, on: api,
             create: { (body: NewVendor, tx, context) in
                 try await MasterDataCommands.createVendor(body, on: tx, context: context)
             },
@@ -42,6 +42,7 @@ struct MasterDataRoutes {
 
     private func register<New: Decodable & Sendable, Changes: Decodable & Sendable>(
         _ kind: MasterRecordKind,
+        as document: any (Decodable & Sendable).Type,
         on api: APIRoutes,
         create: @Sendable @escaping (New, PostgresConnection, CommandContext) async throws -> Int64,
         update: @Sendable @escaping (Int64, Int, Changes, PostgresConnection, CommandContext) async throws -> Void
@@ -51,7 +52,11 @@ struct MasterDataRoutes {
         let commands = commands
         let client = client
 
-        api.post(path, permission: .masterDataManage) { request, context in
+        let noun = kind.rawValue
+        api.post(
+            path, permission: .masterDataManage,
+            doc: .command("Create a \(noun)", body: New.self, answers: document, status: 201)
+        ) { request, context in
             let body = try await CommandBody<New>(request, context: context)
             let command = body.command
             return try await commands.run(request, context: context, body: body.bytes) { tx, commandContext in
@@ -60,7 +65,12 @@ struct MasterDataRoutes {
                     status: .created, json: Self.document(kind, id: id, on: tx, logger: commandContext.logger))
             }
         }
-        api.get(path, permission: .masterDataRead) { request, context in
+        api.get(
+            path, permission: .masterDataRead,
+            doc: .lists(
+                "List \(noun)s", document,
+                query: [("q", "search: the name, code or SKU contains it"), ("active", "true or false")])
+        ) { request, context in
             let list = try ListParameters(request)
             let page = try await client.withLiveConnection { connection in
                 try await MasterRecords.list(kind, list.request, on: connection, logger: context.logger)
@@ -69,14 +79,17 @@ struct MasterDataRoutes {
                 items: page.items.map(SQLJSON.init),
                 nextCursor: page.nextAfter.map { QueryParameters.cursor(after: [$0]) })
         }
-        api.get(record, permission: .masterDataRead) { _, context in
+        api.get(record, permission: .masterDataRead, doc: .reads("One \(noun)", document)) { _, context in
             let id = try context.pathID()
             let document = try await client.withLiveConnection { connection in
                 try await Self.document(kind, id: id, on: connection, logger: context.logger)
             }
             return SQLJSON(document)
         }
-        api.patch(record, permission: .masterDataManage) { request, context in
+        api.patch(
+            record, permission: .masterDataManage,
+            doc: .command("Change the fields sent; \"active\": false deactivates", body: Changes.self, answers: document)
+        ) { request, context in
             let id = try context.pathID()
             let version = try CommandRunner.expectedVersion(request)
             let body = try await CommandBody<Changes>(request, context: context)

@@ -13,7 +13,12 @@ struct NotificationRoutes {
 
     func register(on api: APIRoutes) {
         let client = client
-        api.get("notifications", permission: .notificationsRead) { request, context in
+        api.get(
+            "notifications", permission: .notificationsRead,
+            doc: .lists(
+                "Notifications, oldest first", JSONObject.self,
+                query: [("status", "open or acknowledged")])
+        ) { request, context in
             var query = QueryParameters(request)
             let status = query.oneOf("status", NotificationStatus.storedValues)
             let limit = query.limit()
@@ -27,7 +32,10 @@ struct NotificationRoutes {
                 items: page.items.map(SQLJSON.init), nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
         let commands = CommandRunner(client: client)
-        api.post("notifications/:id/acknowledge", permission: .notificationsAcknowledge) { request, context in
+        api.post(
+            "notifications/:id/acknowledge", permission: .notificationsAcknowledge,
+            doc: .command("Acknowledge a notification, once", body: nil, answers: JSONObject.self)
+        ) { request, context in
             let id = try context.pathID()
             let body = try await CommandBody<Never?>.read(request, context: context)
             return try await commands.run(request, context: context, body: body) { transaction, commandContext in

@@ -17,18 +17,19 @@ struct PurchasingRoutes {
     func register(on api: APIRoutes) {
         let documents = DocumentRoutes(client: client)
         documents.register(
-            "purchase-orders", .purchaseOrder, on: api, post: .purchasingOrder, read: .purchasingRead,
+            "purchase-orders", .purchaseOrder, as: PurchaseOrderDocument.self, on: api, post: .purchasingOrder, read: .purchasingRead,
             filter: ("status", PurchaseOrderStatus.storedValues), PurchaseOrderCommands.create
         )
         documents.register(
-            "goods-receipts", .goodsReceipt, on: api, post: .purchasingReceive, read: .purchasingRead,
+            "goods-receipts", .goodsReceipt, as: GoodsReceiptDocument.self, on: api, post: .purchasingReceive, read: .purchasingRead,
             GoodsReceiptCommands.receive
         )
         documents.register(
-            "vendor-bills", .vendorBill, on: api, post: .purchasingBill, read: .purchasingRead, VendorBillCommands.post
+            "vendor-bills", .vendorBill, as: VendorBillDocument.self, on: api, post: .purchasingBill,
+            read: .purchasingRead, VendorBillCommands.post
         )
         documents.register(
-            "purchase-returns", .purchaseReturn, on: api, post: .purchasingReturn, read: .purchasingRead,
+            "purchase-returns", .purchaseReturn, as: PurchaseReturnDocument.self, on: api, post: .purchasingReturn, read: .purchasingRead,
             PurchaseReturnCommands.post
         )
         editDraftOrders(on: api)
@@ -39,7 +40,10 @@ struct PurchasingRoutes {
     /// PATCH `purchase-orders/{id}` (If-Match) edits a draft order and answers with it.
     private func editDraftOrders(on api: APIRoutes) {
         let commands = CommandRunner(client: client)
-        api.patch("purchase-orders/:id", permission: .purchasingOrder) { request, context in
+        api.patch(
+            "purchase-orders/:id", permission: .purchasingOrder,
+            doc: .command("Edit a draft order", body: PurchaseOrderChanges.self, answers: PurchaseOrderDocument.self)
+        ) { request, context in
             let id = try context.pathID()
             let version = try CommandRunner.expectedVersion(request)
             let body = try await CommandBody<PurchaseOrderChanges>(request, context: context)
@@ -62,7 +66,10 @@ struct PurchasingRoutes {
         _ command: @Sendable @escaping (Int64, PostgresConnection, CommandContext) async throws -> Void
     ) {
         let commands = CommandRunner(client: client)
-        api.post("purchase-orders/:id/\(verb)", permission: .purchasingApprove) { request, context in
+        api.post(
+            "purchase-orders/:id/\(verb)", permission: .purchasingApprove,
+            doc: .command("\(verb.capitalized) an order", body: nil, answers: PurchaseOrderDocument.self)
+        ) { request, context in
             let id = try context.pathID()
             let body = try await CommandBody<Never?>.read(request, context: context)
             return try await commands.run(request, context: context, body: body) { transaction, commandContext in

@@ -21,7 +21,7 @@ struct RefreshRequest: Decodable, Sendable {
 }
 
 /// What `GET /auth/me` answers.
-struct Me: Encodable, Sendable {
+struct Me: Codable, Sendable {
     /// `user:12` or `api_key:3`.
     var actor: String
     /// The user's email or the key's name.
@@ -48,17 +48,26 @@ struct UsersRoutes {
     private func registerAuth(on api: APIRoutes) {
         let authentication = authentication
         let client = client
-        api.post("auth/login", access: .open) { request, context in
+        api.post(
+            "auth/login", access: .open,
+            doc: .command("Sign in: an access token and a refresh token", body: LoginRequest.self, answers: TokenPair.self)
+        ) { request, context in
             let body = try await CommandBody<LoginRequest>(request, context: context).command
             let pair = try await authentication.login(email: body.email, password: body.password, request: context)
             return Self.tokens(pair)
         }
-        api.post("auth/refresh", access: .open) { request, context in
+        api.post(
+            "auth/refresh", access: .open,
+            doc: .command("A new pair for a refresh token, which is spent", body: RefreshRequest.self, answers: TokenPair.self)
+        ) { request, context in
             let body = try await CommandBody<RefreshRequest>(request, context: context).command
             return Self.tokens(try await authentication.refresh(body.refreshToken, request: context))
         }
         let commands = commands
-        api.post("auth/logout", access: .signedIn) { request, context in
+        api.post(
+            "auth/logout", access: .signedIn,
+            doc: .command("Sign out: end the session of the access token sent", body: nil, answers: Done.self)
+        ) { request, context in
             let body = try await CommandBody<Never?>.read(request, context: context)
             guard let session = context.principal?.session.flatMap(UUID.init(uuidString:)) else {
                 throw CommandError(.invalid, "an API key has no session to end: revoke the key instead")
@@ -70,7 +79,9 @@ struct UsersRoutes {
             return response
         }
         let table = api.table
-        api.get("auth/me", access: .signedIn) { _, context in
+        api.get(
+            "auth/me", access: .signedIn, doc: .reads("Who is signed in, their roles and permissions", Me.self)
+        ) { _, context in
             guard let principal = context.principal else { throw Problem.unauthorized("sign in first") }
             var user: UserDocument?
             if principal.actor.hasPrefix("user:"), let id = Int64(principal.actor.dropFirst(5)) {
@@ -89,7 +100,7 @@ struct UsersRoutes {
         let client = client
         let commands = commands
         let passwords = authentication.passwords
-        api.get("users", permission: .usersRead) { request, context in
+        api.get("users", permission: .usersRead, doc: .lists("Users, by id", UserDocument.self)) { request, context in
             var query = QueryParameters(request)
             let limit = query.limit()
             let after = query.cursor(count: 1)?.first ?? 0
@@ -107,13 +118,16 @@ struct UsersRoutes {
                 items: page.map { SQLJSON($0.1) },
                 nextCursor: rows.count > limit ? page.last.map { QueryParameters.cursor(after: [$0.0]) } : nil)
         }
-        api.get("users/:id", permission: .usersRead) { _, context in
+        api.get("users/:id", permission: .usersRead, doc: .reads("One user", UserDocument.self)) { _, context in
             let id = try context.pathID()
             return try await client.withLiveConnection { connection in
                 JSONResponse(try await UserCommands.document(id: id, on: connection, logger: context.logger))
             }
         }
-        api.post("users", permission: .usersManage) { request, context in
+        api.post(
+            "users", permission: .usersManage,
+            doc: .command("Create a user", body: NewUser.self, answers: UserDocument.self, status: 201)
+        ) { request, context in
             let body = try await CommandBody<NewUser>(request, context: context)
             let user = body.command
             return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
@@ -122,7 +136,10 @@ struct UsersRoutes {
                 return try Self.outcome(.created, user)
             }
         }
-        api.patch("users/:id", permission: .usersManage) { request, context in
+        api.patch(
+            "users/:id", permission: .usersManage,
+            doc: .command("Change a user's name, active flag or roles", body: UserChanges.self, answers: UserDocument.self)
+        ) { request, context in
             let id = try context.pathID()
             let version = try CommandRunner.expectedVersion(request)
             let body = try await CommandBody<UserChanges>(request, context: context)
@@ -140,14 +157,17 @@ struct UsersRoutes {
         let commands = commands
         let table = api.table
         let grants = api.grants
-        api.get("roles", permission: .usersRead) { _, context in
+        api.get("roles", permission: .usersRead, doc: .lists("Every role and what it holds", RoleView.self)) { _, context in
             let roles = try await client.withLiveConnection { connection in
                 try await RoleCommands.list(
                     grants: grants, known: table.permissions, on: connection, logger: context.logger)
             }
             return Page(items: roles, nextCursor: nil)
         }
-        api.post("roles", permission: .usersManage) { request, context in
+        api.post(
+            "roles", permission: .usersManage,
+            doc: .command("Create a custom role", body: NewRole.self, answers: RoleView.self, status: 201)
+        ) { request, context in
             let body = try await CommandBody<NewRole>(request, context: context)
             let role = body.command
             return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
@@ -158,7 +178,10 @@ struct UsersRoutes {
                 return try Self.outcome(.created, view)
             }
         }
-        api.patch("roles/:id", permission: .usersManage) { request, context in
+        api.patch(
+            "roles/:id", permission: .usersManage,
+            doc: .command("Change a custom role", body: RoleChanges.self, answers: RoleView.self)
+        ) { request, context in
             let id = try context.pathID()
             let version = try CommandRunner.expectedVersion(request)
             let body = try await CommandBody<RoleChanges>(request, context: context)
@@ -177,7 +200,7 @@ struct UsersRoutes {
     private func registerKeys(on api: APIRoutes) {
         let client = client
         let commands = commands
-        api.get("api-keys", permission: .usersRead) { _, context in
+        api.get("api-keys", permission: .usersRead, doc: .lists("API keys, without their secrets", APIKeyDocument.self)) { _, context in
             let keys = try await client.withLiveConnection { connection in
                 try await connection.rows(
                     """
@@ -189,7 +212,10 @@ struct UsersRoutes {
             }
             return Page(items: keys.map(SQLJSON.init), nextCursor: nil)
         }
-        api.post("api-keys", permission: .usersManage) { request, context in
+        api.post(
+            "api-keys", permission: .usersManage,
+            doc: .command("Create an API key, shown this once", body: NewAPIKey.self, answers: CreatedAPIKey.self, status: 201)
+        ) { request, context in
             let body = try await CommandBody<NewAPIKey>(request, context: context)
             let key = body.command
             // Never replayed from an Idempotency-Key: the stored answer would keep the secret.
@@ -203,7 +229,10 @@ struct UsersRoutes {
             headers[.cacheControl] = "no-store"
             return Response(status: response.status, headers: headers, body: response.body)
         }
-        api.post("api-keys/:id/revoke", permission: .usersManage) { request, context in
+        api.post(
+            "api-keys/:id/revoke", permission: .usersManage,
+            doc: .command("Revoke an API key", body: nil, answers: APIKeyDocument.self)
+        ) { request, context in
             let id = try context.pathID()
             let body = try await CommandBody<Never?>.read(request, context: context)
             return try await commands.run(request, context: context, body: body) { transaction, command in

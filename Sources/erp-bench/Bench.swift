@@ -231,11 +231,14 @@ struct Bench: AsyncParsableCommand {
             workspace: workspace, clients: clients, seconds: receiptSeconds, logger: logger)
         let orders = try await benchmark.prepare()
         var http: [ReceiptBenchmark.Result] = []
+        var unchecked: [ReceiptBenchmark.Result] = []
         var direct: [ReceiptBenchmark.Result] = []
         var sql: [ReceiptBenchmark.QueryProtocol: [ReceiptBenchmark.Result]] = [:]
         for run in 1...runs {
-            progress("receipts run \(run)/\(runs): HTTP, \(clients) clients for \(receiptSeconds) s")
-            http.append(try await benchmark.runOverHTTP(orders))
+            progress("receipts run \(run)/\(runs): HTTP signed in, \(clients) clients for \(receiptSeconds) s")
+            http.append(try await benchmark.runOverHTTP(orders, credentials: .signedIn))
+            progress("receipts run \(run)/\(runs): HTTP, credential not checked")
+            unchecked.append(try await benchmark.runOverHTTP(orders, credentials: .unchecked))
             progress("receipts run \(run)/\(runs): command without HTTP")
             direct.append(try await benchmark.runCommandDirectly(orders))
             for queryProtocol in ReceiptBenchmark.QueryProtocol.allCases {
@@ -247,7 +250,11 @@ struct Bench: AsyncParsableCommand {
         let simple = sql[.simple, default: []]
         let prepared = sql[.prepared, default: []]
         var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
-        addRow(to: &table, "HTTP receipts/s", http.map(\.perSecond), digits: 0)
+        addRow(to: &table, "HTTP receipts/s (signed in)", http.map(\.perSecond), digits: 0)
+        addRow(to: &table, "HTTP, credential not checked, receipts/s", unchecked.map(\.perSecond), digits: 0)
+        addRow(
+            to: &table, "authentication cost, %",
+            zip(http, unchecked).map { 100 * (1 - $0.perSecond / max($1.perSecond, 1)) }, digits: 1, target: "< 5")
         addRow(to: &table, "HTTP p50, ms", http.map(\.p50Milliseconds), digits: 2)
         addRow(to: &table, "HTTP p99, ms", http.map(\.p99Milliseconds), digits: 2)
         addRow(to: &table, "command, no HTTP, receipts/s", direct.map(\.perSecond), digits: 0)

@@ -11,10 +11,12 @@ import Hummingbird
 import Logging
 import MasterData
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 import PostgresNIO
 import Purchasing
 import Synchronization
+import Users
 
 /// Each client receives into its own approved order (so clients never wait for each
 /// other's order lock) three lines of its own batches, again and again for a fixed time.
@@ -74,9 +76,29 @@ struct ReceiptBenchmark {
                     try await PurchaseOrderCommands.approve(id, on: transaction, context: context)
                     orders.append(id)
                 }
+                _ = try await UserCommands.create(
+                    NewUser(
+                        email: Self.storekeeper.email, name: "Bench storekeeper", password: Self.storekeeper.password,
+                        roles: [.storekeeper]),
+                    passwords: Passwords(cost: 4), on: transaction, context: context)
                 return Orders(ids: orders, products: products, vendor: vendor, warehouse: warehouse)
             }
         }
+    }
+
+    /// Who the HTTP clients sign in as.
+    static let storekeeper = (email: "storekeeper@bench.test", password: "a long benchmark password")
+
+    /// How the HTTP path checks its requests.
+    enum Credentials: CustomStringConvertible {
+        /// As `erp serve` does: a signed-in storekeeper's access token, its signature and
+        /// its session checked on every request.
+        case signedIn
+        /// Every request taken to be the storekeeper's, nothing checked: the baseline
+        /// that tells what checking costs. Only the benchmark has such an authenticator.
+        case unchecked
+
+        var description: String { self == .signedIn ? "signed in" : "credential not checked" }
     }
 
     private func decode<Body: Decodable>(_ json: String) throws -> Body {
@@ -95,13 +117,16 @@ struct ReceiptBenchmark {
     // MARK: - HTTP
 
     /// Runs the API server in this process (the pool `erp serve` uses) and posts receipts to it.
-    func runOverHTTP(_ orders: Orders) async throws -> Result {
+    func runOverHTTP(_ orders: Orders, credentials: Credentials = .signedIn) async throws -> Result {
         let client = PostgresClient(
             configuration: workspace.database.configuration.clientConfiguration(), backgroundLogger: logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let modules = Modules.list(.init(authentication: AuthenticationSettings(tokenKey: .random(), bcryptCost: 4)))
+        var routes = Modules.routes(modules, client: client)
+        if credentials == .unchecked { routes.authenticator = UncheckedAuthenticator(grants: modules.grants) }
         let app = APIServer.application(
             readiness: Readiness(client: client, listener: nil), client: client,
-            routes: Modules.routes(Modules.list(), client: client),
+            routes: routes,
             configuration: .init(host: "127.0.0.1", port: 0),
             onServerRunning: { port in portContinuation.yield(port) }, logger: logger
         )
@@ -117,11 +142,13 @@ struct ReceiptBenchmark {
                 idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             defer { _ = http.shutdown() }
+            let token = credentials == .signedIn ? try await signIn(http, port: port) : "unchecked"
             let url = "http://127.0.0.1:\(port)/api/v1/goods-receipts"
             return try await measure { index in
                 var request = HTTPClientRequest(url: url)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Authorization", value: "Bearer \(token)")
                 request.body = .bytes(ByteBuffer(string: Self.body(order: orders.ids[index], client: index)))
                 let response = try await http.execute(request, timeout: .seconds(30))
                 let body = try await response.body.collect(upTo: 1 << 20)
@@ -131,6 +158,23 @@ struct ReceiptBenchmark {
                 }
             }
         }
+    }
+
+    /// The storekeeper's access token, from `POST /auth/login`.
+    private func signIn(_ http: HTTPClient, port: Int) async throws -> String {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/auth/login")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(
+            ByteBuffer(
+                string: #"{"email": "\#(Self.storekeeper.email)", "password": "\#(Self.storekeeper.password)"}"#))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok,
+            let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+            let token = json["accessToken"] as? String
+        else { throw Failure(description: "signing in answered \(response.status): \(String(buffer: body))") }
+        return token
     }
 
     // MARK: - Command, no HTTP
@@ -184,5 +228,15 @@ struct ReceiptBenchmark {
             perSecond: Double(latencies.count) / Double(seconds),
             p50Milliseconds: percentile(latencies, 0.50), p99Milliseconds: percentile(latencies, 0.99)
         )
+    }
+}
+
+/// Takes every request for the storekeeper's, checking nothing: the baseline against which
+/// the benchmark measures what checking a credential costs. Never part of a server.
+struct UncheckedAuthenticator: RequestAuthenticator {
+    let grants: RoleGrants
+
+    func principal(for credential: String, context: ERPRequestContext) async throws -> Principal {
+        Principal(actor: "user:bench", name: "bench", roles: [.storekeeper], customPermissions: [], grants: grants)
     }
 }

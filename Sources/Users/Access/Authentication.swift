@@ -91,7 +91,7 @@ public struct Authentication: RequestAuthenticator {
             case signedIn(TokenPair)
             case refused
         }
-        let outcome: Outcome = try await client.withConnection { connection in
+        let outcome: Outcome = try await client.withLiveConnection { connection in
             try await connection.inTransaction(logger: context.logger) { transaction in
                 try await context.apply(to: transaction)
                 try await transaction.execute(
@@ -180,7 +180,7 @@ public struct Authentication: RequestAuthenticator {
             case reused
             case ended
         }
-        let outcome: Outcome = try await client.withConnection { connection in
+        let outcome: Outcome = try await client.withLiveConnection { connection in
             try await connection.inTransaction(logger: context.logger) { transaction in
                 guard
                     let (session, generation, current, live, userID, email) = try await transaction.rows(
@@ -250,7 +250,9 @@ public struct Authentication: RequestAuthenticator {
         guard let tokens, let (userID, session) = await tokens.verify(credential) else {
             throw Problem.unauthorized("the access token is not valid: malformed, forged or expired")
         }
-        let found = try await client.query(
+        // On a live connection: a pooled one whose backend died must fail the request (503), not hang it.
+        let found = try await client.withLiveConnection { connection in
+            try await connection.rows(
             """
             SELECT u.email,
                    ARRAY(SELECT r.role FROM user_roles r WHERE r.user_id = u.id ORDER BY r.role),
@@ -259,9 +261,9 @@ public struct Authentication: RequestAuthenticator {
               FROM auth_sessions s JOIN users u ON u.id = s.user_id
              WHERE s.id = \(session) AND u.id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active
             """,
-            logger: context.logger
-        ).decode((String, [String], [String]).self)
-        for try await (email, roles, permissions) in found {
+            as: (String, [String], [String]).self, logger: context.logger)
+        }
+        for (email, roles, permissions) in found {
             return Principal(
                 actor: "user:\(userID)", name: email, roles: roles.map(Role.init(rawValue:)),
                 customPermissions: Set(permissions.map(Permission.init(rawValue:))), grants: grants,
@@ -274,7 +276,8 @@ public struct Authentication: RequestAuthenticator {
         guard let prefix = APIKeys.visiblePrefix(of: key) else {
             throw Problem.unauthorized("the API key is not valid")
         }
-        let found = try await client.query(
+        let found = try await client.withLiveConnection { connection in
+            try await connection.rows(
             """
             SELECT k.id, k.name, k.secret_hash, k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute',
                    ARRAY(SELECT r.role FROM api_key_roles r WHERE r.api_key_id = k.id ORDER BY r.role),
@@ -283,13 +286,15 @@ public struct Authentication: RequestAuthenticator {
               FROM api_keys k
              WHERE k.prefix = \(prefix) AND k.revoked_at IS NULL
             """,
-            logger: context.logger
-        ).decode((Int64, String, Data, Bool, [String], [String]).self)
-        for try await (id, name, hash, stale, roles, permissions) in found {
+            as: (Int64, String, Data, Bool, [String], [String]).self, logger: context.logger)
+        }
+        for (id, name, hash, stale, roles, permissions) in found {
             guard Secret.constantTimeEqual(Secret.hash(key), hash) else { break }
             if stale {
-                try await client.query(
-                    "UPDATE api_keys SET last_used_at = now() WHERE id = \(id)", logger: context.logger)
+                _ = try await client.withLiveConnection { connection in
+                    try await connection.execute(
+                        "UPDATE api_keys SET last_used_at = now() WHERE id = \(id)", logger: context.logger)
+                }
             }
             return Principal(
                 actor: "api_key:\(id)", name: name, roles: roles.map(Role.init(rawValue:)),

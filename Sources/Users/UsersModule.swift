@@ -70,8 +70,10 @@ public struct UsersModule: ERPModule {
 
     /// Sign-in, users, roles and API keys.
     public func routes(on api: APIRoutes, client: PostgresClient) {
-        UsersRoutes(client: client, authentication: Authentication(client: client, settings: settings, grants: api.grants))
-            .register(on: api)
+        UsersRoutes(
+            client: client, authentication: Authentication(client: client, settings: settings, grants: api.grants)
+        )
+        .register(on: api)
     }
 
     /// Access tokens and API keys.

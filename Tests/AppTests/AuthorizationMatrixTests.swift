@@ -26,7 +26,8 @@ import Testing
         let grants = Modules.list().grants
         // Signing out ends the session, so it goes last.
         let guarded = table.entries.filter { $0.access != .open }
-        let routes = guarded.filter { $0.path != "/api/v1/auth/logout" } + guarded.filter { $0.path == "/api/v1/auth/logout" }
+        let routes =
+            guarded.filter { $0.path != "/api/v1/auth/logout" } + guarded.filter { $0.path == "/api/v1/auth/logout" }
         #expect(routes.count >= 40)
         #expect(routes.last?.path == "/api/v1/auth/logout")
 
@@ -50,7 +51,8 @@ import Testing
                     switch route.access {
                     case .permission(let permission) where !grants.allows(role, permission):
                         #expect(response.status == .forbidden, "\(what): \(response.status)")
-                        let problem = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                        let problem =
+                            try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                         #expect(problem?["permission"] as? String == permission.rawValue, "\(what)")
                     default:
                         #expect(response.status != .forbidden, "\(what)")

@@ -150,8 +150,9 @@ import Users
                     #expect((operation?["security"] as? [Any])?.isEmpty == true, "\(route.path) is open")
                 }
                 if route.method == .post, route.path.hasSuffix("products") {
-                    let body = (((operation?["requestBody"] as? [String: Any])?["content"] as? [String: Any])?[
-                        "application/json"] as? [String: Any])?["schema"] as? [String: Any]
+                    let body =
+                        (((operation?["requestBody"] as? [String: Any])?["content"] as? [String: Any])?[
+                            "application/json"] as? [String: Any])?["schema"] as? [String: Any]
                     let properties = body?["properties"] as? [String: Any] ?? [:]
                     #expect(Set(["sku", "name", "hsnCode", "mrp", "gstRates"]).isSubset(of: properties.keys))
                     #expect((body?["required"] as? [String])?.contains("sku") == true)

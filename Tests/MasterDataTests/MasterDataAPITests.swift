@@ -74,7 +74,8 @@ import Testing
             )
             #expect(events == "product.created:1,product.updated:2")
             let rates = try await test.scalar(
-                "SELECT jsonb_array_length(payload -> 'gstRates') FROM events WHERE type = 'product.created'", as: Int.self)
+                "SELECT jsonb_array_length(payload -> 'gstRates') FROM events WHERE type = 'product.created'",
+                as: Int.self)
             #expect(rates == 2)
         }
     }

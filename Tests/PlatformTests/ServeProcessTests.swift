@@ -81,7 +81,8 @@ import Testing
             let token = try await server.accessToken()
             #expect(try await server.request(.GET, "/api/v1/products")?.status == 200)
             let wrong = #"{"email":"admin@shop.test","password":"wrong-pass-91x7"}"#
-            #expect(try await server.request(.POST, "/api/v1/auth/login", body: wrong, authenticated: false)?.status == 401)
+            #expect(
+                try await server.request(.POST, "/api/v1/auth/login", body: wrong, authenticated: false)?.status == 401)
             let login = #"{"email":"\#(LiveAPI.adminEmail)","password":"\#(LiveAPI.adminPassword)"}"#
             let answer = try #require(
                 try await server.request(.POST, "/api/v1/auth/login", body: login, authenticated: false))

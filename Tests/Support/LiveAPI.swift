@@ -46,7 +46,8 @@ public enum LiveAPI {
                 group.addTask { await client.run() }
                 let modules = Modules.list(.init(authentication: authentication(throttle: throttle)))
                 let router = APIServer.router(
-                    readiness: Readiness(client: client), client: client, routes: Modules.routes(modules, client: client),
+                    readiness: Readiness(client: client), client: client,
+                    routes: Modules.routes(modules, client: client),
                     allowedOrigins: allowedOrigins)
                 let app = Application(router: router)
                 try await createUser(test, email: adminEmail, roles: [.admin])

@@ -135,7 +135,8 @@ import Users
             }
             let first = try await LiveAPI.tokens(http.http, email: LiveAPI.adminEmail)
             #expect(first.expiresIn == 900)
-            let second = try JSONDecoder().decode(LiveAPI.TokenAnswer.self, from: try await refresh(first.refreshToken).body)
+            let second = try JSONDecoder().decode(
+                LiveAPI.TokenAnswer.self, from: try await refresh(first.refreshToken).body)
             #expect(second.refreshToken != first.refreshToken)
             #expect(try await Self.get(http, "/api/v1/auth/me", token: second.accessToken).status == .ok)
             // The spent token again: the session ends, the current tokens with it.
@@ -151,7 +152,8 @@ import Users
             #expect(reasons == "auth.login_succeeded:,auth.token_refreshed:,auth.session_revoked:refresh_token_reused")
             // No token is stored, only hashes.
             let stored = try await test.scalar(
-                "SELECT count(*)::int FROM refresh_tokens WHERE encode(token_hash, 'escape') LIKE 'erpr_%'", as: Int.self)
+                "SELECT count(*)::int FROM refresh_tokens WHERE encode(token_hash, 'escape') LIKE 'erpr_%'",
+                as: Int.self)
             #expect(stored == 0)
         }
     }
@@ -198,7 +200,8 @@ import Users
 
     @Test func anAPIKeyActsWithItsRolesUntilRevokedAndIsShownOnce() async throws {
         try await LiveAPI.with { test, http in
-            let created = try await Shop(http: http).post("api-keys", NewAPIKey(name: "tally-export", roles: ["viewer"]))
+            let created = try await Shop(http: http).post(
+                "api-keys", NewAPIKey(name: "tally-export", roles: ["viewer"]))
             #expect(created.status == .created)
             #expect(created.headers[.cacheControl] == "no-store")
             let body = try LiveAPI.json(created)
@@ -247,7 +250,8 @@ import Users
                 body: ByteBuffer(string: #"{"permissions":["inventory.read"]}"#))
             #expect(builtIn.status == .unprocessableContent)
             let reader = try await LiveAPI.createUser(test, email: "reader@shop.test", roles: [])
-            try await Shop(http: http).patch("users/\(reader)", version: 1, UserChanges(roles: [Role(rawValue: "stock_reader")]))
+            try await Shop(http: http).patch(
+                "users/\(reader)", version: 1, UserChanges(roles: [Role(rawValue: "stock_reader")]))
             let token = try await LiveAPI.signIn(http.http, email: "reader@shop.test")
             #expect(try await Self.get(http, "/api/v1/stock-levels", token: token).status == .ok)
             #expect(try await Self.get(http, "/api/v1/purchase-orders", token: token).status == .forbidden)
@@ -264,8 +268,10 @@ import Users
         try await LiveAPI.with { test, http in
             try await LiveAPI.createUser(test, email: "buyer@shop.test", roles: [.purchaser])
             let buyer = http.signed(try await LiveAPI.signIn(http.http, email: "buyer@shop.test"))
-            let warehouse = try await Shop(http: http).create("warehouses", NewWarehouse(code: "MUM", name: "Mumbai", stateCode: "27"))
-            let vendor = try await Shop(http: buyer).create("vendors", NewVendor(name: "Bharat Homoeo", gstin: "27AAPFU0939F1ZV"))
+            let warehouse = try await Shop(http: http).create(
+                "warehouses", NewWarehouse(code: "MUM", name: "Mumbai", stateCode: "27"))
+            let vendor = try await Shop(http: buyer).create(
+                "vendors", NewVendor(name: "Bharat Homoeo", gstin: "27AAPFU0939F1ZV"))
             let ignored = try await buyer.execute(
                 uri: "/api/v1/vendors", method: .post, headers: [HTTPField.Name("X-Actor") ?? .contentType: "user:1"],
                 body: ByteBuffer(string: #"{"name":"Second Vendor","stateCode":"27"}"#))
@@ -275,7 +281,10 @@ import Users
                 try await http.execute(uri: "/api/v1/audit?actor=buyer@shop.test&type=vendor.created", method: .get))
             let items = try #require(page["items"] as? [[String: Any]])
             #expect(items.count == 2)
-            #expect(items.allSatisfy { $0["actor"] as? String == "user:2" && $0["actorName"] as? String == "buyer@shop.test" })
+            #expect(
+                items.allSatisfy {
+                    $0["actor"] as? String == "user:2" && $0["actorName"] as? String == "buyer@shop.test"
+                })
             #expect(items.allSatisfy { ($0["clientAddress"] as? String)?.isEmpty == false })
             #expect(items.allSatisfy { $0["requestId"] as? String != nil })
             #expect(items.last?["aggregate"] as? String == "vendor:\(vendor)")
@@ -287,7 +296,8 @@ import Users
             // Paged, newest first.
             let first = try LiveAPI.json(try await http.execute(uri: "/api/v1/audit?limit=2", method: .get))
             let cursor = try #require(first["nextCursor"] as? String)
-            let next = try LiveAPI.json(try await http.execute(uri: "/api/v1/audit?limit=2&cursor=\(cursor)", method: .get))
+            let next = try LiveAPI.json(
+                try await http.execute(uri: "/api/v1/audit?limit=2&cursor=\(cursor)", method: .get))
             let positions = ((first["items"] as? [[String: Any]]) ?? []) + ((next["items"] as? [[String: Any]]) ?? [])
             let numbers = positions.compactMap { $0["position"] as? Int }
             #expect(numbers.count == 4 && numbers == numbers.sorted(by: >))

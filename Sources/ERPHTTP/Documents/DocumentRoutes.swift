@@ -39,7 +39,9 @@ public struct DocumentRoutes: Sendable {
                 )
             }
         }
-        let query = filter.map { [($0.name, "only those whose \($0.name) is one of \($0.values.joined(separator: ", "))")] }
+        let query = filter.map {
+            [($0.name, "only those whose \($0.name) is one of \($0.values.joined(separator: ", "))")]
+        }
         api.get(path, permission: read, doc: .lists("List \(noun)s, oldest first", document, query: query ?? [])) {
             request, context in
             var query = QueryParameters(request)

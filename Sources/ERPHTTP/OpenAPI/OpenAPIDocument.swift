@@ -75,8 +75,10 @@ enum OpenAPIDocument {
         }
         if entry.method == .post || entry.method == .patch {
             parameters.append(
-                .b(.header(name: "Idempotency-Key", required: false, schema: .string,
-                           description: "a retry with the same key answers the first response and writes nothing")))
+                .b(
+                    .header(
+                        name: "Idempotency-Key", required: false, schema: .string,
+                        description: "a retry with the same key answers the first response and writes nothing")))
         }
         var responses: OpenAPI.Response.Map = [:]
         switch doc?.answer {
@@ -110,7 +112,8 @@ enum OpenAPIDocument {
         return OpenAPI.Operation(
             tags: [module], summary: doc?.summary, description: description, parameters: parameters,
             requestBody: doc?.body.map {
-                OpenAPI.Request(content: [.json: .b(OpenAPI.Content(schema: SchemaReflection.schema(of: $0)))], required: true)
+                OpenAPI.Request(
+                    content: [.json: .b(OpenAPI.Content(schema: SchemaReflection.schema(of: $0)))], required: true)
             },
             responses: responses,
             security: entry.access == .open ? [] : nil

@@ -33,18 +33,23 @@ public struct RouteDoc: Sendable {
     }
 
     /// A route that answers one `type`, with 200.
-    public static func reads(_ summary: String, _ type: any (Decodable & Sendable).Type, query: [(String, String)] = []) -> RouteDoc {
+    public static func reads(_ summary: String, _ type: any (Decodable & Sendable).Type, query: [(String, String)] = [])
+        -> RouteDoc
+    {
         RouteDoc(summary, answer: .one(type, status: 200), query: query.map { ($0.0, $0.1) })
     }
 
     /// A list answered as a page of `type`, with `limit` and `cursor` besides `query`.
-    public static func lists(_ summary: String, _ type: any (Decodable & Sendable).Type, query: [(String, String)] = []) -> RouteDoc {
+    public static func lists(_ summary: String, _ type: any (Decodable & Sendable).Type, query: [(String, String)] = [])
+        -> RouteDoc
+    {
         RouteDoc(summary, answer: .page(type), query: query.map { ($0.0, $0.1) } + RouteDoc.paging)
     }
 
     /// A command that takes `body` and answers `type` with `status`.
     public static func command(
-        _ summary: String, body: (any (Decodable & Sendable).Type)?, answers type: any (Decodable & Sendable).Type, status: Int = 200
+        _ summary: String, body: (any (Decodable & Sendable).Type)?, answers type: any (Decodable & Sendable).Type,
+        status: Int = 200
     ) -> RouteDoc {
         RouteDoc(summary, body: body, answer: .one(type, status: status))
     }

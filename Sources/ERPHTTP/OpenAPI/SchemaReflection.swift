@@ -29,7 +29,8 @@ indirect enum Shape: Sendable {
             .object(
                 required: required,
                 properties: OrderedDictionary(
-                    properties.map { ($0.name, $0.shape.schema(required: $0.required)) }, uniquingKeysWith: { a, _ in a }))
+                    properties.map { ($0.name, $0.shape.schema(required: $0.required)) },
+                    uniquingKeysWith: { a, _ in a }))
         case .any: .fragment(required: required)
         }
     }
@@ -61,10 +62,14 @@ enum SchemaReflection {
     /// The value and shape of the types whose decoding says too little (a date is a
     /// number to Foundation) or validates what it reads.
     private static func leaf<T>(_ type: T.Type) -> (T, Shape)? {
-        if let value = Date(timeIntervalSince1970: 0) as? T, type == Date.self { return (value, .string(format: .dateTime)) }
+        if let value = Date(timeIntervalSince1970: 0) as? T, type == Date.self {
+            return (value, .string(format: .dateTime))
+        }
         if type == UUID.self, let value = UUID() as? T { return (value, .string(format: .other("uuid"))) }
         if type == CalendarDate.self, let value = CalendarDate.standIn as? T { return (value, .string(format: .date)) }
-        if let text = type as? any TextValue.Type, let value = text.standIn as? T { return (value, .string(format: nil)) }
+        if let text = type as? any TextValue.Type, let value = text.standIn as? T {
+            return (value, .string(format: nil))
+        }
         if let cases = type as? any CaseIterable.Type {
             let all = allCases(cases)
             let values = all.compactMap { ($0 as? any RawRepresentable)?.rawValue as? String }

@@ -1,8 +1,8 @@
+import Foundation
 // Route registration that also keeps the table of paths, methods and permissions: for
 // 405 answers, and for the permission each route needs.
 public import HTTPTypes
 public import Hummingbird
-import Foundation
 import Logging
 import Synchronization
 

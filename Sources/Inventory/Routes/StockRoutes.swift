@@ -18,11 +18,13 @@ struct StockRoutes {
             StockCommands.issue
         )
         documents.register(
-            "stock-transfers", .stockTransfer, as: StockDocument.self, on: api, post: .inventoryTransfer, read: .inventoryRead,
+            "stock-transfers", .stockTransfer, as: StockDocument.self, on: api, post: .inventoryTransfer,
+            read: .inventoryRead,
             StockCommands.transfer
         )
         documents.register(
-            "stock-adjustments", .stockAdjustment, as: StockDocument.self, on: api, post: .inventoryAdjust, read: .inventoryRead,
+            "stock-adjustments", .stockAdjustment, as: StockDocument.self, on: api, post: .inventoryAdjust,
+            read: .inventoryRead,
             StockCommands.adjust
         )
         let client = client

@@ -88,7 +88,8 @@ struct MasterDataRoutes {
         }
         api.patch(
             record, permission: .masterDataManage,
-            doc: .command("Change the fields sent; \"active\": false deactivates", body: Changes.self, answers: document)
+            doc: .command(
+                "Change the fields sent; \"active\": false deactivates", body: Changes.self, answers: document)
         ) { request, context in
             let id = try context.pathID()
             let version = try CommandRunner.expectedVersion(request)

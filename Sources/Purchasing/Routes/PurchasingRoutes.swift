@@ -17,11 +17,13 @@ struct PurchasingRoutes {
     func register(on api: APIRoutes) {
         let documents = DocumentRoutes(client: client)
         documents.register(
-            "purchase-orders", .purchaseOrder, as: PurchaseOrderDocument.self, on: api, post: .purchasingOrder, read: .purchasingRead,
+            "purchase-orders", .purchaseOrder, as: PurchaseOrderDocument.self, on: api, post: .purchasingOrder,
+            read: .purchasingRead,
             filter: ("status", PurchaseOrderStatus.storedValues), PurchaseOrderCommands.create
         )
         documents.register(
-            "goods-receipts", .goodsReceipt, as: GoodsReceiptDocument.self, on: api, post: .purchasingReceive, read: .purchasingRead,
+            "goods-receipts", .goodsReceipt, as: GoodsReceiptDocument.self, on: api, post: .purchasingReceive,
+            read: .purchasingRead,
             GoodsReceiptCommands.receive
         )
         documents.register(
@@ -29,7 +31,8 @@ struct PurchasingRoutes {
             read: .purchasingRead, VendorBillCommands.post
         )
         documents.register(
-            "purchase-returns", .purchaseReturn, as: PurchaseReturnDocument.self, on: api, post: .purchasingReturn, read: .purchasingRead,
+            "purchase-returns", .purchaseReturn, as: PurchaseReturnDocument.self, on: api, post: .purchasingReturn,
+            read: .purchasingRead,
             PurchaseReturnCommands.post
         )
         editDraftOrders(on: api)

@@ -53,11 +53,14 @@ public enum APIKeys {
         var check = Validation()
         check.text(key.name, "name", maximum: 100)
         check.require(!key.roles.isEmpty, "roles", "must name at least one role")
-        try await RoleCommands.checkRolesExist(key.roles, field: "roles", into: &check, on: transaction, context: context)
+        try await RoleCommands.checkRolesExist(
+            key.roles, field: "roles", into: &check, on: transaction, context: context)
         do { try check.check() } catch { throw CommandError(error) }
-        let visible = "erpk_" + SymmetricKey(size: .bits128).withUnsafeBytes { bytes in
-            bytes.prefix(4).map { String(format: "%02x", $0) }.joined()
-        }
+        let visible =
+            "erpk_"
+            + SymmetricKey(size: .bits128).withUnsafeBytes { bytes in
+                bytes.prefix(4).map { String(format: "%02x", $0) }.joined()
+            }
         let whole = Secret.make(prefix: visible + "_")
         let id = try await transaction.insertReturningID(
             """

@@ -58,7 +58,9 @@ struct AccessClaims: JWTPayload {
 
     func verify(using algorithm: some JWTAlgorithm) throws {
         try exp.verifyNotExpired()
-        guard iss.value == AccessTokens.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "issuer") }
+        guard iss.value == AccessTokens.issuer else {
+            throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "issuer")
+        }
     }
 }
 

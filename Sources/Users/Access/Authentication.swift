@@ -253,15 +253,15 @@ public struct Authentication: RequestAuthenticator {
         // On a live connection: a pooled one whose backend died must fail the request (503), not hang it.
         let found = try await client.withLiveConnection { connection in
             try await connection.rows(
-            """
-            SELECT u.email,
-                   ARRAY(SELECT r.role FROM user_roles r WHERE r.user_id = u.id ORDER BY r.role),
-                   ARRAY(SELECT DISTINCT p FROM user_roles r JOIN roles ro ON ro.name = r.role, unnest(ro.permissions) p
-                          WHERE r.user_id = u.id)
-              FROM auth_sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id = \(session) AND u.id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active
-            """,
-            as: (String, [String], [String]).self, logger: context.logger)
+                """
+                SELECT u.email,
+                       ARRAY(SELECT r.role FROM user_roles r WHERE r.user_id = u.id ORDER BY r.role),
+                       ARRAY(SELECT DISTINCT p FROM user_roles r JOIN roles ro ON ro.name = r.role, unnest(ro.permissions) p
+                              WHERE r.user_id = u.id)
+                  FROM auth_sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.id = \(session) AND u.id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active
+                """,
+                as: (String, [String], [String]).self, logger: context.logger)
         }
         for (email, roles, permissions) in found {
             return Principal(
@@ -278,15 +278,15 @@ public struct Authentication: RequestAuthenticator {
         }
         let found = try await client.withLiveConnection { connection in
             try await connection.rows(
-            """
-            SELECT k.id, k.name, k.secret_hash, k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute',
-                   ARRAY(SELECT r.role FROM api_key_roles r WHERE r.api_key_id = k.id ORDER BY r.role),
-                   ARRAY(SELECT DISTINCT p FROM api_key_roles r JOIN roles ro ON ro.name = r.role,
-                                unnest(ro.permissions) p WHERE r.api_key_id = k.id)
-              FROM api_keys k
-             WHERE k.prefix = \(prefix) AND k.revoked_at IS NULL
-            """,
-            as: (Int64, String, Data, Bool, [String], [String]).self, logger: context.logger)
+                """
+                SELECT k.id, k.name, k.secret_hash, k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute',
+                       ARRAY(SELECT r.role FROM api_key_roles r WHERE r.api_key_id = k.id ORDER BY r.role),
+                       ARRAY(SELECT DISTINCT p FROM api_key_roles r JOIN roles ro ON ro.name = r.role,
+                                    unnest(ro.permissions) p WHERE r.api_key_id = k.id)
+                  FROM api_keys k
+                 WHERE k.prefix = \(prefix) AND k.revoked_at IS NULL
+                """,
+                as: (Int64, String, Data, Bool, [String], [String]).self, logger: context.logger)
         }
         for (id, name, hash, stale, roles, permissions) in found {
             guard Secret.constantTimeEqual(Secret.hash(key), hash) else { break }

@@ -35,6 +35,7 @@ public enum FirstAdministrator {
             return try await UserCommands.create(user, passwords: passwords, on: transaction, context: context)
         }
         logger.notice(
-            "administrator created from ERP_ADMIN_EMAIL", metadata: ["email": "\(user.normalizedEmail)", "user": "\(id)"])
+            "administrator created from ERP_ADMIN_EMAIL",
+            metadata: ["email": "\(user.normalizedEmail)", "user": "\(id)"])
     }
 }

@@ -146,6 +146,7 @@ public enum RoleCommands {
         let unknown = Set(permissions).subtracting(known.map(\.rawValue)).sorted()
         check.require(
             unknown.isEmpty, "permissions",
-            "no route declares \(unknown.joined(separator: ", ")); GET /api/v1/roles lists what the built-in roles hold")
+            "no route declares \(unknown.joined(separator: ", ")); GET /api/v1/roles lists what the built-in roles hold"
+        )
     }
 }

@@ -50,7 +50,8 @@ struct UsersRoutes {
         let client = client
         api.post(
             "auth/login", access: .open,
-            doc: .command("Sign in: an access token and a refresh token", body: LoginRequest.self, answers: TokenPair.self)
+            doc: .command(
+                "Sign in: an access token and a refresh token", body: LoginRequest.self, answers: TokenPair.self)
         ) { request, context in
             let body = try await CommandBody<LoginRequest>(request, context: context).command
             let pair = try await authentication.login(email: body.email, password: body.password, request: context)
@@ -58,7 +59,8 @@ struct UsersRoutes {
         }
         api.post(
             "auth/refresh", access: .open,
-            doc: .command("A new pair for a refresh token, which is spent", body: RefreshRequest.self, answers: TokenPair.self)
+            doc: .command(
+                "A new pair for a refresh token, which is spent", body: RefreshRequest.self, answers: TokenPair.self)
         ) { request, context in
             let body = try await CommandBody<RefreshRequest>(request, context: context).command
             return Self.tokens(try await authentication.refresh(body.refreshToken, request: context))
@@ -138,7 +140,8 @@ struct UsersRoutes {
         }
         api.patch(
             "users/:id", permission: .usersManage,
-            doc: .command("Change a user's name, active flag or roles", body: UserChanges.self, answers: UserDocument.self)
+            doc: .command(
+                "Change a user's name, active flag or roles", body: UserChanges.self, answers: UserDocument.self)
         ) { request, context in
             let id = try context.pathID()
             let version = try CommandRunner.expectedVersion(request)
@@ -157,7 +160,8 @@ struct UsersRoutes {
         let commands = commands
         let table = api.table
         let grants = api.grants
-        api.get("roles", permission: .usersRead, doc: .lists("Every role and what it holds", RoleView.self)) { _, context in
+        api.get("roles", permission: .usersRead, doc: .lists("Every role and what it holds", RoleView.self)) {
+            _, context in
             let roles = try await client.withLiveConnection { connection in
                 try await RoleCommands.list(
                     grants: grants, known: table.permissions, on: connection, logger: context.logger)
@@ -171,7 +175,8 @@ struct UsersRoutes {
             let body = try await CommandBody<NewRole>(request, context: context)
             let role = body.command
             return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
-                let id = try await RoleCommands.create(role, known: table.permissions, on: transaction, context: command)
+                let id = try await RoleCommands.create(
+                    role, known: table.permissions, on: transaction, context: command)
                 let view = try await RoleCommands.list(
                     grants: grants, known: table.permissions, on: transaction, logger: command.logger
                 ).first { $0.id == id }
@@ -200,7 +205,8 @@ struct UsersRoutes {
     private func registerKeys(on api: APIRoutes) {
         let client = client
         let commands = commands
-        api.get("api-keys", permission: .usersRead, doc: .lists("API keys, without their secrets", APIKeyDocument.self)) { _, context in
+        api.get("api-keys", permission: .usersRead, doc: .lists("API keys, without their secrets", APIKeyDocument.self))
+        { _, context in
             let keys = try await client.withLiveConnection { connection in
                 try await connection.rows(
                     """
@@ -214,7 +220,8 @@ struct UsersRoutes {
         }
         api.post(
             "api-keys", permission: .usersManage,
-            doc: .command("Create an API key, shown this once", body: NewAPIKey.self, answers: CreatedAPIKey.self, status: 201)
+            doc: .command(
+                "Create an API key, shown this once", body: NewAPIKey.self, answers: CreatedAPIKey.self, status: 201)
         ) { request, context in
             let body = try await CommandBody<NewAPIKey>(request, context: context)
             let key = body.command

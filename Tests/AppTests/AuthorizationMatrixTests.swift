@@ -24,6 +24,9 @@ import Testing
             }
         }
         let grants = Modules.list().grants
+        // A module grants only permissions some route declares.
+        let granted = Set(Modules.list().modules.flatMap { $0.grants.values.flatMap { $0 } })
+        #expect(granted.isSubset(of: Set(table.permissions)), "\(granted.subtracting(table.permissions))")
         // Signing out ends the session, so it goes last.
         let guarded = table.entries.filter { $0.access != .open }
         let routes =

@@ -1,8 +1,8 @@
+// The README's examples, run exactly as written against a live `erp serve`.
 import ERPApp
 import ERPEvents
 import ERPKernel
 import ERPPlatform
-// The README's examples, run exactly as written against a live `erp serve`.
 import ERPTestSupport
 import Foundation
 import Inventory

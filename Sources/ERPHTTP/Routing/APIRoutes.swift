@@ -1,6 +1,6 @@
+// Route registration that also keeps the table of paths, methods and who may use each:
+// for 405 answers, for the credential and permission checks, for the OpenAPI document.
 import Foundation
-// Route registration that also keeps the table of paths, methods and permissions: for
-// 405 answers, and for the permission each route needs.
 public import HTTPTypes
 public import Hummingbird
 import Logging

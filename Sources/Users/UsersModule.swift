@@ -45,11 +45,15 @@ public struct UsersModule: ERPModule {
     /// `users`.
     public let name = "users"
     /// How people sign in.
-    public var settings: AuthenticationSettings
+    public let settings: AuthenticationSettings
+    /// Checked credentials, shared by the authenticator and the routes that change users,
+    /// roles, sessions and keys (which invalidate it).
+    let cache: PrincipalCache
 
     /// The module.
     public init(settings: AuthenticationSettings = AuthenticationSettings()) {
         self.settings = settings
+        cache = PrincipalCache(lifetime: settings.principalLifetime)
     }
 
     /// The user, role, key and session events.
@@ -71,14 +75,15 @@ public struct UsersModule: ERPModule {
     /// Sign-in, users, roles and API keys.
     public func routes(on api: APIRoutes, client: PostgresClient) {
         UsersRoutes(
-            client: client, authentication: Authentication(client: client, settings: settings, grants: api.grants)
+            client: client,
+            authentication: Authentication(client: client, settings: settings, grants: api.grants, cache: cache)
         )
         .register(on: api)
     }
 
     /// Access tokens and API keys.
     public func authenticator(client: PostgresClient, grants: RoleGrants) -> (any RequestAuthenticator)? {
-        Authentication(client: client, settings: settings, grants: grants)
+        Authentication(client: client, settings: settings, grants: grants, cache: cache)
     }
 
     /// An email is unique however it is capitalised (`users_email_key`); so is a role's name.

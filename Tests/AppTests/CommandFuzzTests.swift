@@ -1,8 +1,8 @@
+// Mutated command bodies, seeded and bounded: never a 5xx, and a refused command writes nothing.
 import ERPApp
 import ERPEvents
 import ERPKernel
 import ERPPlatform
-// Mutated command bodies, seeded and bounded: never a 5xx, and a refused command writes nothing.
 import ERPTestSupport
 import Foundation
 import HTTPTypes

@@ -1,3 +1,5 @@
+// The typed contracts between the parts: event types, job kinds and queues, permissions,
+// and the payloads and documents Swift reads.
 import AsyncHTTPClient
 import ERPApp
 import ERPEvents
@@ -6,8 +8,6 @@ import ERPJobs
 import ERPKernel
 import ERPPlatform
 import ERPStore
-// The typed contracts between the parts: event types, job kinds and queues, permissions,
-// and the payloads and documents Swift reads.
 import ERPTestSupport
 import Foundation
 import HTTPTypes

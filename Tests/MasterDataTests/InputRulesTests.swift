@@ -1,10 +1,10 @@
+// The rules a first hour with the API ran into: PATCH semantics, places, GST rates, reorder figures.
 import ERPApp
 import ERPEvents
 import ERPJobs
 import ERPKernel
 import ERPPlatform
 import ERPStore
-// The rules a first hour with the API ran into: PATCH semantics, places, GST rates, reorder figures.
 import ERPTestSupport
 import Foundation
 import HTTPTypes

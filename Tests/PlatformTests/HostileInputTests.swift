@@ -1,9 +1,9 @@
+// Bad input and hostile clients: each answer is a 4xx naming what is wrong, and writes nothing.
 import ERPApp
 import ERPEvents
 import ERPKernel
 import ERPPlatform
 import ERPStore
-// Bad input and hostile clients: each answer is a 4xx naming what is wrong, and writes nothing.
 import ERPTestSupport
 import Foundation
 import HTTPTypes

@@ -1,3 +1,8 @@
+// Tests that need the machine to themselves: `make test` runs this suite on its own,
+// after the others, one test at a time. Some hold the cluster-wide visibility horizon (an
+// open transaction anywhere in the cluster holds back every test database's events) or
+// need it free; one runs 200 deliveries at once, and the job runner's lease and shutdown
+// tests time heartbeats and drains, which a loaded machine cannot time fairly.
 import AsyncHTTPClient
 import ERPApp
 import ERPEvents
@@ -5,11 +10,6 @@ import ERPJobs
 import ERPKernel
 import ERPPlatform
 import ERPStore
-// Tests that need the machine to themselves: `make test` runs this suite on its own,
-// after the others, one test at a time. Some hold the cluster-wide visibility horizon (an
-// open transaction anywhere in the cluster holds back every test database's events) or
-// need it free; one runs 200 deliveries at once, and the job runner's lease and shutdown
-// tests time heartbeats and drains, which a loaded machine cannot time fairly.
 import ERPTestSupport
 import Foundation
 import Inventory

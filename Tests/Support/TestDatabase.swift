@@ -171,7 +171,7 @@ public struct SetupError: Error, CustomStringConvertible {
 
 /// Polls `condition` until it holds or `timeout` passes.
 public func eventually(
-    timeout: Duration = .seconds(20), _ what: String,
+    timeout: Duration = .seconds(60), _ what: String,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

@@ -1,3 +1,4 @@
+// Domain tables that exist only in tests, wired to record_event() like real ones.
 import ERPApp
 import ERPEvents
 import ERPKernel
@@ -6,8 +7,6 @@ import Inventory
 import MasterData
 import Notifications
 import Purchasing
-
-// Domain tables that exist only in tests, wired to record_event() like real ones.
 
 /// Tables and triggers the event log tests write through.
 public enum TestSchema {

@@ -184,6 +184,32 @@ import Users
         }
     }
 
+    @Test func aDeactivationByAnotherProcessEndsTheTokenWithinTheCacheLifetime() async throws {
+        try await LiveAPI.with { test, http in
+            try await LiveAPI.createUser(test, email: "ravi@shop.test", roles: [.viewer])
+            let token = try await LiveAPI.signIn(http.http, email: "ravi@shop.test")
+            #expect(try await Self.get(http, "/api/v1/products", token: token).status == .ok)
+            // `erp users deactivate` is another process: this server hears of it when its
+            // checked credential (kept 2 s) is asked about again.
+            let deactivate = try await ERPProcess.run(
+                ["users", "deactivate", "--email", "ravi@shop.test"], environment: ["DATABASE_URL": test.url])
+            #expect(deactivate.status == 0, "\(deactivate.errors)")
+            try await eventually(timeout: .seconds(30), "the deactivated user's token is refused") {
+                try await Self.get(http, "/api/v1/products", token: token).status == .unauthorized
+            }
+        }
+    }
+
+    @Test func anUnknownUserOrKeyIs404() async throws {
+        try await LiveAPI.with { _, http in
+            let user = try await http.execute(uri: "/api/v1/users/999999", method: .get)
+            #expect(user.status == .notFound, "\(String(buffer: user.body))")
+            #expect(try LiveAPI.problem(user).detail.contains("there is no user 999999"))
+            let key = try await http.execute(uri: "/api/v1/api-keys/999999/revoke", method: .post)
+            #expect(key.status == .notFound, "\(String(buffer: key.body))")
+        }
+    }
+
     @Test func meShowsTheUserTheirRolesAndWhatTheyMayDo() async throws {
         try await LiveAPI.with { test, http in
             try await LiveAPI.createUser(test, email: "store@shop.test", roles: [.storekeeper])

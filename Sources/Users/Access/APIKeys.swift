@@ -99,8 +99,8 @@ public enum APIKeys {
         -> APIKeyDocument
     {
         guard
-            let json = try await connection.value(
-                "SELECT api_key_document(jsonb_build_object('id', \(id)))::text", as: String.self, logger: logger)
+            case .some(.some(let json)) = try await connection.value(
+                "SELECT api_key_document(jsonb_build_object('id', \(id)))::text", as: String?.self, logger: logger)
         else { throw CommandError(.notFound, "there is no API key \(id)") }
         return try JSONDecoder().decode(APIKeyDocument.self, from: Data(json.utf8))
     }

@@ -24,18 +24,23 @@ public struct AuthenticationSettings: Sendable {
     public var throttle: LoginThrottle
     /// The bcrypt cost of new password hashes.
     public var bcryptCost: UInt8
+    /// How long a checked credential is trusted without asking the database again; what
+    /// another process changes (a user deactivated by `erp users`) takes up to this long
+    /// to reach this one. Zero asks on every request.
+    public var principalLifetime: Duration
 
-    /// Settings; access tokens last 15 minutes, sessions 30 days.
+    /// Settings; access tokens last 15 minutes, sessions 30 days, a checked credential 2 s.
     public init(
         tokenKey: TokenKey? = nil, accessTokenLifetime: Duration = .seconds(15 * 60),
         sessionLifetime: Duration = .seconds(30 * 24 * 3600), throttle: LoginThrottle = LoginThrottle(),
-        bcryptCost: UInt8 = Passwords.defaultCost
+        bcryptCost: UInt8 = Passwords.defaultCost, principalLifetime: Duration = .seconds(2)
     ) {
         self.tokenKey = tokenKey
         self.accessTokenLifetime = accessTokenLifetime
         self.sessionLifetime = sessionLifetime
         self.throttle = throttle
         self.bcryptCost = bcryptCost
+        self.principalLifetime = principalLifetime
     }
 }
 
@@ -58,13 +63,17 @@ public struct Authentication: RequestAuthenticator {
     let grants: RoleGrants
     let passwords: Passwords
     let tokens: AccessTokens?
+    /// Principals of recently checked credentials, shared by every copy made for one module.
+    let cache: PrincipalCache
     /// A hash to check a password against when the email is unknown, so that an unknown
     /// email takes as long to refuse as a wrong password.
     private let decoy = DecoyHash()
 
-    /// Sign-in on `client`; `grants` is what the modules grant the built-in roles.
-    public init(client: PostgresClient, settings: AuthenticationSettings, grants: RoleGrants) {
+    /// Sign-in on `client`; `grants` is what the modules grant the built-in roles; `cache`
+    /// is shared with whatever else changes users, roles, sessions or keys in this process.
+    public init(client: PostgresClient, settings: AuthenticationSettings, grants: RoleGrants, cache: PrincipalCache) {
         self.client = client
+        self.cache = cache
         self.settings = settings
         self.grants = grants
         let passwords = Passwords(cost: settings.bcryptCost)
@@ -218,6 +227,7 @@ public struct Authentication: RequestAuthenticator {
                         userID: userID, session: session, generation: current + 1, tokens, transaction, acting))
             }
         }
+        cache.invalidate()
         switch outcome {
         case .refreshed(let pair): return pair
         case .ended: throw Problem.unauthorized("the refresh token is not known, or its session has ended")
@@ -250,6 +260,12 @@ public struct Authentication: RequestAuthenticator {
         guard let tokens, let (userID, session) = await tokens.verify(credential) else {
             throw Problem.unauthorized("the access token is not valid: malformed, forged or expired")
         }
+        let key = "session:\(session.uuidString)/\(userID)"
+        let generation: UInt64
+        switch cache.lookup(key) {
+        case .hit(let principal): return principal
+        case .miss(let current): generation = current
+        }
         // On a live connection: a pooled one whose backend died must fail the request (503), not hang it.
         let found = try await client.withLiveConnection { connection in
             try await connection.rows(
@@ -264,10 +280,12 @@ public struct Authentication: RequestAuthenticator {
                 as: (String, [String], [String]).self, logger: context.logger)
         }
         for (email, roles, permissions) in found {
-            return Principal(
+            let principal = Principal(
                 actor: "user:\(userID)", name: email, roles: roles.map(Role.init(rawValue:)),
                 customPermissions: Set(permissions.map(Permission.init(rawValue:))), grants: grants,
                 session: session.uuidString.lowercased())
+            cache.store(principal, for: key, generation: generation)
+            return principal
         }
         throw Problem.unauthorized("the session has ended (signed out, revoked or expired): sign in again")
     }
@@ -275,6 +293,13 @@ public struct Authentication: RequestAuthenticator {
     private func apiKeyPrincipal(_ key: String, context: ERPRequestContext) async throws -> Principal {
         guard let prefix = APIKeys.visiblePrefix(of: key) else {
             throw Problem.unauthorized("the API key is not valid")
+        }
+        let hash = Secret.hash(key)
+        let cacheKey = "key:" + hash.map { String(format: "%02x", $0) }.joined()
+        let generation: UInt64
+        switch cache.lookup(cacheKey) {
+        case .hit(let principal): return principal
+        case .miss(let current): generation = current
         }
         let found = try await client.withLiveConnection { connection in
             try await connection.rows(
@@ -288,17 +313,19 @@ public struct Authentication: RequestAuthenticator {
                 """,
                 as: (Int64, String, Data, Bool, [String], [String]).self, logger: context.logger)
         }
-        for (id, name, hash, stale, roles, permissions) in found {
-            guard Secret.constantTimeEqual(Secret.hash(key), hash) else { break }
+        for (id, name, storedHash, stale, roles, permissions) in found {
+            guard Secret.constantTimeEqual(hash, storedHash) else { break }
             if stale {
                 _ = try await client.withLiveConnection { connection in
                     try await connection.execute(
                         "UPDATE api_keys SET last_used_at = now() WHERE id = \(id)", logger: context.logger)
                 }
             }
-            return Principal(
+            let principal = Principal(
                 actor: "api_key:\(id)", name: name, roles: roles.map(Role.init(rawValue:)),
                 customPermissions: Set(permissions.map(Permission.init(rawValue:))), grants: grants)
+            cache.store(principal, for: cacheKey, generation: generation)
+            return principal
         }
         throw Problem.unauthorized("the API key is not valid, or it was revoked")
     }

@@ -131,9 +131,10 @@ public enum UserCommands {
     public static func document(id: Int64, on connection: PostgresConnection, logger: Logger) async throws
         -> UserDocument
     {
+        // One row always; its value is NULL when there is no such user.
         guard
-            let json = try await connection.value(
-                "SELECT user_document(jsonb_build_object('id', \(id)))::text", as: String.self, logger: logger)
+            case .some(.some(let json)) = try await connection.value(
+                "SELECT user_document(jsonb_build_object('id', \(id)))::text", as: String?.self, logger: logger)
         else { throw CommandError(.notFound, "there is no user \(id)") }
         return try JSONDecoder().decode(UserDocument.self, from: Data(json.utf8))
     }

@@ -37,6 +37,7 @@ struct UsersRoutes {
     let client: PostgresClient
     let authentication: Authentication
     var commands: CommandRunner { CommandRunner(client: client) }
+    var cache: PrincipalCache { authentication.cache }
 
     func register(on api: APIRoutes) {
         registerAuth(on: api)
@@ -74,11 +75,11 @@ struct UsersRoutes {
             guard let session = context.principal?.session.flatMap(UUID.init(uuidString:)) else {
                 throw CommandError(.invalid, "an API key has no session to end: revoke the key instead")
             }
-            let response = try await commands.run(request, context: context, body: body) { transaction, command in
+            defer { authentication.cache.invalidate() }
+            return try await commands.run(request, context: context, body: body) { transaction, command in
                 try await Authentication.logout(session: session, on: transaction, context: command)
                 return CommandRunner.Outcome(status: .ok, json: #"{"signedOut":true}"#)
             }
-            return response
         }
         let table = api.table
         api.get(
@@ -101,6 +102,7 @@ struct UsersRoutes {
     private func registerUsers(on api: APIRoutes) {
         let client = client
         let commands = commands
+        let cache = cache
         let passwords = authentication.passwords
         api.get("users", permission: .usersRead, doc: .lists("Users, by id", UserDocument.self)) { request, context in
             var query = QueryParameters(request)
@@ -147,6 +149,7 @@ struct UsersRoutes {
             let version = try CommandRunner.expectedVersion(request)
             let body = try await CommandBody<UserChanges>(request, context: context)
             let changes = body.command
+            defer { cache.invalidate() }
             return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
                 try await UserCommands.update(id: id, version: version, changes, on: transaction, context: command)
                 let user = try await UserCommands.document(id: id, on: transaction, logger: command.logger)
@@ -158,6 +161,7 @@ struct UsersRoutes {
     private func registerRoles(on api: APIRoutes) {
         let client = client
         let commands = commands
+        let cache = cache
         let table = api.table
         let grants = api.grants
         api.get("roles", permission: .usersRead, doc: .lists("Every role and what it holds", RoleView.self)) {
@@ -191,6 +195,7 @@ struct UsersRoutes {
             let version = try CommandRunner.expectedVersion(request)
             let body = try await CommandBody<RoleChanges>(request, context: context)
             let changes = body.command
+            defer { cache.invalidate() }
             return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
                 try await RoleCommands.update(
                     id: id, version: version, changes, known: table.permissions, on: transaction, context: command)
@@ -205,6 +210,7 @@ struct UsersRoutes {
     private func registerKeys(on api: APIRoutes) {
         let client = client
         let commands = commands
+        let cache = cache
         api.get("api-keys", permission: .usersRead, doc: .lists("API keys, without their secrets", APIKeyDocument.self))
         { _, context in
             let keys = try await client.withLiveConnection { connection in
@@ -242,6 +248,7 @@ struct UsersRoutes {
         ) { request, context in
             let id = try context.pathID()
             let body = try await CommandBody<Never?>.read(request, context: context)
+            defer { cache.invalidate() }
             return try await commands.run(request, context: context, body: body) { transaction, command in
                 try Self.outcome(.ok, try await APIKeys.revoke(id: id, on: transaction, context: command))
             }

@@ -18,6 +18,24 @@ public enum StateCode {
         isPlace(code) || number(code) == 99
     }
 
+    /// The state's or territory's name, as invoices print it beside the code.
+    public static func name(_ code: String) -> String? {
+        guard isPlace(code) else { return nil }
+        return names[code]
+    }
+
+    private static let names: [String: String] = [
+        "01": "Jammu and Kashmir", "02": "Himachal Pradesh", "03": "Punjab", "04": "Chandigarh", "05": "Uttarakhand",
+        "06": "Haryana", "07": "Delhi", "08": "Rajasthan", "09": "Uttar Pradesh", "10": "Bihar", "11": "Sikkim",
+        "12": "Arunachal Pradesh", "13": "Nagaland", "14": "Manipur", "15": "Mizoram", "16": "Tripura",
+        "17": "Meghalaya", "18": "Assam", "19": "West Bengal", "20": "Jharkhand", "21": "Odisha", "22": "Chhattisgarh",
+        "23": "Madhya Pradesh", "24": "Gujarat", "25": "Daman and Diu",
+        "26": "Dadra and Nagar Haveli and Daman and Diu", "27": "Maharashtra", "28": "Andhra Pradesh (before 2014)",
+        "29": "Karnataka", "30": "Goa", "31": "Lakshadweep", "32": "Kerala", "33": "Tamil Nadu", "34": "Puducherry",
+        "35": "Andaman and Nicobar Islands", "36": "Telangana", "37": "Andhra Pradesh", "38": "Ladakh",
+        "97": "Other Territory",
+    ]
+
     private static func number(_ code: String) -> Int? {
         guard code.count == 2, code.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return Int(code)

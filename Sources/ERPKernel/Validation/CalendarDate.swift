@@ -30,7 +30,7 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
     /// A valid value for a decoder to put in place of an invalid field.
     public static var standIn: CalendarDate { CalendarDate(checkedYear: 2000, month: 1, day: 1) }
 
-    private init(checkedYear year: Int, month: Int, day: Int) {
+    init(checkedYear year: Int, month: Int, day: Int) {
         self.year = year
         self.month = month
         self.day = day

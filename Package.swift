@@ -21,7 +21,7 @@ let moduleDependencies: [Target.Dependency] = [
 ]
 
 /// The modules of this build; the `erp` executable lists them once, in this order.
-let modules: [Target.Dependency] = ["MasterData", "Inventory", "Purchasing", "Notifications", "Users"]
+let modules: [Target.Dependency] = ["MasterData", "Inventory", "Purchasing", "Notifications", "Users", "Sales"]
 
 /// What the test targets and their support build on.
 let testDependencies: [Target.Dependency] = modules + [
@@ -182,6 +182,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Sales",
+            dependencies: moduleDependencies + ["MasterData", "Inventory"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Notifications",
             dependencies: moduleDependencies + [
                 "MasterData", "Inventory",
@@ -285,6 +291,7 @@ let package = Package(
         .testTarget(name: "MasterDataTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "InventoryTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PurchasingTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SalesTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NotificationsTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings
         ),

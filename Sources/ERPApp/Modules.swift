@@ -9,6 +9,7 @@ import MasterData
 public import Notifications
 public import PostgresNIO
 import Purchasing
+import Sales
 public import Users
 
 /// This build's modules and how they are configured.
@@ -43,6 +44,7 @@ public enum Modules {
             PurchasingModule(),
             NotificationsModule(webhooks: settings.webhooks),
             UsersModule(settings: settings.authentication),
+            SalesModule(),
         ])
     }
 

@@ -235,10 +235,16 @@ struct Bench: AsyncParsableCommand {
         var direct: [ReceiptBenchmark.Result] = []
         var sql: [ReceiptBenchmark.QueryProtocol: [ReceiptBenchmark.Result]] = [:]
         for run in 1...runs {
-            progress("receipts run \(run)/\(runs): HTTP signed in, \(clients) clients for \(receiptSeconds) s")
-            http.append(try await benchmark.runOverHTTP(orders, credentials: .signedIn))
-            progress("receipts run \(run)/\(runs): HTTP, credential not checked")
-            unchecked.append(try await benchmark.runOverHTTP(orders, credentials: .unchecked))
+            // The two HTTP paths take turns going first, so that neither always gets the
+            // warmer (or the colder) machine.
+            let order: [ReceiptBenchmark.Credentials] =
+                run.isMultiple(of: 2) ? [.unchecked, .signedIn] : [.signedIn, .unchecked]
+            for credentials in order {
+                progress(
+                    "receipts run \(run)/\(runs): HTTP, \(credentials), \(clients) clients for \(receiptSeconds) s")
+                let result = try await benchmark.runOverHTTP(orders, credentials: credentials)
+                if credentials == .signedIn { http.append(result) } else { unchecked.append(result) }
+            }
             progress("receipts run \(run)/\(runs): command without HTTP")
             direct.append(try await benchmark.runCommandDirectly(orders))
             for queryProtocol in ReceiptBenchmark.QueryProtocol.allCases {

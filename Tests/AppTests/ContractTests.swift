@@ -20,6 +20,7 @@ import NIOFoundationCompat
 import Notifications
 import PostgresNIO
 import Purchasing
+import Sales
 import Testing
 import Users
 
@@ -209,7 +210,7 @@ import Users
         "product": "products", "warehouse": "warehouses", "vendor": "vendors",
         "purchase_order": "purchase-orders", "goods_receipt": "goods-receipts", "vendor_bill": "vendor-bills",
         "purchase_return": "purchase-returns", "stock_issue": "stock-issues", "stock_transfer": "stock-transfers",
-        "stock_adjustment": "stock-adjustments", "user": "users",
+        "stock_adjustment": "stock-adjustments", "user": "users", "customer": "customers",
     ]
 
     /// `json` decodes as `type`, and encoding the value back gives the same keys: the type
@@ -358,6 +359,19 @@ import Users
         let signedOut = try await http.execute(
             uri: "/api/v1/auth/logout", method: .post, headers: [.authorization: "Bearer \(tokens.accessToken)"])
         #expect(signedOut.status == .ok)
+        // The company profile and a customer.
+        let profile = try await http.execute(
+            uri: "/api/v1/company", method: .put, headers: [.ifMatch: "1"],
+            body: ByteBuffer(
+                string: """
+                    {"legalName": "Sharma Homoeo Pharmacy", "gstin": "27AAPFU0939F1ZV", "stateCode": "27",
+                     "drugLicences": [{"number": "MH-1", "form": "20C", "validFrom": "2024-04-01", "validUntil": "2029-03-31"}],
+                     "invoicePrefix": "INV/"}
+                    """))
+        #expect(profile.status == .ok, "\(String(buffer: profile.body))")
+        let customer = try await shop.create(
+            "customers", NewCustomer(name: "Gupta Medical Stores", gstin: "29AAGCB7383J1Z4", creditLimitPaise: 100_000))
+        try await shop.patch("customers/\(customer)", version: 1, CustomerChanges(phone: "080 2222 3333"))
         try await test.withConnection { connection in
             try await connection.inTransaction(logger: test.logger) { transaction in
                 let context = CommandContext(actor: "test", requestID: "contract", logger: test.logger)

@@ -69,11 +69,11 @@ enum OpenAPIDocument {
         for (name, description) in doc?.query ?? [] {
             parameters.append(.b(.query(name: name, schema: .string, description: description)))
         }
-        if entry.method == .patch {
+        if entry.method == .patch || entry.method == .put {
             parameters.append(
                 .b(.header(name: "If-Match", schema: .string, description: "the version read: \"3\"")))
         }
-        if entry.method == .post || entry.method == .patch {
+        if [.post, .patch, .put].contains(entry.method) {
             parameters.append(
                 .b(
                     .header(
@@ -132,13 +132,13 @@ enum OpenAPIDocument {
         }
         if entry.permission != nil { problems.append((403, "None of the caller's roles grants the permission")) }
         if entry.path.contains(":") { problems.append((404, "No such record")) }
-        if entry.method == .post || entry.method == .patch {
+        if [.post, .patch, .put].contains(entry.method) {
             problems += [
                 (409, "The records' state refuses the command"), (415, "The body is not application/json"),
                 (422, "A field breaks a rule (errors name each)"),
             ]
         }
-        if entry.method == .patch {
+        if entry.method == .patch || entry.method == .put {
             problems += [(412, "The record changed since it was read"), (428, "If-Match is missing")]
         }
         if entry.path.hasSuffix("auth/login") { problems.append((429, "Too many failed sign-ins: see Retry-After")) }

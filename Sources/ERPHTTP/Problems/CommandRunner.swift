@@ -28,6 +28,13 @@ public struct CommandRunner: Sendable {
             self.status = status
             self.json = json
         }
+
+        /// An outcome whose body is `value` as JSON, keys sorted.
+        public init(status: HTTPResponse.Status, encoding value: some Encodable) throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            self.init(status: status, json: String(decoding: try encoder.encode(value), as: UTF8.self))
+        }
     }
 
     /// Runs `work` in one transaction and answers with its outcome.

@@ -142,6 +142,15 @@ public struct APIRoutes {
         patch(path, access: .permission(permission), doc: doc, use: handler)
     }
 
+    /// PUT `path` (a whole document replaced), for callers with `permission`.
+    public func put(
+        _ path: String, permission: Permission, doc: RouteDoc? = nil,
+        use handler: @escaping Handler<some ResponseGenerator>
+    ) {
+        table.add("\(prefix)/\(path)", .put, access: .permission(permission), doc: doc)
+        group.put(RouterPath(path), use: guarded(.permission(permission), handler))
+    }
+
     /// DELETE `path`, for callers with `permission`.
     public func delete(
         _ path: String, permission: Permission, doc: RouteDoc? = nil,

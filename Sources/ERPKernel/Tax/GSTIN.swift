@@ -73,6 +73,23 @@ public struct GSTIN: Sendable, Hashable, TextValue {
     }
 }
 
+extension Validation {
+    /// Checks a party's registration: `stateCode` is a place, `gstin` a valid GSTIN, and
+    /// the GSTIN is registered in that state (fields `gstin` and `stateCode`).
+    public mutating func registration(gstin: String?, stateCode: String?) {
+        if let stateCode { require(StateCode.isPlace(stateCode), "stateCode", StateCode.placeRule) }
+        guard let gstin else { return }
+        do {
+            let valid = try GSTIN(gstin)
+            if let stateCode, stateCode != valid.stateCode {
+                fail("stateCode", "is \(stateCode) but the GSTIN is registered in \(valid.stateCode)")
+            }
+        } catch {
+            fail("gstin", "is not a valid GSTIN: \(error.description)")
+        }
+    }
+}
+
 extension String {
     var trimmingSpaces: Substring {
         let start = firstIndex { !$0.isWhitespace } ?? endIndex

@@ -80,15 +80,6 @@ public struct VendorChanges: Sendable, Codable {
 
 enum VendorRules {
     static func check(gstin: String?, stateCode: String?, into check: inout Validation) {
-        if let stateCode { check.require(StateCode.isPlace(stateCode), "stateCode", StateCode.placeRule) }
-        guard let gstin else { return }
-        do {
-            let valid = try GSTIN(gstin)
-            if let stateCode, stateCode != valid.stateCode {
-                check.fail("stateCode", "is \(stateCode) but the GSTIN is registered in \(valid.stateCode)")
-            }
-        } catch {
-            check.fail("gstin", "is not a valid GSTIN: \(error.description)")
-        }
+        check.registration(gstin: gstin, stateCode: stateCode)
     }
 }

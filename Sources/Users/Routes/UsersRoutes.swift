@@ -267,9 +267,7 @@ struct UsersRoutes {
 
     /// A command's answer of `value`.
     static func outcome(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> CommandRunner.Outcome {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return CommandRunner.Outcome(status: status, json: String(decoding: try encoder.encode(value), as: UTF8.self))
+        try CommandRunner.Outcome(status: status, encoding: value)
     }
 }
 

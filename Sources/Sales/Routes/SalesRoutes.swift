@@ -1,0 +1,124 @@
+// /api/v1/company (GET, PUT with If-Match) and /api/v1/customers (create, read, list
+// with search and cursor, PATCH with If-Match).
+import ERPHTTP
+import ERPKernel
+import ERPStore
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Routes of the sales module.
+struct SalesRoutes {
+    let client: PostgresClient
+    var commands: CommandRunner { CommandRunner(client: client) }
+
+    func register(on api: APIRoutes) {
+        registerCompany(on: api)
+        registerCustomers(on: api)
+    }
+
+    private func registerCompany(on api: APIRoutes) {
+        let client = client
+        let commands = commands
+        api.get(
+            "company", permission: .salesRead,
+            doc: .reads("The company profile, and what invoicing still needs", CompanyDocument.self)
+        ) { _, context in
+            try await client.withLiveConnection { connection in
+                JSONResponse(try await PartyCommands.company(on: connection, logger: context.logger))
+            }
+        }
+        api.put(
+            "company", permission: .salesCompany,
+            doc: .command(
+                "Replace the company profile (a field left out is cleared)", body: CompanyProfile.self,
+                answers: CompanyDocument.self)
+        ) { request, context in
+            let version = try CommandRunner.expectedVersion(request)
+            let body = try await CommandBody<CompanyProfile>(request, context: context)
+            let profile = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
+                try await PartyCommands.setCompany(profile, version: version, on: transaction, context: command)
+                let document = try await PartyCommands.company(on: transaction, logger: command.logger)
+                return try CommandRunner.Outcome(status: .ok, encoding: document)
+            }
+        }
+    }
+
+    private func registerCustomers(on api: APIRoutes) {
+        let client = client
+        let commands = commands
+        api.post(
+            "customers", permission: .salesCustomers,
+            doc: .command("Create a customer", body: NewCustomer.self, answers: CustomerDocument.self, status: 201)
+        ) { request, context in
+            let body = try await CommandBody<NewCustomer>(request, context: context)
+            let customer = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
+                let id = try await PartyCommands.createCustomer(customer, on: transaction, context: command)
+                return try await CommandRunner.Outcome(
+                    status: .created,
+                    json: DocumentRoutes.document(.customer, id: id, on: transaction, logger: command.logger))
+            }
+        }
+        api.get(
+            "customers", permission: .salesRead,
+            doc: .lists(
+                "List customers", CustomerDocument.self,
+                query: [("q", "search: the name, GSTIN or phone contains it"), ("active", "true or false")])
+        ) { request, context in
+            var query = QueryParameters(request)
+            let search = query.text("q")
+            let active = query.boolean("active")
+            let limit = query.limit()
+            let after = query.cursor(count: 1)?.first ?? 0
+            try query.check()
+            let rows = try await client.withLiveConnection { connection in
+                try await connection.rows(
+                    """
+                    SELECT c.id, customer_document(jsonb_build_object('id', c.id))::text
+                      FROM customers c
+                     WHERE (\(search)::text IS NULL OR strpos(lower(c.name), lower(\(search))) > 0
+                            OR strpos(lower(COALESCE(c.gstin, '')), lower(\(search))) > 0
+                            OR strpos(COALESCE(c.phone, ''), \(search)) > 0)
+                       AND (\(active)::boolean IS NULL OR c.active = \(active))
+                       AND c.id > \(after)
+                     ORDER BY c.id
+                     LIMIT \(limit + 1)
+                    """,
+                    as: (Int64, String).self, logger: context.logger)
+            }
+            let page = rows.prefix(limit)
+            return Page(
+                items: page.map { SQLJSON($0.1) },
+                nextCursor: rows.count > limit ? page.last.map { QueryParameters.cursor(after: [$0.0]) } : nil)
+        }
+        api.get("customers/:id", permission: .salesRead, doc: .reads("One customer", CustomerDocument.self)) {
+            _, context in
+            let id = try context.pathID()
+            return SQLJSON(
+                try await client.withLiveConnection { connection in
+                    try await DocumentRoutes.document(.customer, id: id, on: connection, logger: context.logger)
+                })
+        }
+        api.patch(
+            "customers/:id", permission: .salesCustomers,
+            doc: .command(
+                "Change the fields sent; \"active\": false deactivates", body: CustomerChanges.self,
+                answers: CustomerDocument.self)
+        ) { request, context in
+            let id = try context.pathID()
+            let version = try CommandRunner.expectedVersion(request)
+            let body = try await CommandBody<CustomerChanges>(request, context: context)
+            let changes = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
+                try await PartyCommands.updateCustomer(
+                    id: id, version: version, changes, on: transaction, context: command)
+                return try await CommandRunner.Outcome(
+                    status: .ok,
+                    json: DocumentRoutes.document(.customer, id: id, on: transaction, logger: command.logger))
+            }
+        }
+    }
+}

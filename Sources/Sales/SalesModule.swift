@@ -1,0 +1,68 @@
+// Sales: the company profile and customers; counter sales, sales orders, deliveries, tax
+// invoices and credit notes build on them.
+public import ERPEvents
+public import ERPHTTP
+public import ERPPlatform
+public import ERPStore
+public import PostgresNIO
+
+/// The event types sales' triggers record (triggers/sales.sql); each payload is the whole
+/// document as the API shows it.
+public enum SalesEvents {
+    /// The company profile changed.
+    public static let companyUpdated = EventType("company.updated")
+    /// A customer was created.
+    public static let customerCreated = EventType("customer.created")
+    /// A customer's details changed, or they were deactivated.
+    public static let customerUpdated = EventType("customer.updated")
+}
+
+extension Permission {
+    /// Reading the company profile, customers and sales documents.
+    public static let salesRead = Permission("sales.read")
+    /// Creating and changing customers.
+    public static let salesCustomers = Permission("sales.customers")
+    /// Changing the company profile: what every invoice says of the seller.
+    public static let salesCompany = Permission("sales.company")
+}
+
+extension SQLDocumentSource {
+    /// Customers.
+    public static let customer = SQLDocumentSource(
+        noun: "customer", table: "customers", function: "customer_document")
+}
+
+/// The company profile and customers.
+public struct SalesModule: ERPModule {
+    /// `sales`.
+    public let name = "sales"
+
+    /// The module.
+    public init() {}
+
+    /// company.updated, customer.created, customer.updated.
+    public var events: [EventDeclaration] {
+        [
+            EventDeclaration(SalesEvents.companyUpdated, payload: CompanyDocument.self),
+            EventDeclaration(SalesEvents.customerCreated, payload: CustomerDocument.self),
+            EventDeclaration(SalesEvents.customerUpdated, payload: CustomerDocument.self),
+        ]
+    }
+
+    /// `/api/v1/company`, `/api/v1/customers`.
+    public func routes(on api: APIRoutes, client: PostgresClient) {
+        SalesRoutes(client: client).register(on: api)
+    }
+
+    /// Sales staff keep customers; accountants keep the company profile. Cashiers get
+    /// only what counter sales need, which arrive with them.
+    public var grants: [Role: [Permission]] {
+        [
+            .sales: [.salesRead, .salesCustomers],
+            .accountant: [.salesRead, .salesCompany],
+        ]
+    }
+
+    /// A customer's GSTIN is unique (`customers_gstin_key`).
+    public var constraintFields: [String: String] { ["customers_gstin_key": "gstin"] }
+}

@@ -91,8 +91,8 @@ struct ReceiptBenchmark {
 
     /// How the HTTP path checks its requests.
     enum Credentials: CustomStringConvertible {
-        /// As `erp serve` does: a signed-in storekeeper's access token, its signature and
-        /// its session checked on every request.
+        /// As `erp serve` does: a signed-in storekeeper's access token, its signature
+        /// checked on every request and its session at most every 2 s (the principal cache).
         case signedIn
         /// Every request taken to be the storekeeper's, nothing checked: the baseline
         /// that tells what checking costs. Only the benchmark has such an authenticator.

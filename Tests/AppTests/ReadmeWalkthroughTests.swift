@@ -39,7 +39,7 @@ import Testing
     static let walkthrough = [
         "Sources/Users/README.md", "Sources/MasterData/README.md", "Sources/Purchasing/README.md",
         "Sources/Inventory/README.md",
-        "Sources/Notifications/README.md", "Sources/ERPJobs/README.md",
+        "Sources/Notifications/README.md", "Sources/ERPJobs/README.md", "Sources/Sales/README.md",
     ]
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

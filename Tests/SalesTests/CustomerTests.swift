@@ -2,6 +2,7 @@
 // accepts, what it refuses (writing nothing), and the events they record.
 import ERPHTTP
 import ERPKernel
+import ERPStore
 import ERPTestSupport
 import Foundation
 import HTTPTypes
@@ -180,6 +181,32 @@ import Users
                 uri: "/api/v1/company", method: .put, headers: [.ifMatch: "1"], body: ByteBuffer(string: "{}"))
             #expect(profile.status == .forbidden)
             #expect(try LiveAPI.problem(profile).detail.contains("sales.company"))
+        }
+    }
+}
+
+@Suite struct CompanyCompletenessTests {
+    @Test func invoicingIsRefusedNamingEachMissingFieldUntilTheProfileIsComplete() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.withConnection { connection in
+                do {
+                    _ = try await PartyCommands.completeCompany(on: connection, logger: test.logger)
+                    Issue.record("an empty profile was taken as complete")
+                } catch let error as CommandError {
+                    #expect(error.code.rawValue == "invalid")
+                    #expect(error.fieldErrors.map(\.field).contains("company.gstin"))
+                    #expect(error.fieldErrors.count == 10)
+                }
+                try await connection.inTransaction(logger: test.logger) { transaction in
+                    let context = CommandContext(actor: "test", requestID: "complete", logger: test.logger)
+                    try await context.apply(to: transaction)
+                    let profile = try JSONDecoder().decode(
+                        CompanyProfile.self, from: Data(CustomerTests.completeProfile.utf8))
+                    try await PartyCommands.setCompany(profile, version: 1, on: transaction, context: context)
+                }
+                let complete = try await PartyCommands.completeCompany(on: connection, logger: test.logger)
+                #expect(complete.gstin == "27AAPFU0939F1ZV")
+            }
         }
     }
 }

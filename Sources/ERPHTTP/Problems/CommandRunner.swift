@@ -32,7 +32,7 @@ public struct CommandRunner: Sendable {
         /// An outcome whose body is `value` as JSON, keys sorted.
         public init(status: HTTPResponse.Status, encoding value: some Encodable) throws {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             self.init(status: status, json: String(decoding: try encoder.encode(value), as: UTF8.self))
         }
     }

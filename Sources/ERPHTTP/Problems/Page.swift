@@ -21,7 +21,7 @@ extension JSONItem where Self: Encodable {
 enum JSONItemEncoder {
     static let shared: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }()

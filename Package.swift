@@ -183,7 +183,9 @@ let package = Package(
         ),
         .target(
             name: "Sales",
-            dependencies: moduleDependencies + ["MasterData", "Inventory"],
+            dependencies: moduleDependencies + [
+                "MasterData", "Inventory", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 // The schema files this binary carries: numbered migrations from sql/ and repeatable
 // definitions from triggers/.
 import Crypto
+import ERPKernel
 
 /// A schema change, applied once, in version order, in its own transaction.
 public struct Migration: Sendable, Hashable {
@@ -56,10 +57,7 @@ public struct Definition: Sendable, Hashable {
 
     /// The hex SHA-256 of the text, as `schema_definitions` records it.
     public var checksum: String {
-        SHA256.hash(data: Array(sql.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        SHA256.hash(data: Array(sql.utf8)).hexadecimal
     }
 
     /// The definitions compiled into this binary from triggers/, each after those it

@@ -38,7 +38,7 @@ public struct WebhookEndpoints: Sendable {
     /// The secret never shows however the endpoints are printed (see the extension below).
     public func signature(of body: [UInt8]) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + code.hexadecimal
     }
 }
 

@@ -59,7 +59,7 @@ public enum APIKeys {
         let visible =
             "erpk_"
             + SymmetricKey(size: .bits128).withUnsafeBytes { bytes in
-                bytes.prefix(4).map { String(format: "%02x", $0) }.joined()
+                bytes.prefix(4).hexadecimal
             }
         let whole = Secret.make(prefix: visible + "_")
         let id = try await transaction.insertReturningID(

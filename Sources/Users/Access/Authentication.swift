@@ -3,6 +3,7 @@
 // API keys.
 import Crypto
 public import ERPHTTP
+import ERPKernel
 import ERPStore
 import Foundation
 import HTTPTypes
@@ -295,7 +296,7 @@ public struct Authentication: RequestAuthenticator {
             throw Problem.unauthorized("the API key is not valid")
         }
         let hash = Secret.hash(key)
-        let cacheKey = "key:" + hash.map { String(format: "%02x", $0) }.joined()
+        let cacheKey = "key:" + hash.hexadecimal
         let generation: UInt64
         switch cache.lookup(cacheKey) {
         case .hit(let principal): return principal

@@ -32,17 +32,20 @@ BEGIN
             'movements', (
                 SELECT jsonb_agg(jsonb_build_object(
                            'productId', m.product_id, 'warehouseId', m.warehouse_id, 'batchId', m.batch_id,
-                           'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', m.quantity)
+                           'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', m.quantity,
+                           'unitCost', round(abs(m.value)::numeric / abs(m.quantity))::bigint, 'value', m.value)
                        ORDER BY m.line_number, m.leg)
                   FROM (
                         -- Issues and transfers take stock out of warehouse_id; adjustments are signed.
+                        -- The line's value is its first leg's, signed the same way.
                         SELECT l.line_number, 1 AS leg, l.product_id, d.warehouse_id, l.batch_id,
-                               CASE d.kind WHEN 'adjustment' THEN l.quantity ELSE -l.quantity END AS quantity
+                               CASE d.kind WHEN 'adjustment' THEN l.quantity ELSE -l.quantity END AS quantity,
+                               l.value_paise AS value
                           FROM stock_document_lines l
                          WHERE l.document_id = d.id
                         UNION ALL
-                        -- A transfer puts it into to_warehouse_id.
-                        SELECT l.line_number, 2, l.product_id, d.to_warehouse_id, l.batch_id, l.quantity
+                        -- A transfer puts it into to_warehouse_id, with the value it took out.
+                        SELECT l.line_number, 2, l.product_id, d.to_warehouse_id, l.batch_id, l.quantity, -l.value_paise
                           FROM stock_document_lines l
                          WHERE l.document_id = d.id AND d.kind = 'transfer'
                        ) m

@@ -51,7 +51,7 @@ BEGIN
                 SELECT jsonb_agg(jsonb_build_object(
                            'productId', l.product_id, 'warehouseId', r.warehouse_id, 'batchId', l.batch_id,
                            'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', l.quantity,
-                           'unitCost', l.unit_cost_paise)
+                           'unitCost', l.unit_cost_paise, 'value', l.quantity * l.unit_cost_paise)
                        ORDER BY l.line_number)
                   FROM goods_receipt_lines l
                   JOIN batches b ON b.id = l.batch_id
@@ -106,7 +106,8 @@ LANGUAGE sql STABLE AS $$
         'movements', (
             SELECT jsonb_agg(jsonb_build_object(
                        'productId', l.product_id, 'warehouseId', r.warehouse_id, 'batchId', l.batch_id,
-                       'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', -l.quantity)
+                       'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', -l.quantity,
+                       'unitCost', round(abs(l.value_paise)::numeric / l.quantity)::bigint, 'value', l.value_paise)
                    ORDER BY l.line_number)
               FROM purchase_return_lines l
               JOIN batches b ON b.id = l.batch_id

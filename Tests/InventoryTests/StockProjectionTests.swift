@@ -2,6 +2,7 @@ import ERPApp
 import ERPEvents
 import ERPKernel
 import ERPPlatform
+import ERPStore
 import ERPTestSupport
 import Foundation
 import HTTPTypes
@@ -104,7 +105,57 @@ import Testing
                 as: Int.self
             )
             #expect(totals == 0)
+            // Values: the write model's is its movements' sum and the projection's; every invariant holds.
+            let findings = try await test.withConnection {
+                try await Invariant.verify(Modules.list().invariants(), limit: 5, on: $0, logger: test.logger)
+            }
+            let broken = findings.filter { !$0.holds }
+            #expect(broken.isEmpty, "\(broken)")
+            #expect(
+                try await test.scalar("SELECT count(*) FROM stock_valuation WHERE value_paise > 0", as: Int.self) > 0)
+            #expect(try await Self.valuesDisagree(test) == 0)
+
+            // The migration's backfill, run over the same history with its values taken out
+            // (as events from before carried none), finds the same values.
+            try await Self.stripValues(test)
+            try await test.execute("DELETE FROM stock_valuation")
+            try await test.execute(try Self.backfill())
+            #expect(try await Self.valuesDisagree(test) == 0)
         }
+    }
+
+    /// Products × warehouses whose write-model value differs from the projection's.
+    static func valuesDisagree(_ test: TestDatabase) async throws -> Int {
+        try await test.scalar(
+            """
+            SELECT count(*)::integer FROM stock_levels l FULL JOIN stock_valuation v USING (product_id, warehouse_id)
+             WHERE COALESCE(l.value_paise, 0) <> COALESCE(v.value_paise, 0) OR COALESCE(l.on_hand, 0) <> COALESCE(v.on_hand, 0)
+            """,
+            as: Int.self)
+    }
+
+    /// Takes `value` out of every movement, and `unitCost` out of all but receipts': the
+    /// movements as they were before stock was valued on the write side.
+    static func stripValues(_ test: TestDatabase) async throws {
+        try await test.execute(
+            """
+            ALTER TABLE events DISABLE TRIGGER events_immutable;
+            UPDATE events e
+               SET payload = jsonb_set(payload, '{movements}', (
+                       SELECT jsonb_agg(CASE WHEN e.type = 'goods.received' THEN m - 'value' ELSE m - 'value' - 'unitCost' END
+                                        ORDER BY n)
+                         FROM jsonb_array_elements(payload -> 'movements') WITH ORDINALITY AS x(m, n)))
+             WHERE payload ? 'movements';
+            ALTER TABLE events ENABLE TRIGGER events_immutable;
+            """)
+    }
+
+    /// The valuation backfill of migration 0030 (its `DO` block).
+    static func backfill() throws -> String {
+        let sql = try #require(Migration.embedded.first { $0.version == 30 }).sql
+        let start = try #require(sql.range(of: "DO $$"))
+        let end = try #require(sql.range(of: "END\n$$;", range: start.upperBound..<sql.endIndex))
+        return String(sql[start.lowerBound..<end.upperBound])
     }
 
     @Test func valueFollowsTheMovingAverageAndTheQueriesFilter() async throws {
@@ -129,7 +180,23 @@ import Testing
             try await LiveAPI.catchUpProjections(test)
 
             // 20 in at ₹50 and ₹60: ₹1,100. 5 out at the ₹55 average: ₹825 for 15. 5 moved to
-            // Bengaluru carry ₹275 there.
+            // Bengaluru carry ₹275 there. The write side costed each as it left.
+            #expect(
+                try await test.scalar(
+                    """
+                    SELECT string_agg(type || ' ' || (m ->> 'quantity') || ' ' || (m ->> 'value') || ' @' || (m ->> 'unitCost'),
+                                      ', ' ORDER BY position, n)
+                      FROM events, jsonb_array_elements(payload -> 'movements') WITH ORDINALITY AS x(m, n)
+                     WHERE type IN ('stock.issued', 'stock.transferred') AND (m ->> 'productId')::bigint = \(shop.arnica)
+                    """, as: String.self)
+                    == "stock.issued -5 -27500 @5500, stock.transferred -5 -27500 @5500, stock.transferred 5 27500 @5500"
+            )
+            #expect(
+                try await test.scalar(
+                    """
+                    SELECT string_agg(on_hand || ':' || value_paise, ',' ORDER BY warehouse_id) FROM stock_valuation
+                     WHERE product_id = \(shop.arnica)
+                    """, as: String.self) == "10:55000,5:27500")
             let arnica = try await shop.get("stock-levels/\(shop.arnica)")
             #expect(arnica["onHand"] as? Int == 15 && arnica["value"] as? Int == 82_500)
             let places = try #require(arnica["warehouses"] as? [[String: Any]])

@@ -334,13 +334,16 @@ import Testing
             let environment = ["DATABASE_URL": test.url]
             let clean = try await ERPProcess.run(["verify"], environment: environment)
             #expect(clean.status == 0, "\(clean.output)\(clean.errors)")
-            #expect(clean.output.contains("all 7 invariants hold"))
+            #expect(clean.output.contains("all 9 invariants hold"), "\(clean.output)")
 
             let batch = try await test.scalar(
                 "SELECT min(batch_id) FROM stock_on_hand WHERE quantity > 0", as: Int64.self)
             try await test.execute(
                 """
                 UPDATE stock_on_hand SET quantity = quantity - 1 WHERE batch_id = \(batch);
+                UPDATE stock_valuation SET value_paise = value_paise + 7
+                 WHERE (product_id, warehouse_id) = (SELECT product_id, warehouse_id FROM stock_valuation
+                                                      WHERE on_hand > 0 ORDER BY 1, 2 LIMIT 1);
                 INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES ('stock.teleported', 'stock', '1', '{}')
                 """
             )
@@ -356,6 +359,11 @@ import Testing
                     "stock.teleported: 1 events, first at position \(try await test.scalar("SELECT max(position) FROM events", as: Int64.self))"
                 ])
             #expect(byName["stock_projection_equals_events"]?.breachCount == 0)
+            // The planted value: the write model no longer equals its movements, nor the projection.
+            let value = byName["stock_value_write_model_equals_events"]?.breaches ?? []
+            #expect(value.contains { $0.contains("write model value") }, "\(value)")
+            #expect(value.contains { $0.contains("write model on hand") }, "\(value)")
+            #expect(byName["stock_value_projection_equals_write_model"]?.breachCount == 1)
         }
     }
 

@@ -271,6 +271,7 @@ public struct StockHistorySeeder: Sendable {
             """,
             logger: logger
         )
+        try await value(on: transaction)
         try await transaction.query(
             """
             WITH moved AS (
@@ -300,5 +301,82 @@ public struct StockHistorySeeder: Sendable {
             """,
             logger: logger
         )
+    }
+
+    /// Values the round as ``StockLedger`` does: the receipts at their cost, then each
+    /// document's lines in order; writes each line's value and the new `stock_valuation`.
+    private func value(on transaction: PostgresConnection) async throws {
+        let received = try await transaction.rows(
+            "SELECT product_id, warehouse_id, batch_id, unit_cost FROM seed_received ORDER BY wn, line",
+            as: (Int64, Int64, Int64, Int64).self, logger: logger)
+        let lines = try await transaction.rows(
+            """
+            SELECT d.id, d.kind, d.warehouse_id, d.to_warehouse_id, l.line_number, l.product_id, l.batch_id, l.quantity
+              FROM seed_documents d JOIN stock_document_lines l ON l.document_id = d.id
+             ORDER BY d.id, l.line_number
+            """,
+            as: (Int64, String, Int64, Int64?, Int, Int64, Int64, Int64).self, logger: logger)
+        var places = Set(received.map { StockPlace(product: $0.0, warehouse: $0.1) })
+        for line in lines {
+            places.insert(StockPlace(product: line.5, warehouse: line.2))
+            if let to = line.3 { places.insert(StockPlace(product: line.5, warehouse: to)) }
+        }
+        let keys = places.sorted()
+        let current = try await transaction.rows(
+            """
+            SELECT v.product_id, v.warehouse_id, v.on_hand, v.value_paise
+              FROM stock_valuation v
+              JOIN unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[]) AS k(p, w)
+                ON (v.product_id, v.warehouse_id) = (k.p, k.w)
+            """,
+            as: (Int64, Int64, Int64, Int64).self, logger: logger)
+        var receipts = StockValuation()
+        for (product, warehouse, onHand, value) in current {
+            receipts.levels[StockPlace(product: product, warehouse: warehouse)] = StockValue(
+                onHand: onHand, value: Money(paise: value))
+        }
+        for (product, warehouse, batch, cost) in received {
+            _ = receipts.move(
+                StockPlace(product: product, warehouse: warehouse), batch: batch, quantity: Int64(Self.receivedPerLine),
+                unitCost: cost)
+        }
+        var levels = receipts.levels
+        var valued: [(document: Int64, line: Int, value: Int64)] = []
+        var index = 0
+        while index < lines.count {
+            let document = lines[index].0
+            var valuation = StockValuation(levels: levels)
+            while index < lines.count, lines[index].0 == document {
+                let (_, kind, warehouse, to, number, product, batch, quantity) = lines[index]
+                let out = valuation.move(
+                    StockPlace(product: product, warehouse: warehouse), batch: batch,
+                    quantity: kind == "adjustment" ? quantity : -quantity, unitCost: nil)
+                if let to {
+                    _ = valuation.move(
+                        StockPlace(product: product, warehouse: to), batch: batch, quantity: quantity, unitCost: nil)
+                }
+                valued.append((document, number, out.paise))
+                index += 1
+            }
+            levels = valuation.levels
+        }
+        try await transaction.query(
+            """
+            UPDATE stock_document_lines l SET value_paise = v.value
+              FROM unnest(\(valued.map(\.document))::bigint[], \(valued.map(\.line))::integer[],
+                          \(valued.map(\.value))::bigint[]) AS v(d, n, value)
+             WHERE (l.document_id, l.line_number) = (v.d, v.n)
+            """,
+            logger: logger)
+        let after = keys.map { levels[$0, default: StockValue()] }
+        try await transaction.query(
+            """
+            INSERT INTO stock_valuation AS v (product_id, warehouse_id, on_hand, value_paise)
+            SELECT * FROM unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[],
+                                 \(after.map(\.onHand))::bigint[], \(after.map(\.value.paise))::bigint[])
+            ON CONFLICT (product_id, warehouse_id) DO UPDATE
+               SET on_hand = EXCLUDED.on_hand, value_paise = EXCLUDED.value_paise
+            """,
+            logger: logger)
     }
 }

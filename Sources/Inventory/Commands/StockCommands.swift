@@ -98,7 +98,10 @@ public enum StockCommands {
             lines.map { ($0.productId, $0.batchNumber) }, on: transaction, context: context)
         var refused = Validation()
         var changes: [StockChange] = []
+        // Where each line's first leg is among the changes: the value it moved.
+        var firstLegs: [Int] = []
         for (index, (line, batch)) in zip(lines, batches).enumerated() {
+            firstLegs.append(changes.count)
             if batch.expired && !kind.allowsExpired(line.quantity) {
                 refused.fail(
                     "lines[\(index)].batchNumber",
@@ -115,7 +118,7 @@ public enum StockCommands {
             }
         }
         do { try refused.check() } catch { throw CommandError(error) }
-        try await StockLedger.apply(changes, on: transaction, context: context)
+        let values = try await StockLedger.apply(changes, on: transaction, context: context)
 
         let id = try await transaction.insertReturningID(
             """
@@ -127,10 +130,11 @@ public enum StockCommands {
         )
         try await transaction.execute(
             """
-            INSERT INTO stock_document_lines (document_id, line_number, product_id, batch_id, quantity)
-            SELECT \(id), n, p, b, q
-              FROM unnest(\(lines.map(\.productId))::bigint[], \(batches.map(\.id))::bigint[], \(lines.map(\.quantity))::bigint[])
-                   WITH ORDINALITY AS l(p, b, q, n)
+            INSERT INTO stock_document_lines (document_id, line_number, product_id, batch_id, quantity, value_paise)
+            SELECT \(id), n, p, b, q, v
+              FROM unnest(\(lines.map(\.productId))::bigint[], \(batches.map(\.id))::bigint[], \(lines.map(\.quantity))::bigint[],
+                          \(firstLegs.map { values[$0].paise })::bigint[])
+                   WITH ORDINALITY AS l(p, b, q, v, n)
             """,
             logger: context.logger
         )

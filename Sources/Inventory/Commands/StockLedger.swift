@@ -1,5 +1,5 @@
 // The one place on-hand changes: locks the rows in key order and keeps them at or above zero.
-import ERPKernel
+public import ERPKernel
 public import ERPStore
 import Foundation
 import Logging
@@ -20,10 +20,15 @@ public struct StockChange: Sendable {
     public var field: String
     /// The batch as a person reads it, e.g. `product 12 batch A123`.
     public var batchLabel: String
+    /// What each unit coming in cost, in paise, when it was bought (a receipt); `nil`
+    /// values it as ``StockValue`` says (a transfer's incoming leg brings the value its
+    /// outgoing leg took, a count found values at the average).
+    public var unitCost: Int64?
 
     /// A change.
     public init(
-        productID: Int64, warehouseID: Int64, batchID: Int64, quantity: Int64, field: String, batchLabel: String
+        productID: Int64, warehouseID: Int64, batchID: Int64, quantity: Int64, field: String, batchLabel: String,
+        unitCost: Int64? = nil
     ) {
         self.productID = productID
         self.warehouseID = warehouseID
@@ -31,10 +36,12 @@ public struct StockChange: Sendable {
         self.quantity = quantity
         self.field = field
         self.batchLabel = batchLabel
+        self.unitCost = unitCost
     }
 }
 
-/// Applies stock changes to `stock_on_hand` inside the command's transaction.
+/// Applies stock changes to `stock_on_hand` and their value to `stock_valuation` inside
+/// the command's transaction.
 public enum StockLedger {
     private struct Key: Hashable, Comparable {
         var product: Int64
@@ -53,10 +60,17 @@ public enum StockLedger {
     /// deadlocking. Creating rows first means no command waits for a row lock while
     /// holding another.
     ///
+    /// Then the value of each change is taken at moving-average cost per product ×
+    /// warehouse (``StockValue``), in the order of `changes`, under the lock of its
+    /// `stock_valuation` row (locked, in key order, after the on-hand rows).
+    ///
+    /// - Returns: The signed value of each change, in the order of `changes`: what the
+    ///   documents' lines and their events' movements carry.
     /// - Throws: ``CommandError`` `.insufficientStock` naming the first line that would
     ///   take a row below zero and the quantity available.
+    @discardableResult
     public static func apply(_ changes: [StockChange], on transaction: PostgresConnection, context: CommandContext)
-        async throws
+        async throws -> [Money]
     {
         var net: [Key: Int64] = [:]
         for change in changes {
@@ -125,6 +139,55 @@ public enum StockLedger {
             """,
             logger: context.logger
         )
+        return try await value(changes, on: transaction, context: context)
+    }
+
+    /// Values `changes` and writes the new value of each product × warehouse.
+    private static func value(_ changes: [StockChange], on transaction: PostgresConnection, context: CommandContext)
+        async throws -> [Money]
+    {
+        let places = Set(changes.map { StockPlace(product: $0.productID, warehouse: $0.warehouseID) }).sorted()
+        guard !places.isEmpty else { return [] }
+        try await transaction.execute(
+            """
+            INSERT INTO stock_valuation (product_id, warehouse_id, on_hand, value_paise)
+            SELECT p, w, 0, 0 FROM unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
+             ORDER BY p, w
+            ON CONFLICT DO NOTHING
+            """,
+            logger: context.logger)
+        let locked = try await transaction.rows(
+            """
+            SELECT v.product_id, v.warehouse_id, v.on_hand, v.value_paise
+              FROM stock_valuation v
+              JOIN unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
+                ON (v.product_id, v.warehouse_id) = (k.p, k.w)
+             ORDER BY v.product_id, v.warehouse_id
+               FOR UPDATE OF v
+            """,
+            as: (Int64, Int64, Int64, Int64).self, logger: context.logger)
+        var ledger = StockValuation()
+        for (product, warehouse, onHand, value) in locked {
+            ledger.levels[StockPlace(product: product, warehouse: warehouse)] = StockValue(
+                onHand: onHand, value: Money(paise: value))
+        }
+        let values = changes.map {
+            ledger.move(
+                StockPlace(product: $0.productID, warehouse: $0.warehouseID), batch: $0.batchID, quantity: $0.quantity,
+                unitCost: $0.unitCost)
+        }
+        let keys = Array(ledger.levels.keys)
+        let after = keys.map { ledger.levels[$0, default: StockValue()] }
+        try await transaction.execute(
+            """
+            UPDATE stock_valuation v
+               SET on_hand = k.q, value_paise = k.v
+              FROM unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[],
+                          \(after.map(\.onHand))::bigint[], \(after.map(\.value.paise))::bigint[]) AS k(p, w, q, v)
+             WHERE (v.product_id, v.warehouse_id) = (k.p, k.w)
+            """,
+            logger: context.logger)
+        return values
     }
 }
 

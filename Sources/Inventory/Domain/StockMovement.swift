@@ -17,13 +17,18 @@ public struct StockMovement: Sendable, Hashable, Codable {
     public var expiresOn: CalendarDate
     /// Positive into the warehouse, negative out of it.
     public var quantity: Int64
-    /// Cost per unit, in paise, for stock bought in (receipts); absent otherwise.
+    /// Cost per unit, in paise: a receipt's cost, or the moving average a movement left
+    /// or arrived at (rounded). Before stock was valued on the write side only receipts
+    /// had it.
     public var unitCost: Int64?
+    /// The signed value the movement moved, in paise, at moving-average cost (negative
+    /// out); absent on events recorded before stock was valued on the write side.
+    public var value: Int64?
 
     /// Creates a value with the given fields.
     public init(
         productId: Int64, warehouseId: Int64, batchId: Int64, batchNumber: String, expiresOn: CalendarDate,
-        quantity: Int64, unitCost: Int64? = nil
+        quantity: Int64, unitCost: Int64? = nil, value: Int64? = nil
     ) {
         self.productId = productId
         self.warehouseId = warehouseId
@@ -32,6 +37,7 @@ public struct StockMovement: Sendable, Hashable, Codable {
         self.expiresOn = expiresOn
         self.quantity = quantity
         self.unitCost = unitCost
+        self.value = value
     }
 }
 

@@ -46,3 +46,61 @@ public struct StockValue: Sendable, Hashable {
         return taken
     }
 }
+
+/// A product in a warehouse: what stock is valued per.
+public struct StockPlace: Sendable, Hashable, Comparable {
+    /// The product's id.
+    public var product: Int64
+    /// The warehouse's id.
+    public var warehouse: Int64
+
+    /// A place.
+    public init(product: Int64, warehouse: Int64) {
+        self.product = product
+        self.warehouse = warehouse
+    }
+
+    /// By product, then warehouse: the order rows are locked in.
+    public static func < (lhs: StockPlace, rhs: StockPlace) -> Bool {
+        (lhs.product, lhs.warehouse) < (rhs.product, rhs.warehouse)
+    }
+}
+
+/// The moving-average valuation of one document's movements, in order: what
+/// ``StockLedger`` (and the history seeder) give each movement.
+public struct StockValuation: Sendable {
+    /// On hand and value per place, before and after the movements so far.
+    public var levels: [StockPlace: StockValue]
+    /// What the outgoing legs took so far, per batch: a transfer's incoming leg brings it.
+    private var taken: [Int64: StockValue] = [:]
+
+    /// A valuation starting from `levels`.
+    public init(levels: [StockPlace: StockValue] = [:]) {
+        self.levels = levels
+    }
+
+    /// Moves `quantity` (signed) of `batch` at `place` and returns the signed value it
+    /// moved: out at its share of the average; in at `unitCost` when bought, else with
+    /// what an outgoing leg of the same batch took (a transfer), else at the average (a
+    /// count found).
+    public mutating func move(_ place: StockPlace, batch: Int64, quantity: Int64, unitCost: Int64?) -> Money {
+        var level = levels[place, default: StockValue()]
+        defer { levels[place] = level }
+        if quantity < 0 {
+            let value = level.remove(-quantity)
+            taken[batch, default: StockValue()].add(-quantity, worth: value)
+            return Money(paise: -value.paise)
+        }
+        let worth: Money
+        if let unitCost {
+            worth = Money(paise: unitCost).times(quantity)
+        } else if var source = taken[batch], source.onHand > 0 {
+            worth = source.remove(min(quantity, source.onHand))
+            taken[batch] = source
+        } else {
+            worth = level.share(of: quantity)
+        }
+        level.add(quantity, worth: worth)
+        return worth
+    }
+}

@@ -12,6 +12,7 @@ extension Invariant {
         [
             stockProjectionEqualsEvents(movingStock), stockWriteModelEqualsEvents(movingStock),
             stockProjectionEqualsWriteModel(movingStock), stockLevelsEqualBatches, noNegativeOnHand,
+            stockValueWriteModelEqualsEvents(movingStock), stockValueProjectionEqualsWriteModel(movingStock),
         ]
     }
 
@@ -93,17 +94,7 @@ extension Invariant {
             statement:
                 "projected on hand equals the write model's per product × warehouse × batch (when stock_levels has caught up)"
         ) { transaction, limit, logger in
-            let types = moving.names
-            let behind =
-                try await transaction.value(
-                    """
-                    SELECT count(*)::integer FROM events e
-                     WHERE e.type = ANY(\(types))
-                       AND ((e.tx, e.position) > (SELECT tx, position FROM projector_checkpoints WHERE name = 'stock_levels')
-                            OR NOT EXISTS (SELECT 1 FROM projector_checkpoints WHERE name = 'stock_levels'))
-                    """,
-                    as: Int.self, logger: logger
-                ) ?? 0
+            let behind = try await stockLevelsBehind(moving, on: transaction, logger: logger)
             guard behind == 0 else {
                 // The two checks through the events still cover it.
                 return ([], 0, "not compared directly: stock_levels is \(behind) stock events behind the log")
@@ -114,6 +105,86 @@ extension Invariant {
             )
             return (breaches, count, nil)
         }
+    }
+
+    /// The write model's value is its opening value plus every movement's, and its on hand
+    /// is the sum of its batches'.
+    static func stockValueWriteModelEqualsEvents(_ moving: Set<EventType>) -> Invariant {
+        Invariant(
+            name: "stock_value_write_model_equals_events",
+            statement:
+                "stock value per product × warehouse in the write model equals its opening value plus the sum of the movements' values, and its on hand the sum of its batches"
+        ) { transaction, limit, logger in
+            let (breaches, count) = try await collect(
+                """
+                WITH moving(type) AS (SELECT unnest(\(moving.names)::text[])),
+                events_value AS (
+                    SELECT (m ->> 'productId')::bigint AS product_id, (m ->> 'warehouseId')::bigint AS warehouse_id,
+                           COALESCE(sum((m ->> 'value')::bigint), 0)::bigint AS value_paise
+                      FROM events e, jsonb_array_elements(e.payload -> 'movements') m
+                     WHERE e.type IN (SELECT type FROM moving)
+                     GROUP BY 1, 2),
+                expected AS (
+                    SELECT product_id, warehouse_id, COALESCE(o.value_paise, 0) + COALESCE(e.value_paise, 0) AS value_paise
+                      FROM stock_value_opening o FULL JOIN events_value e USING (product_id, warehouse_id)),
+                batches AS (
+                    SELECT product_id, warehouse_id, sum(quantity)::bigint AS on_hand FROM stock_on_hand GROUP BY 1, 2),
+                breaches AS (
+                    SELECT 'product ' || product_id || ', warehouse ' || warehouse_id || ': write model value '
+                           || COALESCE(v.value_paise, 0) || ', opening + movements ' || COALESCE(x.value_paise, 0) AS line
+                      FROM stock_valuation v FULL JOIN expected x USING (product_id, warehouse_id)
+                     WHERE COALESCE(v.value_paise, 0) <> COALESCE(x.value_paise, 0)
+                    UNION ALL
+                    SELECT 'product ' || product_id || ', warehouse ' || warehouse_id || ': write model on hand '
+                           || COALESCE(v.on_hand, 0) || ', batches ' || COALESCE(b.on_hand, 0)
+                      FROM stock_valuation v FULL JOIN batches b USING (product_id, warehouse_id)
+                     WHERE COALESCE(v.on_hand, 0) <> COALESCE(b.on_hand, 0))
+                SELECT line, count(*) OVER ()::integer FROM breaches ORDER BY 1 LIMIT \(limit)
+                """,
+                on: transaction, logger: logger)
+            return (breaches, count, nil)
+        }
+    }
+
+    /// The projected value equals the write model's, when stock levels has caught up.
+    static func stockValueProjectionEqualsWriteModel(_ moving: Set<EventType>) -> Invariant {
+        Invariant(
+            name: "stock_value_projection_equals_write_model",
+            statement:
+                "projected stock value per product × warehouse equals the write model's (when stock_levels has caught up)"
+        ) { transaction, limit, logger in
+            let behind = try await stockLevelsBehind(moving, on: transaction, logger: logger)
+            guard behind == 0 else {
+                return ([], 0, "not compared directly: stock_levels is \(behind) stock events behind the log")
+            }
+            let (breaches, count) = try await collect(
+                """
+                SELECT 'product ' || product_id || ', warehouse ' || warehouse_id || ': projected value '
+                       || COALESCE(l.value_paise, 0) || ', write model ' || COALESCE(v.value_paise, 0),
+                       count(*) OVER ()::integer
+                  FROM stock_levels l FULL JOIN stock_valuation v USING (product_id, warehouse_id)
+                 WHERE COALESCE(l.value_paise, 0) <> COALESCE(v.value_paise, 0)
+                 ORDER BY 1
+                 LIMIT \(limit)
+                """,
+                on: transaction, logger: logger)
+            return (breaches, count, nil)
+        }
+    }
+
+    /// How many stock-moving events the stock levels projection has not applied yet.
+    private static func stockLevelsBehind(_ moving: Set<EventType>, on transaction: PostgresConnection, logger: Logger)
+        async throws -> Int
+    {
+        try await transaction.value(
+            """
+            SELECT count(*)::integer FROM events e
+             WHERE e.type = ANY(\(moving.names))
+               AND ((e.tx, e.position) > (SELECT tx, position FROM projector_checkpoints WHERE name = 'stock_levels')
+                    OR NOT EXISTS (SELECT 1 FROM projector_checkpoints WHERE name = 'stock_levels'))
+            """,
+            as: Int.self, logger: logger
+        ) ?? 0
     }
 
     /// Per product × warehouse totals are the sum of their batches.

@@ -10,8 +10,10 @@ public import PostgresNIO
 /// Keeps `stock_levels`, `stock_level_batches` and `stock_level_products` from the
 /// stock-moving events and the product events.
 ///
-/// Value is at moving-average cost (``StockValue``). A transfer carries the value its
-/// units had in the source warehouse into the destination.
+/// Value is what each movement carries (``StockMovement/value``), set by the command
+/// at moving-average cost. Events recorded before the write side kept value carry
+/// none; those are valued here as the write side would (``StockValue``): a transfer
+/// carries the value its units had in the source warehouse into the destination.
 public struct StockLevelsProjector: Projector {
     /// The projector's name: the key of its checkpoint.
     public let name = "stock_levels"
@@ -30,11 +32,6 @@ public struct StockLevelsProjector: Projector {
     /// Creates the projector of `movingStock`, the event types whose payloads carry `movements`.
     public init(movingStock: Set<EventType>) {
         eventTypes = movingStock.union(MasterDataEvents.product)
-    }
-
-    private struct Place: Hashable {
-        var product: Int64
-        var warehouse: Int64
     }
 
     private struct BatchPlace: Hashable {
@@ -60,34 +57,24 @@ public struct StockLevelsProjector: Projector {
         let movements = documents.flatMap { $0 }
         guard !movements.isEmpty else { return }
         var levels = try await load(
-            Set(movements.map { Place(product: $0.productId, warehouse: $0.warehouseId) }), on: transaction,
+            Set(movements.map { StockPlace(product: $0.productId, warehouse: $0.warehouseId) }), on: transaction,
             logger: logger)
         var batches: [BatchPlace: (movement: StockMovement, change: Int64)] = [:]
         for document in documents {
-            // What the outgoing legs took, per batch (a batch is of one product): a
-            // transfer's incoming leg brings it along.
-            var taken: [Int64: StockValue] = [:]
+            var valuation = StockValuation(levels: levels)
             for movement in document {
-                let place = Place(product: movement.productId, warehouse: movement.warehouseId)
-                var level = levels[place, default: StockValue()]
-                if movement.quantity < 0 {
-                    var source = taken[movement.batchId, default: StockValue()]
-                    source.add(-movement.quantity, worth: level.remove(-movement.quantity))
-                    taken[movement.batchId] = source
-                } else if let unitCost = movement.unitCost {
-                    level.add(movement.quantity, worth: Money(paise: unitCost).times(movement.quantity))
-                } else if var source = taken[movement.batchId], source.onHand > 0 {
-                    level.add(movement.quantity, worth: source.remove(min(movement.quantity, source.onHand)))
-                    taken[movement.batchId] = source
+                let place = StockPlace(product: movement.productId, warehouse: movement.warehouseId)
+                if let value = movement.value {
+                    valuation.levels[place, default: StockValue()].add(movement.quantity, worth: Money(paise: value))
                 } else {
-                    // Found on a count: valued at the current average.
-                    level.add(movement.quantity, worth: level.share(of: movement.quantity))
+                    _ = valuation.move(
+                        place, batch: movement.batchId, quantity: movement.quantity, unitCost: movement.unitCost)
                 }
-                levels[place] = level
                 let key = BatchPlace(
                     product: movement.productId, warehouse: movement.warehouseId, batch: movement.batchId)
                 batches[key] = (movement, (batches[key]?.change ?? 0) + movement.quantity)
             }
+            levels = valuation.levels
         }
         try await save(levels, on: transaction, logger: logger)
         try await save(Array(batches.values), on: transaction, logger: logger)
@@ -107,7 +94,8 @@ public struct StockLevelsProjector: Projector {
         )
     }
 
-    private func load(_ places: Set<Place>, on transaction: PostgresConnection, logger: Logger) async throws -> [Place:
+    private func load(_ places: Set<StockPlace>, on transaction: PostgresConnection, logger: Logger) async throws
+        -> [StockPlace:
         StockValue]
     {
         let keys = Array(places)
@@ -120,15 +108,17 @@ public struct StockLevelsProjector: Projector {
             """,
             logger: logger
         )
-        var levels: [Place: StockValue] = [:]
+        var levels: [StockPlace: StockValue] = [:]
         for try await (product, warehouse, onHand, value) in rows.decode((Int64, Int64, Int64, Int64).self) {
-            levels[Place(product: product, warehouse: warehouse)] = StockValue(
+            levels[StockPlace(product: product, warehouse: warehouse)] = StockValue(
                 onHand: onHand, value: Money(paise: value))
         }
         return levels
     }
 
-    private func save(_ levels: [Place: StockValue], on transaction: PostgresConnection, logger: Logger) async throws {
+    private func save(_ levels: [StockPlace: StockValue], on transaction: PostgresConnection, logger: Logger)
+        async throws
+    {
         let keys = Array(levels.keys)
         let values = keys.map { levels[$0, default: StockValue()] }
         try await transaction.query(

@@ -6,8 +6,8 @@ import ERPStore
 import MasterData
 
 /// The movements of a stock-moving event, one per `;`, fields by `,`:
-/// `productId,warehouseId,batchId,quantity,unitCost,expiresOn,batchNumber` (unitCost
-/// empty when absent). Batch numbers hold letters, digits and `./_-` only (the
+/// `productId,warehouseId,batchId,quantity,unitCost,value,expiresOn,batchNumber`
+/// (unitCost and value empty when absent). Batch numbers hold letters, digits and `./_-` only (the
 /// `batches` CHECK), so neither separator can occur inside a field.
 ///
 /// Measured on a 400,000-event log, decoding the JSON payloads with `JSONDecoder` took
@@ -18,14 +18,15 @@ enum StockMovementRows {
         var position: Int64
         var row: String
         var description: String {
-            "event \(position): '\(row)' is not a movement (productId,warehouseId,batchId,quantity,unitCost,expiresOn,batchNumber)"
+            "event \(position): '\(row)' is not a movement (productId,warehouseId,batchId,quantity,unitCost,value,expiresOn,batchNumber)"
         }
     }
 
     /// The SQL expression over an event's `payload` that writes this form.
     static let sql = """
         (SELECT string_agg(concat_ws(',', m ->> 'productId', m ->> 'warehouseId', m ->> 'batchId', m ->> 'quantity',
-                                     COALESCE(m ->> 'unitCost', ''), m ->> 'expiresOn', m ->> 'batchNumber'), ';' ORDER BY n)
+                                     COALESCE(m ->> 'unitCost', ''), COALESCE(m ->> 'value', ''), m ->> 'expiresOn',
+                                     m ->> 'batchNumber'), ';' ORDER BY n)
            FROM jsonb_array_elements(payload -> 'movements') WITH ORDINALITY AS x(m, n))
         """
 
@@ -71,6 +72,7 @@ enum StockMovementRows {
                 let batch = try required(until: UInt8(ascii: ","))
                 let quantity = try required(until: UInt8(ascii: ","))
                 let unitCost = try integer(until: UInt8(ascii: ","))
+                let value = try integer(until: UInt8(ascii: ","))
                 let year = try required(until: UInt8(ascii: "-"))
                 let month = try required(until: UInt8(ascii: "-"))
                 let day = try required(until: UInt8(ascii: ","))
@@ -85,7 +87,7 @@ enum StockMovementRows {
                 movements.append(
                     StockMovement(
                         productId: product, warehouseId: warehouse, batchId: batch, batchNumber: batchNumber,
-                        expiresOn: expiresOn, quantity: quantity, unitCost: unitCost
+                        expiresOn: expiresOn, quantity: quantity, unitCost: unitCost, value: value
                     )
                 )
             }

@@ -68,7 +68,8 @@ public enum GoodsReceiptCommands {
                 let (line, (product, batch)) = item
                 return StockChange(
                     productID: product, warehouseID: order.warehouseID, batchID: batch, quantity: line.quantity,
-                    field: "lines[\(index)]", batchLabel: "product \(product) batch \(line.batchNumber)"
+                    field: "lines[\(index)]", batchLabel: "product \(product) batch \(line.batchNumber)",
+                    unitCost: costs[index]
                 )
             },
             on: transaction, context: context

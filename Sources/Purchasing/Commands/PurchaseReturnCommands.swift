@@ -73,7 +73,7 @@ public enum PurchaseReturnCommands {
         }
         do { try check.check() } catch { throw CommandError(error) }
 
-        try await StockLedger.apply(
+        let values = try await StockLedger.apply(
             returning.enumerated().map { index, item in
                 StockChange(
                     productID: item.product, warehouseID: order.warehouseID, batchID: item.batch,
@@ -111,12 +111,13 @@ public enum PurchaseReturnCommands {
         try await transaction.execute(
             """
             INSERT INTO purchase_return_lines (return_id, line_number, receipt_line_number, order_line_number, product_id,
-                                               batch_id, quantity, billed_quantity, unit_cost_paise)
-            SELECT \(id), n, r, o, p, b, q, billed, cost
+                                               batch_id, quantity, billed_quantity, unit_cost_paise, value_paise)
+            SELECT \(id), n, r, o, p, b, q, billed, cost, v
               FROM unnest(\(returning.map(\.line.receiptLineNumber))::integer[], \(returning.map(\.orderLine))::integer[],
                           \(returning.map(\.product))::bigint[], \(returning.map(\.batch))::bigint[],
-                          \(returning.map(\.line.quantity))::bigint[], \(billedPerLine)::bigint[], \(returning.map(\.cost))::bigint[])
-                   WITH ORDINALITY AS l(r, o, p, b, q, billed, cost, n)
+                          \(returning.map(\.line.quantity))::bigint[], \(billedPerLine)::bigint[], \(returning.map(\.cost))::bigint[],
+                          \(values.map(\.paise))::bigint[])
+                   WITH ORDINALITY AS l(r, o, p, b, q, billed, cost, v, n)
             """,
             logger: context.logger
         )

@@ -4,6 +4,7 @@ public import ERPEvents
 public import ERPHTTP
 public import ERPPlatform
 public import ERPStore
+import Inventory
 public import PostgresNIO
 
 /// The event types sales' triggers record (triggers/sales.sql); each payload is the whole
@@ -15,6 +16,8 @@ public enum SalesEvents {
     public static let customerCreated = EventType("customer.created")
     /// A customer's details changed, or they were deactivated.
     public static let customerUpdated = EventType("customer.updated")
+    /// A tax invoice was issued (by a counter sale): stock goes out at cost.
+    public static let invoiceIssued = EventType("invoice.issued")
 }
 
 extension Permission {
@@ -24,12 +27,16 @@ extension Permission {
     public static let salesCustomers = Permission("sales.customers")
     /// Changing the company profile: what every invoice says of the seller.
     public static let salesCompany = Permission("sales.company")
+    /// Selling over the counter: all a cashier may do.
+    public static let salesCounter = Permission("sales.counter")
 }
 
 extension SQLDocumentSource {
     /// Customers.
     public static let customer = SQLDocumentSource(
         noun: "customer", table: "customers", function: "customer_document")
+    /// Tax invoices.
+    public static let invoice = SQLDocumentSource(noun: "invoice", table: "invoices", function: "invoice_document")
 }
 
 /// The company profile and customers.
@@ -40,26 +47,28 @@ public struct SalesModule: ERPModule {
     /// The module.
     public init() {}
 
-    /// company.updated, customer.created, customer.updated.
+    /// company.updated, customer.created, customer.updated, invoice.issued.
     public var events: [EventDeclaration] {
         [
             EventDeclaration(SalesEvents.companyUpdated, payload: CompanyDocument.self),
             EventDeclaration(SalesEvents.customerCreated, payload: CustomerDocument.self),
             EventDeclaration(SalesEvents.customerUpdated, payload: CustomerDocument.self),
+            EventDeclaration(SalesEvents.invoiceIssued, traits: [.movesStock], payload: InvoiceDocument.self),
         ]
     }
 
-    /// `/api/v1/company`, `/api/v1/customers`.
+    /// `/api/v1/company`, `/api/v1/customers`, `/api/v1/counter-sales`, `/api/v1/invoices`.
     public func routes(on api: APIRoutes, client: PostgresClient) {
         SalesRoutes(client: client).register(on: api)
     }
 
-    /// Sales staff keep customers; accountants keep the company profile. Cashiers get
-    /// only what counter sales need, which arrive with them.
+    /// Sales staff keep customers and sell; accountants keep the company profile;
+    /// cashiers sell over the counter and do nothing else.
     public var grants: [Role: [Permission]] {
         [
-            .sales: [.salesRead, .salesCustomers],
+            .sales: [.salesRead, .salesCustomers, .salesCounter],
             .accountant: [.salesRead, .salesCompany],
+            .cashier: [.salesCounter],
         ]
     }
 

@@ -210,7 +210,7 @@ import Users
         "product": "products", "warehouse": "warehouses", "vendor": "vendors",
         "purchase_order": "purchase-orders", "goods_receipt": "goods-receipts", "vendor_bill": "vendor-bills",
         "purchase_return": "purchase-returns", "stock_issue": "stock-issues", "stock_transfer": "stock-transfers",
-        "stock_adjustment": "stock-adjustments", "user": "users", "customer": "customers",
+        "stock_adjustment": "stock-adjustments", "user": "users", "customer": "customers", "invoice": "invoices",
     ]
 
     /// `json` decodes as `type`, and encoding the value back gives the same keys: the type
@@ -366,12 +366,19 @@ import Users
                 string: """
                     {"legalName": "Sharma Homoeo Pharmacy", "gstin": "27AAPFU0939F1ZV", "stateCode": "27",
                      "drugLicences": [{"number": "MH-1", "form": "20C", "validFrom": "2024-04-01", "validUntil": "2029-03-31"}],
-                     "invoicePrefix": "INV/"}
+                     "addressLine1": "12 MG Road", "city": "Pune", "pincode": "411001",
+                     "invoicePrefix": "INV/", "counterSalePrefix": "CS/", "creditNotePrefix": "CN/"}
                     """))
         #expect(profile.status == .ok, "\(String(buffer: profile.body))")
         let customer = try await shop.create(
             "customers", NewCustomer(name: "Gupta Medical Stores", gstin: "29AAGCB7383J1Z4", creditLimitPaise: 100_000))
         try await shop.patch("customers/\(customer)", version: 1, CustomerChanges(phone: "080 2222 3333"))
+        // A counter sale of one from a batch received above (the profile's prefixes were set with it).
+        let sale = try await shop.post(
+            "counter-sales",
+            #"{"warehouseId": \#(shop.mumbai), "lines": [{"productId": \#(shop.arnica), "quantity": 1}], "payments": [{"mode": "cash", "amountPaise": 9500}]}"#
+        )
+        #expect(sale.status == .created, "\(String(buffer: sale.body))")
         try await test.withConnection { connection in
             try await connection.inTransaction(logger: test.logger) { transaction in
                 let context = CommandContext(actor: "test", requestID: "contract", logger: test.logger)

@@ -117,7 +117,7 @@ public enum PartyCommands {
                     )
                 ])
         }
-        let licences = try changes.drugLicences.map(Self.json)
+        let licences = try changes.drugLicences.map { try Self.json($0) }
         try await CommandError.uniquely("gstin", gstin ?? "") {
             let updated = try await transaction.value(
                 """
@@ -148,10 +148,10 @@ public enum PartyCommands {
         }
     }
 
-    /// Licences as the JSON the tables keep.
-    static func json(_ licences: [DrugLicence]) throws -> String {
+    /// `value` as the JSON the tables keep (licences, the supplier on an invoice).
+    static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(licences), as: UTF8.self)
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

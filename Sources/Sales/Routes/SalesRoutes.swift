@@ -16,6 +16,48 @@ struct SalesRoutes {
     func register(on api: APIRoutes) {
         registerCompany(on: api)
         registerCustomers(on: api)
+        registerInvoices(on: api)
+    }
+
+    private func registerInvoices(on api: APIRoutes) {
+        let commands = commands
+        api.post(
+            "counter-sales", permission: .salesCounter,
+            doc: .command(
+                "Sell over the counter: FEFO batches, MRP-inclusive prices, payments; answers with the tax invoice",
+                body: CounterSale.self, answers: InvoiceDocument.self, status: 201)
+        ) { request, context in
+            let body = try await CommandBody<CounterSale>(request, context: context)
+            let sale = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
+                let id = try await CounterSaleCommand.post(sale, on: transaction, context: command)
+                return CommandRunner.Outcome(
+                    status: .created,
+                    json: try await DocumentRoutes.document(.invoice, id: id, on: transaction, logger: command.logger))
+            }
+        }
+        let client = client
+        api.get("invoices", permission: .salesRead, doc: .lists("Tax invoices, oldest first", InvoiceDocument.self)) {
+            request, context in
+            var query = QueryParameters(request)
+            let limit = query.limit()
+            let after = query.cursor(count: 1)?.first ?? 0
+            try query.check()
+            let page = try await client.withLiveConnection { connection in
+                try await SQLDocuments.list(
+                    .invoice, after: after, limit: limit, on: connection, logger: context.logger)
+            }
+            return Page(
+                items: page.items.map(SQLJSON.init), nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
+        }
+        api.get("invoices/:id", permission: .salesRead, doc: .reads("One tax invoice", InvoiceDocument.self)) {
+            _, context in
+            let id = try context.pathID()
+            return SQLJSON(
+                try await client.withLiveConnection { connection in
+                    try await DocumentRoutes.document(.invoice, id: id, on: connection, logger: context.logger)
+                })
+        }
     }
 
     private func registerCompany(on api: APIRoutes) {

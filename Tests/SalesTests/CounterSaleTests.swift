@@ -74,7 +74,7 @@ import Users
             #expect(lines.map { $0["igst"] as? Int } == [0, 0])
             #expect(lines.map { $0["cost"] as? Int } == [40_000, 8_000])
             #expect(lines.first?["hsnCode"] as? String == "30049014")
-            #expect(lines.first?["description"] as? String == "Arnica Montana 30C 30C, 30 ml")
+            #expect(lines.first?["description"] as? String == "Arnica Montana 30C, 30 ml")
             #expect(invoice["taxable"] as? Int == 108_571 && invoice["cgst"] as? Int == 2_715)
             #expect(invoice["sgst"] as? Int == 2_714 && invoice["total"] as? Int == 114_000)
             #expect(invoice["roundOff"] as? Int == 0)

@@ -182,7 +182,9 @@ public enum CounterSaleCommand {
     ) async throws -> [Int64: Product] {
         let rows = try await transaction.rows(
             """
-            SELECT p.id, p.name || COALESCE(' ' || p.potency, '') || ', ' || p.pack_size || ' ' || p.pack_unit,
+            SELECT p.id,
+                   p.name || CASE WHEN p.potency IS NULL OR strpos(p.name, p.potency) > 0 THEN '' ELSE ' ' || p.potency END
+                   || ', ' || p.pack_size || ' ' || p.pack_unit,
                    p.hsn_code, p.pack_unit, p.active,
                    (SELECT g.rate_basis_points::bigint FROM product_gst_rates g
                      WHERE g.product_id = p.id AND g.effective_from <= \(date.description)::date

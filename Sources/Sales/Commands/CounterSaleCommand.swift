@@ -204,15 +204,19 @@ public enum CounterSaleCommand {
     static func pick(_ sale: CounterSale, on transaction: PostgresConnection, context: CommandContext) async throws
         -> [Piece]
     {
+        // Locked in StockLedger's key order, so that two sales picking the same batch queue
+        // (the second sees what the first left) instead of both taking it; then FEFO.
         let stock = try await transaction.rows(
             """
-            SELECT s.product_id, s.batch_id, b.batch_number, b.mrp_paise, s.quantity
+            SELECT s.product_id, s.batch_id, b.batch_number, b.mrp_paise, s.quantity, b.expires_on::text
               FROM stock_on_hand s JOIN batches b ON b.id = s.batch_id
              WHERE s.warehouse_id = \(sale.warehouseId) AND s.product_id = ANY(\(sale.lines.map(\.productId)))
                AND s.quantity > 0 AND b.expires_on >= business_date()
-             ORDER BY s.product_id, b.expires_on, b.id
+             ORDER BY s.product_id, s.warehouse_id, s.batch_id
+               FOR UPDATE OF s
             """,
-            as: (Int64, Int64, String, Int64, Int64).self, logger: context.logger)
+            as: (Int64, Int64, String, Int64, Int64, String).self, logger: context.logger
+        ).sorted { ($0.0, $0.5, $0.1) < ($1.0, $1.5, $1.1) }
         var left: [Int64: Int64] = [:]
         for row in stock { left[row.1] = row.4 }
         let named = try await transaction.rows(
@@ -251,7 +255,7 @@ public enum CounterSaleCommand {
                 continue
             }
             var wanted = line.quantity
-            for (product, batch, number, mrp, _) in stock where product == line.productId && wanted > 0 {
+            for (product, batch, number, mrp, _, _) in stock where product == line.productId && wanted > 0 {
                 let take = min(wanted, left[batch, default: 0])
                 guard take > 0 else { continue }
                 left[batch, default: 0] -= take

@@ -57,7 +57,14 @@ public struct SalesModule: ERPModule {
         ]
     }
 
-    /// `/api/v1/company`, `/api/v1/customers`, `/api/v1/counter-sales`, `/api/v1/invoices`.
+    /// The sales register.
+    public func projectors(_ catalog: EventCatalog) -> [any Projector] { [SalesRegisterProjector()] }
+
+    /// The register has every invoice, with its figures.
+    public func invariants(_ catalog: EventCatalog) -> [Invariant] { [.salesRegisterEqualsInvoices] }
+
+    /// `/api/v1/company`, `/api/v1/customers`, `/api/v1/counter-sales`, `/api/v1/invoices`,
+    /// `/api/v1/reports/sales-register`.
     public func routes(on api: APIRoutes, client: PostgresClient) {
         SalesRoutes(client: client).register(on: api)
     }

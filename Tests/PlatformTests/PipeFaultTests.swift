@@ -67,7 +67,7 @@ import Testing
     static func caughtUp(_ test: TestDatabase) async throws -> Bool {
         try await test.scalar(
             """
-            SELECT count(*) = 3 AND bool_and((c.tx, c.position) >= (SELECT tx, position FROM events ORDER BY tx DESC, position DESC LIMIT 1))
+            SELECT count(*) = \(Modules.list().projectors().count) AND bool_and((c.tx, c.position) >= (SELECT tx, position FROM events ORDER BY tx DESC, position DESC LIMIT 1))
               FROM projector_checkpoints c WHERE c.state = 'running'
             """,
             as: Bool.self

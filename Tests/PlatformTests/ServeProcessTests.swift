@@ -75,7 +75,8 @@ import Testing
                 ])
             defer { server.kill() }
             try await eventually("the pipeline runs") {
-                try await test.scalar("SELECT count(*) = 3 FROM projector_checkpoints", as: Bool.self)
+                try await test.scalar(
+                    "SELECT count(*) = \(Modules.list().projectors().count) FROM projector_checkpoints", as: Bool.self)
             }
             // Sign in, use the token, fail a sign-in, refresh: none of it may be logged.
             let token = try await server.accessToken()

@@ -81,7 +81,8 @@ import Testing
             let server = try await ServeProcess.start(test, ["--no-api", "--no-jobs"])
             defer { server.kill() }
             try await eventually("the pipeline is idle") {
-                try await test.scalar("SELECT count(*) = 3 FROM projector_checkpoints", as: Bool.self)
+                try await test.scalar(
+                    "SELECT count(*) = \(Modules.list().projectors().count) FROM projector_checkpoints", as: Bool.self)
             }
 
             // An open transaction in another database holds the cluster-wide horizon.

@@ -266,3 +266,54 @@ import Users
         }
     }
 }
+
+@Suite struct SalesRegisterTests {
+    @Test func theRegisterListsEachInvoiceAsJSONOrCSVAndAReplayEqualsIt() async throws {
+        try await LiveAPI.with { test, http in
+            let shop = try await CounterSaleTests.openShop(http)
+            for (quantity, name) in [(2, "Asha, \"Patil\""), (1, "=HYPERLINK()")] {
+                let sale = try await shop.post(
+                    "counter-sales",
+                    CounterSaleTests.sale(
+                        shop, #"[{"productId": \#(shop.arnica), "quantity": \#(quantity)}]"#,
+                        payments: #"[{"mode": "cash", "amountPaise": \#(9_500 * quantity)}]"#,
+                        extra: #", "customerName": "\#(name.replacingOccurrences(of: "\"", with: "\\\""))""#))
+                #expect(sale.status == .created, "\(String(buffer: sale.body))")
+            }
+            try await LiveAPI.catchUpProjections(test)
+            let today = try await test.scalar("SELECT business_date()::text", as: String.self)
+            let path = "/api/v1/reports/sales-register?from=\(today)&to=\(today)"
+            let register = try LiveAPI.json(try await http.execute(uri: path, method: .get))
+            let rows = try #require(register["rows"] as? [[String: Any]])
+            #expect(rows.map { $0["totalPaise"] as? Int } == [19_000, 9_500])
+            #expect(rows.map { $0["customerName"] as? String } == ["Asha, \"Patil\"", "=HYPERLINK()"])
+            #expect(register["totalPaise"] as? Int == 28_500)
+            // ₹190 ÷ 1.05 = 18095, ₹95 ÷ 1.05 = 9048: 27143 taxable.
+            #expect(register["taxablePaise"] as? Int == 27_143)
+
+            let csv = try await http.execute(uri: path, method: .get, headers: [.accept: "text/csv"])
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let lines = String(buffer: csv.body).split(separator: "\r\n").map(String.init)
+            #expect(lines.count == 3)
+            #expect(lines.first?.hasPrefix("date,document_type,number,customer_name") == true)
+            #expect(lines[1].contains(#","Asha, ""Patil""","#), "\(lines[1])")
+            #expect(lines[2].contains(",'=HYPERLINK(),"), "a formula is not left for a spreadsheet: \(lines[2])")
+
+            let bad = try await http.execute(uri: "/api/v1/reports/sales-register?from=2026-13-01", method: .get)
+            #expect(bad.status == .badRequest)
+            #expect(Set(try LiveAPI.problem(bad).errors.map(\.field)) == ["from", "to"])
+            let backwards = try await http.execute(
+                uri: "/api/v1/reports/sales-register?from=2026-12-02&to=2026-12-01", method: .get)
+            #expect(try LiveAPI.problem(backwards).errors.map(\.field) == ["to"])
+
+            let live = try await test.scalar(
+                "SELECT jsonb_agg(to_jsonb(r) ORDER BY document_id)::text FROM sales_register r", as: String.self)
+            let outcome = try await Fixtures.replay(test, SalesRegisterProjector())
+            #expect(outcome.mode == "swapped")
+            #expect(
+                try await test.scalar(
+                    "SELECT jsonb_agg(to_jsonb(r) ORDER BY document_id)::text FROM sales_register r", as: String.self)
+                    == live)
+        }
+    }
+}

@@ -51,8 +51,11 @@ import Users
                     "SELECT count(*)::integer FROM events WHERE type = 'company.updated'", as: Int.self) == 1)
             // A stale version is refused.
             #expect(try await Self.put(http, Self.completeProfile, version: "1").status == .preconditionFailed)
-            // PUT replaces: a field left out is cleared.
-            let cleared = try LiveAPI.json(try await Self.put(http, #"{"legalName": "Sharma"}"#, version: "2"))
+            // PUT replaces: a field left out is cleared, and so is one sent empty.
+            let cleared = try LiveAPI.json(
+                try await Self.put(http, #"{"legalName": "Sharma", "tradeName": " ", "city": ""}"#, version: "2"))
+            #expect(cleared["tradeName"] == nil && cleared["city"] == nil)
+            #expect((cleared["missingForInvoicing"] as? [String])?.contains("city") == true)
             #expect(cleared["gstin"] == nil || cleared["gstin"] is NSNull)
             #expect((cleared["missingForInvoicing"] as? [String])?.contains("gstin") == true)
         }

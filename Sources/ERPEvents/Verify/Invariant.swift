@@ -1,4 +1,5 @@
 // Checks that must hold between the log, the write model and the read models.
+import ERPStore
 public import Logging
 public import PostgresNIO
 
@@ -68,6 +69,22 @@ public struct Invariant: Sendable {
             if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
             throw error
         }
+    }
+
+    /// How many events of `types` projector `name` has not applied yet (all of them when
+    /// it has no checkpoint): an invariant comparing its read model with the write model
+    /// holds only when this is 0.
+    public static func eventsBehind(
+        _ name: String, types: Set<EventType>, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Int {
+        try await connection.value(
+            """
+            SELECT count(*)::integer FROM events e
+             WHERE e.type = ANY(\(types.map(\.rawValue)))
+               AND ((e.tx, e.position) > (SELECT tx, position FROM projector_checkpoints WHERE name = \(name))
+                    OR NOT EXISTS (SELECT 1 FROM projector_checkpoints WHERE name = \(name)))
+            """,
+            as: Int.self, logger: logger) ?? 0
     }
 
     /// Runs `query`, whose rows are (breach line, total count), and collects them.

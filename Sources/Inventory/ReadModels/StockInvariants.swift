@@ -94,7 +94,7 @@ extension Invariant {
             statement:
                 "projected on hand equals the write model's per product × warehouse × batch (when stock_levels has caught up)"
         ) { transaction, limit, logger in
-            let behind = try await stockLevelsBehind(moving, on: transaction, logger: logger)
+            let behind = try await eventsBehind("stock_levels", types: moving, on: transaction, logger: logger)
             guard behind == 0 else {
                 // The two checks through the events still cover it.
                 return ([], 0, "not compared directly: stock_levels is \(behind) stock events behind the log")
@@ -153,7 +153,7 @@ extension Invariant {
             statement:
                 "projected stock value per product × warehouse equals the write model's (when stock_levels has caught up)"
         ) { transaction, limit, logger in
-            let behind = try await stockLevelsBehind(moving, on: transaction, logger: logger)
+            let behind = try await eventsBehind("stock_levels", types: moving, on: transaction, logger: logger)
             guard behind == 0 else {
                 return ([], 0, "not compared directly: stock_levels is \(behind) stock events behind the log")
             }
@@ -170,21 +170,6 @@ extension Invariant {
                 on: transaction, logger: logger)
             return (breaches, count, nil)
         }
-    }
-
-    /// How many stock-moving events the stock levels projection has not applied yet.
-    private static func stockLevelsBehind(_ moving: Set<EventType>, on transaction: PostgresConnection, logger: Logger)
-        async throws -> Int
-    {
-        try await transaction.value(
-            """
-            SELECT count(*)::integer FROM events e
-             WHERE e.type = ANY(\(moving.names))
-               AND ((e.tx, e.position) > (SELECT tx, position FROM projector_checkpoints WHERE name = 'stock_levels')
-                    OR NOT EXISTS (SELECT 1 FROM projector_checkpoints WHERE name = 'stock_levels'))
-            """,
-            as: Int.self, logger: logger
-        ) ?? 0
     }
 
     /// Per product × warehouse totals are the sum of their batches.

@@ -47,11 +47,11 @@ public enum PartyCommands {
         let updated = try await transaction.value(
             """
             UPDATE company_profile
-               SET legal_name = \(profile.legalName.map(Text.trimmed)), trade_name = \(profile.tradeName.map(Text.trimmed)),
-                   address_line1 = \(profile.addressLine1.map(Text.trimmed)),
-                   address_line2 = \(profile.addressLine2.map(Text.trimmed)), city = \(profile.city.map(Text.trimmed)),
+               SET legal_name = \(Text.blankIsNil(profile.legalName)), trade_name = \(Text.blankIsNil(profile.tradeName)),
+                   address_line1 = \(Text.blankIsNil(profile.addressLine1)),
+                   address_line2 = \(Text.blankIsNil(profile.addressLine2)), city = \(Text.blankIsNil(profile.city)),
                    pincode = \(profile.pincode), state_code = \(profile.stateCode), gstin = \(gstin),
-                   phone = \(profile.phone.map(Text.trimmed)), email = \(profile.email.map(Text.trimmed)),
+                   phone = \(Text.blankIsNil(profile.phone)), email = \(Text.blankIsNil(profile.email)),
                    drug_licences = \(licences)::jsonb, turnover_band = \(band),
                    invoice_prefix = \(profile.invoicePrefix?.uppercased()),
                    counter_sale_prefix = \(profile.counterSalePrefix?.uppercased()),

@@ -17,6 +17,48 @@ struct SalesRoutes {
         registerCompany(on: api)
         registerCustomers(on: api)
         registerInvoices(on: api)
+        registerReports(on: api)
+    }
+
+    private func registerReports(on api: APIRoutes) {
+        let client = client
+        api.get(
+            "reports/sales-register", permission: .salesRead,
+            doc: .reads(
+                "Invoices and credit notes from one date to another, as JSON or (Accept: text/csv) CSV",
+                SalesRegister.self, query: [("from", "first date, YYYY-MM-DD"), ("to", "last date, YYYY-MM-DD")])
+        ) { request, context in
+            var query = QueryParameters(request)
+            let dates = ["from", "to"].map { name in
+                let date = query.date(name).flatMap { try? CalendarDate($0) }
+                if date == nil, query.text(name) == nil { query.fail(name, "is required: a date such as 2026-04-01") }
+                return date
+            }
+            if let first = dates[0], let last = dates[1] {
+                if last < first { query.fail("to", "is before from") }
+                if FinancialYear(containing: first).startYear + 1 < FinancialYear(containing: last).startYear {
+                    query.fail("to", "is more than two financial years after from: ask for less at a time")
+                }
+            }
+            try query.check()
+            guard let first = dates[0], let last = dates[1] else {
+                throw CommandError(.invalid, "from and to are dates")
+            }
+            let rows = try await client.withLiveConnection { connection in
+                try await SalesRegister.rows(from: first, to: last, on: connection, logger: context.logger)
+            }
+            let register = SalesRegister(from: first, to: last, rows: rows)
+            if request.headers[.accept]?.contains("text/csv") == true {
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "text/csv; charset=utf-8",
+                        .contentDisposition: "attachment; filename=\"sales-register-\(first)-\(last).csv\"",
+                    ],
+                    body: .init(byteBuffer: ByteBuffer(string: register.csv)))
+            }
+            return try JSONResponse(register).response(from: request, context: context)
+        }
     }
 
     private func registerInvoices(on api: APIRoutes) {

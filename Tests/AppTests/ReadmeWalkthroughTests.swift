@@ -32,6 +32,8 @@ import Testing
         "acknowledgedAt", "oldestPendingSeconds", "accessToken", "refreshToken", "requestId", "invoiceDate", "issuedAt",
         // An invoice's number and year carry the financial year the example is run in.
         "number", "financialYear",
+        // The sales register's range defaults to this financial year to date.
+        "from", "to", "date",
     ]
 
     /// The administrator the Users README signs in as.

@@ -299,9 +299,15 @@ import Users
             #expect(lines[1].contains(#","Asha, ""Patil""","#), "\(lines[1])")
             #expect(lines[2].contains(",'=HYPERLINK(),"), "a formula is not left for a spreadsheet: \(lines[2])")
 
-            let bad = try await http.execute(uri: "/api/v1/reports/sales-register?from=2026-13-01", method: .get)
+            let bad = try await http.execute(
+                uri: "/api/v1/reports/sales-register?from=2026-13-01&to=soon", method: .get)
             #expect(bad.status == .badRequest)
             #expect(Set(try LiveAPI.problem(bad).errors.map(\.field)) == ["from", "to"])
+            // Without dates: this financial year to date.
+            let yearToDate = try LiveAPI.json(
+                try await http.execute(uri: "/api/v1/reports/sales-register", method: .get))
+            #expect((yearToDate["rows"] as? [[String: Any]])?.count == 2)
+            #expect(yearToDate["to"] as? String == today)
             let backwards = try await http.execute(
                 uri: "/api/v1/reports/sales-register?from=2026-12-02&to=2026-12-01", method: .get)
             #expect(try LiveAPI.problem(backwards).errors.map(\.field) == ["to"])

@@ -26,24 +26,26 @@ struct SalesRoutes {
             "reports/sales-register", permission: .salesRead,
             doc: .reads(
                 "Invoices and credit notes from one date to another, as JSON or (Accept: text/csv) CSV",
-                SalesRegister.self, query: [("from", "first date, YYYY-MM-DD"), ("to", "last date, YYYY-MM-DD")])
+                SalesRegister.self,
+                query: [
+                    ("from", "first date, YYYY-MM-DD; the financial year's 1 April when left out"),
+                    ("to", "last date, YYYY-MM-DD; today when left out"),
+                ])
         ) { request, context in
             var query = QueryParameters(request)
-            let dates = ["from", "to"].map { name in
-                let date = query.date(name).flatMap { try? CalendarDate($0) }
-                if date == nil, query.text(name) == nil { query.fail(name, "is required: a date such as 2026-04-01") }
-                return date
-            }
-            if let first = dates[0], let last = dates[1] {
-                if last < first { query.fail("to", "is before from") }
-                if FinancialYear(containing: first).startYear + 1 < FinancialYear(containing: last).startYear {
-                    query.fail("to", "is more than two financial years after from: ask for less at a time")
-                }
+            let dates = ["from", "to"].map { name in query.date(name).flatMap { try? CalendarDate($0) } }
+            // By default, this financial year to date.
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = .india
+            let now = calendar.dateComponents([.year, .month, .day], from: Date())
+            let today = try CalendarDate(year: now.year ?? 2000, month: now.month ?? 1, day: now.day ?? 1)
+            let first = dates[0] ?? FinancialYear(containing: today).firstDay
+            let last = dates[1] ?? today
+            if last < first { query.fail("to", "is before from (\(first))") }
+            if FinancialYear(containing: first).startYear + 1 < FinancialYear(containing: last).startYear {
+                query.fail("to", "is more than two financial years after from: ask for less at a time")
             }
             try query.check()
-            guard let first = dates[0], let last = dates[1] else {
-                throw CommandError(.invalid, "from and to are dates")
-            }
             let rows = try await client.withLiveConnection { connection in
                 try await SalesRegister.rows(from: first, to: last, on: connection, logger: context.logger)
             }

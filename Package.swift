@@ -62,6 +62,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         // The OpenAPI document's model; without its ExternalLoading trait, which builds slower.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
+        // Invoice print views.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Build-time tool: turns sql/ and triggers/ into Swift string literals so the
@@ -185,6 +187,7 @@ let package = Package(
             name: "Sales",
             dependencies: moduleDependencies + [
                 "MasterData", "Inventory", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings

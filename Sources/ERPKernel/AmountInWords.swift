@@ -1,6 +1,25 @@
 // Amounts in words as Indian invoices print them: lakh and crore, not million.
 
 extension Money {
+    /// `1,23,456.78`: rupees grouped the Indian way (thousands, then lakhs and crores in
+    /// twos), two digits of paise, `-` before a negative amount.
+    public var indianFormatted: String {
+        let magnitude = paise.magnitude
+        var digits = String(magnitude / 100)
+        var groups: [String] = []
+        if digits.count > 3 {
+            groups.insert(String(digits.suffix(3)), at: 0)
+            digits.removeLast(3)
+            while digits.count > 2 {
+                groups.insert(String(digits.suffix(2)), at: 0)
+                digits.removeLast(2)
+            }
+        }
+        groups.insert(digits, at: 0)
+        let fraction = magnitude % 100
+        return (paise < 0 ? "-" : "") + groups.joined(separator: ",") + (fraction < 10 ? ".0" : ".") + String(fraction)
+    }
+
     /// `Rupees One Lakh Twenty-Three Thousand Four Hundred Fifty-Six and Seventy-Eight Paise Only`.
     ///
     /// Groups are crore (10^7), lakh (10^5), thousand and hundred; above 99 crore the

@@ -167,6 +167,14 @@ import Testing
         #expect(Money(paise: paise).inWords == words)
     }
 
+    @Test(arguments: [
+        (0, "0.00"), (5, "0.05"), (99_999, "999.99"), (100_000, "1,000.00"), (12_345_678, "1,23,456.78"),
+        (1_234_567_890, "1,23,45,678.90"), (-250_000, "-2,500.00"),
+    ])
+    func amountsAreGroupedTheIndianWay(_ paise: Int64, _ text: String) {
+        #expect(Money(paise: paise).indianFormatted == text)
+    }
+
     @Test func everyPlaceHasItsName() {
         #expect(StateCode.name("27") == "Maharashtra")
         #expect(StateCode.name("38") == "Ladakh")

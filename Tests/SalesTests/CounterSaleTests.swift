@@ -323,3 +323,50 @@ import Users
         }
     }
 }
+
+@Suite struct InvoicePrintTests {
+    @Test func anInvoicePrintsWhatRule46AsksInBothLayoutsWithEveryTextEscaped() async throws {
+        try await LiveAPI.with { test, http in
+            let shop = try await CounterSaleTests.openShop(http)
+            let sale = try await shop.post(
+                "counter-sales",
+                CounterSaleTests.sale(
+                    shop, #"[{"productId": \#(shop.arnica), "quantity": 12}]"#,
+                    payments: #"[{"mode": "cash", "amountPaise": 114000}]"#,
+                    extra: #", "customerName": "<script>alert(1)</script>", "customerAddress": "7 Lake Road, Pune""#))
+            #expect(sale.status == .created, "\(String(buffer: sale.body))")
+            let id = try #require(try LiveAPI.json(sale)["id"] as? Int)
+            let series = try await CounterSaleTests.series(test)
+
+            let page = try await http.execute(
+                uri: "/api/v1/invoices/\(id)", method: .get, headers: [.accept: "text/html"])
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            let html = String(buffer: page.body)
+            for expected in [
+                series + "0000001", "ORIGINAL FOR RECIPIENT", "DUPLICATE FOR TRANSPORTER", "TRIPLICATE FOR SUPPLIER",
+                "Sharma Homoeo Pharmacy", "GSTIN: 27AAPFU0939F1ZV", "MH-PZ3-123456 (20C)", "Maharashtra (27)",
+                "Reverse charge: No", "30049014", "A-SOON", "A-LATE", "Arnica Montana 30C, 30 ml", "2.5% 22.62",
+                "10 NOS",
+                "1,140.00", "Rupees One Thousand One Hundred Forty Only", "Authorised signatory",
+                "&lt;script&gt;alert(1)&lt;/script&gt;",
+            ] {
+                #expect(html.contains(expected), "the A4 page lacks \(expected)")
+            }
+            #expect(!html.contains("<script>"), "a buyer's name is escaped")
+
+            let receipt = String(
+                buffer: try await http.execute(
+                    uri: "/api/v1/invoices/\(id)?layout=receipt", method: .get, headers: [.accept: "text/html"]
+                ).body)
+            #expect(receipt.contains("80mm") && receipt.contains("TOTAL ₹ 1,140.00"))
+            #expect(!receipt.contains("DUPLICATE FOR TRANSPORTER"))
+            let bad = try await http.execute(
+                uri: "/api/v1/invoices/\(id)?layout=letter", method: .get, headers: [.accept: "text/html"])
+            #expect(bad.status == .badRequest)
+            // Without Accept: text/html it is the JSON document.
+            let json = try await http.execute(uri: "/api/v1/invoices/\(id)", method: .get)
+            #expect(try LiveAPI.json(json)["number"] as? String == series + "0000001")
+        }
+    }
+}

@@ -185,7 +185,8 @@ public enum CounterSaleCommand {
             SELECT p.id,
                    p.name || CASE WHEN p.potency IS NULL OR strpos(p.name, p.potency) > 0 THEN '' ELSE ' ' || p.potency END
                    || ', ' || p.pack_size || ' ' || p.pack_unit,
-                   p.hsn_code, p.pack_unit, p.active,
+                   -- Packs are counted as numbers (UQC NOS); the pack's contents are in the description.
+                   p.hsn_code, 'NOS', p.active,
                    (SELECT g.rate_basis_points::bigint FROM product_gst_rates g
                      WHERE g.product_id = p.id AND g.effective_from <= \(date.description)::date
                      ORDER BY g.effective_from DESC LIMIT 1)

@@ -94,13 +94,27 @@ struct SalesRoutes {
             return Page(
                 items: page.items.map(SQLJSON.init), nextCursor: page.next.map { QueryParameters.cursor(after: [$0]) })
         }
-        api.get("invoices/:id", permission: .salesRead, doc: .reads("One tax invoice", InvoiceDocument.self)) {
-            _, context in
+        api.get(
+            "invoices/:id", permission: .salesRead,
+            doc: .reads(
+                "One tax invoice; with Accept: text/html its print view", InvoiceDocument.self,
+                query: [("layout", "with Accept: text/html, a4 (the default: three copies) or receipt (80 mm)")])
+        ) { request, context in
             let id = try context.pathID()
-            return SQLJSON(
-                try await client.withLiveConnection { connection in
-                    try await DocumentRoutes.document(.invoice, id: id, on: connection, logger: context.logger)
-                })
+            var query = QueryParameters(request)
+            let layout =
+                query.oneOf("layout", InvoiceLayout.allCases.map(\.rawValue)).flatMap(InvoiceLayout.init) ?? .a4
+            try query.check()
+            let json = try await client.withLiveConnection { connection in
+                try await DocumentRoutes.document(.invoice, id: id, on: connection, logger: context.logger)
+            }
+            guard request.headers[.accept]?.contains("text/html") == true else {
+                return SQLJSON(json).response(from: request, context: context)
+            }
+            let invoice = try PostgresJSON.decoder().decode(InvoiceDocument.self, from: Data(json.utf8))
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: InvoicePrint.html(invoice, layout: layout))))
         }
     }
 

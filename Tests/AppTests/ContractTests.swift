@@ -365,7 +365,7 @@ import Users
             body: ByteBuffer(
                 string: """
                     {"legalName": "Sharma Homoeo Pharmacy", "gstin": "27AAPFU0939F1ZV", "stateCode": "27",
-                     "drugLicences": [{"number": "MH-1", "form": "20C", "validFrom": "2024-04-01", "validUntil": "2029-03-31"}],
+                     "drugLicences": [{"number": "MH-1", "form": "20C", "validFrom": "2024-04-01", "validUntil": "2099-03-31"}],
                      "addressLine1": "12 MG Road", "city": "Pune", "pincode": "411001",
                      "invoicePrefix": "INV/", "counterSalePrefix": "CS/", "creditNotePrefix": "CN/"}
                     """))

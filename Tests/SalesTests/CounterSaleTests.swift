@@ -192,6 +192,18 @@ import Users
                     try LiveAPI.problem(answer).errors.map(\.field).contains(field),
                     "\(body): \(String(buffer: answer.body))")
             }
+            // The company's drug licence must be in force on the day.
+            try await test.execute(
+                """
+                UPDATE company_profile SET drug_licences = jsonb_set(drug_licences, '{0,validUntil}', to_jsonb((business_date() - 1)::text))
+                """)
+            let lapsed = try await shop.post(
+                "counter-sales", Self.sale(shop, arnica + "}]", payments: #"[{"mode": "cash", "amountPaise": 9500}]"#))
+            #expect(lapsed.status == .unprocessableContent)
+            #expect(try LiveAPI.problem(lapsed).errors.map(\.field) == ["company.drugLicences"])
+            try await test.execute(
+                "UPDATE company_profile SET drug_licences = jsonb_set(drug_licences, '{0,validUntil}', '\"2099-03-31\"')"
+            )
             // From ₹50,000 of taxable value an unregistered buyer's name and address are required:
             // 11 at an MRP of ₹5,000 is ₹52,381 taxable.
             try await test.execute("UPDATE batches SET mrp_paise = 500000")

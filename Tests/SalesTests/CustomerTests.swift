@@ -15,7 +15,7 @@ import Users
 
 @Suite struct CustomerTests {
     static let licence =
-        #"{"number": "MH-PZ3-123456", "form": "20C", "validFrom": "2024-04-01", "validUntil": "2029-03-31"}"#
+        #"{"number": "MH-PZ3-123456", "form": "20C", "validFrom": "2024-04-01", "validUntil": "2099-03-31"}"#
 
     static let completeProfile = """
         {"legalName": "Sharma Homoeo Pharmacy", "addressLine1": "12 MG Road", "city": "Pune", "pincode": "411001",

@@ -46,6 +46,12 @@ public enum CounterSaleCommand {
                 "SELECT business_date()::text", as: String.self, logger: context.logger),
             let date = try? CalendarDate(today)
         else { throw CommandError(.notFound, "the database gave no business date") }
+        // Medicines are sold under a licence in force on the day.
+        guard (company.drugLicences ?? []).contains(where: { $0.isValid(on: date) }) else {
+            throw CommandError(
+                .invalid, "no drug licence of the company is valid on \(date): renew it in the company profile",
+                fieldErrors: [FieldError("company.drugLicences", "none is valid on \(date)")])
+        }
         let warehouse = try await transaction.value(
             "SELECT id FROM warehouses WHERE id = \(sale.warehouseId) AND active", as: Int64.self,
             logger: context.logger)

@@ -1,4 +1,4 @@
--- Sales: the company profile and customers. Repeatable (re-applied when its text
+-- Sales: the company profile, customers and invoices. Repeatable (re-applied when its text
 -- changes).
 --
 -- after: event_log.sql master_data.sql inventory.sql

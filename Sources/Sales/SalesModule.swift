@@ -1,5 +1,5 @@
-// Sales: the company profile and customers; counter sales, sales orders, deliveries, tax
-// invoices and credit notes build on them.
+// Sales: the company profile, customers, counter sales and their tax invoices, the sales
+// register; sales orders, deliveries, B2B invoices and credit notes are to build on them.
 public import ERPEvents
 public import ERPHTTP
 public import ERPPlatform
@@ -39,7 +39,7 @@ extension SQLDocumentSource {
     public static let invoice = SQLDocumentSource(noun: "invoice", table: "invoices", function: "invoice_document")
 }
 
-/// The company profile and customers.
+/// The company profile, customers, counter sales, invoices and the sales register.
 public struct SalesModule: ERPModule {
     /// `sales`.
     public let name = "sales"

@@ -62,6 +62,8 @@ BEGIN
             'placeOfSupply', i.place_of_supply, 'supplier', i.supplier,
             'discount', i.discount_paise, 'taxable', i.taxable_paise, 'cgst', i.cgst_paise, 'sgst', i.sgst_paise,
             'igst', i.igst_paise, 'roundOff', i.round_off_paise, 'total', i.total_paise, 'issuedAt', i.issued_at,
+            'recipient', i.recipient,
+            'deliveryIds', COALESCE((SELECT jsonb_agg(d.id ORDER BY d.id) FROM deliveries d WHERE d.invoice_id = i.id), '[]'::jsonb),
             'lines', (
                 SELECT jsonb_agg(jsonb_build_object(
                            'lineNumber', l.line_number, 'productId', l.product_id, 'batchId', l.batch_id,
@@ -70,7 +72,7 @@ BEGIN
                            'quantity', l.quantity, 'unitPrice', l.unit_price_paise, 'priceBasis', l.price_basis,
                            'discount', l.discount_paise, 'taxable', l.taxable_paise,
                            'gstRate', l.gst_rate_basis_points, 'cgst', l.cgst_paise, 'sgst', l.sgst_paise,
-                           'igst', l.igst_paise, 'cost', l.cost_paise)
+                           'igst', l.igst_paise, 'cost', l.cost_paise, 'deliveryId', l.delivery_id)
                        ORDER BY l.line_number)
                   FROM invoice_lines l
                   JOIN batches b ON b.id = l.batch_id
@@ -83,7 +85,9 @@ BEGIN
                   FROM invoice_payments y
                  WHERE y.invoice_id = i.id
             ), '[]'::jsonb),
-            'movements', (
+            -- A counter sale takes the stock out; a B2B invoice bills deliveries, whose
+            -- goods.delivered took it out.
+            'movements', COALESCE((
                 SELECT jsonb_agg(jsonb_build_object(
                            'productId', l.product_id, 'warehouseId', i.warehouse_id, 'batchId', l.batch_id,
                            'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', -l.quantity,
@@ -91,8 +95,8 @@ BEGIN
                        ORDER BY l.line_number)
                   FROM invoice_lines l
                   JOIN batches b ON b.id = l.batch_id
-                 WHERE l.invoice_id = i.id
-            )
+                 WHERE l.invoice_id = i.id AND i.kind = 'counter_sale'
+            ), '[]'::jsonb)
         )
           FROM invoices i
          WHERE i.id = (invoice ->> 'id')::bigint
@@ -104,3 +108,97 @@ DROP TRIGGER IF EXISTS invoices_issued ON invoices;
 CREATE CONSTRAINT TRIGGER invoices_issued AFTER INSERT ON invoices
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     EXECUTE FUNCTION record_event('invoice.issued', 'invoice', 'invoice_document');
+
+-- A sales order with its lines.
+CREATE OR REPLACE FUNCTION sales_order_document(sales_order jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', o.id, 'customerId', o.customer_id, 'warehouseId', o.warehouse_id, 'status', o.status,
+        'orderedOn', o.ordered_on, 'reference', o.reference, 'total', o.total_paise, 'confirmedAt', o.confirmed_at,
+        'version', o.version,
+        'lines', (
+            SELECT jsonb_agg(jsonb_build_object(
+                       'lineNumber', l.line_number, 'productId', l.product_id, 'quantity', l.quantity,
+                       'ratePaise', l.rate_paise, 'discountPercentBasisPoints', l.discount_basis_points,
+                       'discountPaise', l.discount_paise, 'delivered', l.delivered, 'invoiced', l.invoiced)
+                   ORDER BY l.line_number)
+              FROM sales_order_lines l
+             WHERE l.order_id = o.id
+        )
+    )
+      FROM sales_orders o
+     WHERE o.id = (sales_order ->> 'id')::bigint
+$$;
+
+-- sales_order.confirmed: the order and the stock it reserves, each line's quantity.
+CREATE OR REPLACE FUNCTION sales_order_confirmed_document(sales_order jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT sales_order_document(sales_order) || jsonb_build_object('reservations', COALESCE((
+               SELECT jsonb_agg(jsonb_build_object('productId', l.product_id, 'warehouseId', o.warehouse_id,
+                                                   'quantity', l.quantity) ORDER BY l.line_number)
+                 FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
+                WHERE o.id = (sales_order ->> 'id')::bigint), '[]'::jsonb))
+$$;
+
+-- sales_order.cancelled: the order and the reservations it gives back (none for a draft).
+CREATE OR REPLACE FUNCTION sales_order_cancelled_document(sales_order jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT sales_order_document(sales_order) || jsonb_build_object('reservations', COALESCE((
+               SELECT jsonb_agg(jsonb_build_object('productId', l.product_id, 'warehouseId', o.warehouse_id,
+                                                   'quantity', -(l.quantity - l.delivered)) ORDER BY l.line_number)
+                 FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
+                WHERE o.id = (sales_order ->> 'id')::bigint AND o.confirmed_at IS NOT NULL
+                  AND l.quantity > l.delivered), '[]'::jsonb))
+$$;
+
+DROP TRIGGER IF EXISTS sales_orders_confirmed ON sales_orders;
+CREATE CONSTRAINT TRIGGER sales_orders_confirmed AFTER UPDATE ON sales_orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (OLD.status = 'draft' AND NEW.status = 'confirmed')
+    EXECUTE FUNCTION record_event('sales_order.confirmed', 'sales_order', 'sales_order_confirmed_document');
+DROP TRIGGER IF EXISTS sales_orders_cancelled ON sales_orders;
+CREATE CONSTRAINT TRIGGER sales_orders_cancelled AFTER UPDATE ON sales_orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (OLD.status <> 'cancelled' AND NEW.status = 'cancelled')
+    EXECUTE FUNCTION record_event('sales_order.cancelled', 'sales_order', 'sales_order_cancelled_document');
+
+-- A delivery: its lines (a batch each), the stock that left at cost, and the
+-- reservations of its order it used up.
+CREATE OR REPLACE FUNCTION delivery_document(delivery jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', d.id, 'salesOrderId', d.order_id, 'customerId', d.customer_id, 'warehouseId', d.warehouse_id,
+        'deliveredOn', d.delivered_on, 'invoiceId', d.invoice_id,
+        'lines', (
+            SELECT jsonb_agg(jsonb_build_object(
+                       'lineNumber', l.line_number, 'orderLine', l.order_line, 'productId', l.product_id,
+                       'batchId', l.batch_id, 'batchNumber', b.batch_number, 'expiresOn', b.expires_on,
+                       'quantity', l.quantity, 'cost', -l.value_paise)
+                   ORDER BY l.line_number)
+              FROM delivery_lines l JOIN batches b ON b.id = l.batch_id
+             WHERE l.delivery_id = d.id
+        ),
+        'movements', (
+            SELECT jsonb_agg(jsonb_build_object(
+                       'productId', l.product_id, 'warehouseId', d.warehouse_id, 'batchId', l.batch_id,
+                       'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', -l.quantity,
+                       'unitCost', round(-l.value_paise::numeric / l.quantity)::bigint, 'value', l.value_paise)
+                   ORDER BY l.line_number)
+              FROM delivery_lines l JOIN batches b ON b.id = l.batch_id
+             WHERE l.delivery_id = d.id
+        ),
+        'reservations', (
+            SELECT jsonb_agg(jsonb_build_object('productId', l.product_id, 'warehouseId', d.warehouse_id,
+                                                'quantity', -l.quantity) ORDER BY l.line_number)
+              FROM delivery_lines l
+             WHERE l.delivery_id = d.id
+        )
+    )
+      FROM deliveries d
+     WHERE d.id = (delivery ->> 'id')::bigint
+$$;
+
+DROP TRIGGER IF EXISTS deliveries_delivered ON deliveries;
+CREATE CONSTRAINT TRIGGER deliveries_delivered AFTER INSERT ON deliveries
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION record_event('goods.delivered', 'delivery', 'delivery_document');

@@ -18,6 +18,10 @@ extension EventTrait {
     /// The movements bring new batches in from outside (a goods receipt): what an
     /// expiry warning at receipt looks at.
     public static let receivesStock = EventTrait(rawValue: "receives_stock")
+    /// The payload carries `reservations`: signed quantities per product × warehouse set
+    /// aside for sales orders (positive) or given back (negative), which stock levels
+    /// show as reserved.
+    public static let reservesStock = EventTrait(rawValue: "reserves_stock")
 }
 
 /// The event types inventory's triggers record (triggers/inventory.sql); each payload is
@@ -124,12 +128,19 @@ public struct InventoryModule: ERPModule {
 
     /// Stock levels, from every event that moves stock.
     public func projectors(_ catalog: EventCatalog) -> [any Projector] {
-        [StockLevelsProjector(movingStock: catalog.types(with: .movesStock))]
+        [
+            StockLevelsProjector(
+                movingStock: catalog.types(with: .movesStock), reservingStock: catalog.types(with: .reservesStock))
+        ]
     }
 
     /// Write model, projection and log agree; nothing is negative.
     public func invariants(_ catalog: EventCatalog) -> [Invariant] {
         Invariant.stock(movingStock: catalog.types(with: .movesStock))
+            + [
+                .stockReservedWriteModelEqualsEvents(catalog.types(with: .reservesStock)),
+                .stockReservedProjectionEqualsWriteModel(catalog.types(with: .reservesStock)),
+            ]
     }
 
     /// `default`.

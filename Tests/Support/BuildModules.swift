@@ -11,7 +11,8 @@ public import PostgresNIO
 extension StockLevelsProjector {
     /// The projector as `erp serve` runs it: of every event that moves stock.
     public init() {
-        self.init(movingStock: Modules.list().catalog.types(with: .movesStock))
+        let catalog = Modules.list().catalog
+        self.init(movingStock: catalog.types(with: .movesStock), reservingStock: catalog.types(with: .reservesStock))
     }
 }
 

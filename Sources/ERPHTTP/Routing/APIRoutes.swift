@@ -62,6 +62,7 @@ public struct RouteEntry: Sendable, Hashable {
 public final class RouteTable: Sendable {
     private let routes = Mutex<[(pattern: [Substring], entry: RouteEntry)]>([])
     private let docs = Mutex<[String: RouteDoc]>([:])
+    private let declared = Mutex<Set<Permission>>([])
 
     /// An empty table.
     public init() {}
@@ -81,8 +82,16 @@ public final class RouteTable: Sendable {
     /// Every route, in the order registered.
     public var entries: [RouteEntry] { routes.withLock { $0.map(\.entry) } }
 
-    /// Every permission some route needs, by name.
-    public var permissions: [Permission] { Set(entries.compactMap(\.permission)).sorted() }
+    /// Every permission some route needs or a handler checks, by name.
+    public var permissions: [Permission] {
+        Set(entries.compactMap(\.permission)).union(declared.withLock { $0 }).sorted()
+    }
+
+    /// Records `permission`, which a handler checks itself (``Principal/allows(_:)``) to
+    /// let its holders do more, so that roles can grant it.
+    func declare(_ permission: Permission) {
+        _ = declared.withLock { $0.insert(permission) }
+    }
 
     /// The methods some route takes on `path`, with HEAD wherever GET is; empty when no route has the path.
     func methods(for path: String) -> [HTTPRequest.Method] {
@@ -116,6 +125,12 @@ public struct APIRoutes {
 
     /// What answers a request.
     public typealias Handler<Output: ResponseGenerator> = @Sendable (Request, ERPRequestContext) async throws -> Output
+
+    /// Declares `permission`, which no route needs but a handler checks to let its holders
+    /// do more (overriding a credit limit): roles can then grant it.
+    public func declare(_ permission: Permission) {
+        table.declare(permission)
+    }
 
     /// GET `path` (relative to the group, `:name` for a parameter), for callers with `permission`;
     /// `doc` is what the OpenAPI document says of it.

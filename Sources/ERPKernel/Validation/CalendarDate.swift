@@ -63,4 +63,17 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
+    /// The date `days` later (earlier when negative), stepping month by month.
+    public func adding(days: Int) -> CalendarDate {
+        var (year, month, day) = (year, month, day + days)
+        while day > Self.days(in: month, of: year) {
+            day -= Self.days(in: month, of: year)
+            (year, month) = month == 12 ? (year + 1, 1) : (year, month + 1)
+        }
+        while day < 1 {
+            (year, month) = month == 1 ? (year - 1, 12) : (year, month - 1)
+            day += Self.days(in: month, of: year)
+        }
+        return CalendarDate(checkedYear: year, month: month, day: day)
+    }
 }

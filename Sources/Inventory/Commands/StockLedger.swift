@@ -64,14 +64,20 @@ public enum StockLedger {
     /// warehouse (``StockValue``), in the order of `changes`, under the lock of its
     /// `stock_valuation` row (locked, in key order, after the on-hand rows).
     ///
+    /// Stock reserved for sales orders stays unexpired on hand: a change that takes a
+    /// product × warehouse's unexpired stock below what is reserved there is refused,
+    /// after `releasing` (a delivery's reservations) is taken off the reserved.
+    ///
     /// - Returns: The signed value of each change, in the order of `changes`: what the
     ///   documents' lines and their events' movements carry.
     /// - Throws: ``CommandError`` `.insufficientStock` naming the first line that would
-    ///   take a row below zero and the quantity available.
+    ///   take a row below zero and the quantity available, or the place whose reserved
+    ///   stock it would take.
     @discardableResult
-    public static func apply(_ changes: [StockChange], on transaction: PostgresConnection, context: CommandContext)
-        async throws -> [Money]
-    {
+    public static func apply(
+        _ changes: [StockChange], releasing: [StockPlace: Int64] = [:], on transaction: PostgresConnection,
+        context: CommandContext
+    ) async throws -> [Money] {
         var net: [Key: Int64] = [:]
         for change in changes {
             net[Key(product: change.productID, warehouse: change.warehouseID, batch: change.batchID), default: 0] +=
@@ -139,13 +145,15 @@ public enum StockLedger {
             """,
             logger: context.logger
         )
-        return try await value(changes, on: transaction, context: context)
+        return try await value(changes, releasing: releasing, on: transaction, context: context)
     }
 
-    /// Values `changes` and writes the new value of each product × warehouse.
-    private static func value(_ changes: [StockChange], on transaction: PostgresConnection, context: CommandContext)
-        async throws -> [Money]
-    {
+    /// Values `changes`, writes the new value of each product × warehouse, and keeps what
+    /// is reserved there within the unexpired stock left.
+    private static func value(
+        _ changes: [StockChange], releasing: [StockPlace: Int64], on transaction: PostgresConnection,
+        context: CommandContext
+    ) async throws -> [Money] {
         let places = Set(changes.map { StockPlace(product: $0.productID, warehouse: $0.warehouseID) }).sorted()
         guard !places.isEmpty else { return [] }
         try await transaction.execute(
@@ -158,19 +166,22 @@ public enum StockLedger {
             logger: context.logger)
         let locked = try await transaction.rows(
             """
-            SELECT v.product_id, v.warehouse_id, v.on_hand, v.value_paise
+            SELECT v.product_id, v.warehouse_id, v.on_hand, v.value_paise, v.reserved
               FROM stock_valuation v
               JOIN unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
                 ON (v.product_id, v.warehouse_id) = (k.p, k.w)
              ORDER BY v.product_id, v.warehouse_id
                FOR UPDATE OF v
             """,
-            as: (Int64, Int64, Int64, Int64).self, logger: context.logger)
+            as: (Int64, Int64, Int64, Int64, Int64).self, logger: context.logger)
         var ledger = StockValuation()
-        for (product, warehouse, onHand, value) in locked {
-            ledger.levels[StockPlace(product: product, warehouse: warehouse)] = StockValue(
-                onHand: onHand, value: Money(paise: value))
+        var reserved: [StockPlace: Int64] = [:]
+        for (product, warehouse, onHand, value, held) in locked {
+            let place = StockPlace(product: product, warehouse: warehouse)
+            ledger.levels[place] = StockValue(onHand: onHand, value: Money(paise: value))
+            reserved[place] = max(0, held - releasing[place, default: 0])
         }
+        try await keepReserved(reserved, changes: changes, on: transaction, context: context)
         let values = changes.map {
             ledger.move(
                 StockPlace(product: $0.productID, warehouse: $0.warehouseID), batch: $0.batchID, quantity: $0.quantity,
@@ -181,13 +192,159 @@ public enum StockLedger {
         try await transaction.execute(
             """
             UPDATE stock_valuation v
-               SET on_hand = k.q, value_paise = k.v
+               SET on_hand = k.q, value_paise = k.v, reserved = k.r
               FROM unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[],
-                          \(after.map(\.onHand))::bigint[], \(after.map(\.value.paise))::bigint[]) AS k(p, w, q, v)
+                          \(after.map(\.onHand))::bigint[], \(after.map(\.value.paise))::bigint[],
+                          \(keys.map { reserved[$0, default: 0] })::bigint[]) AS k(p, w, q, v, r)
              WHERE (v.product_id, v.warehouse_id) = (k.p, k.w)
             """,
             logger: context.logger)
         return values
+    }
+
+    /// Refuses `changes` if they leave a place with less unexpired stock than `reserved`
+    /// there. On hand is read after this transaction's own changes; every other change of
+    /// these places waits for the `stock_valuation` locks held here.
+    private static func keepReserved(
+        _ reserved: [StockPlace: Int64], changes: [StockChange], on transaction: PostgresConnection,
+        context: CommandContext
+    ) async throws {
+        // Only stock going out can break it, and only where something is reserved: the
+        // counter sale of an unreserved product reads nothing more.
+        let out = Set(changes.filter { $0.quantity < 0 }.map { StockPlace(product: $0.productID, warehouse: $0.warehouseID) })
+        let held = out.filter { reserved[$0, default: 0] > 0 }.sorted()
+        guard !held.isEmpty else { return }
+        let left = try await unexpiredOnHand(held, on: transaction, logger: context.logger)
+        for place in held where left[place, default: 0] < reserved[place, default: 0] {
+            let field = changes.first { $0.productID == place.product && $0.warehouseID == place.warehouse }?.field
+            let free = max(0, left[place, default: 0] + taken(place, changes) - reserved[place, default: 0])
+            throw CommandError(
+                .insufficientStock,
+                "\(field.map { "\($0): " } ?? "")product \(place.product) in warehouse \(place.warehouse) has \(reserved[place, default: 0]) reserved for sales orders; \(free) unexpired is free to take, \(taken(place, changes)) requested",
+                fieldErrors: [FieldError("\(field ?? "lines").quantity", "only \(free) available: the rest is reserved")])
+        }
+    }
+
+    private static func taken(_ place: StockPlace, _ changes: [StockChange]) -> Int64 {
+        -changes.filter { $0.productID == place.product && $0.warehouseID == place.warehouse }.reduce(0) {
+            $0 + $1.quantity
+        }
+    }
+
+    /// Unexpired on hand (batches expiring on or after `expiringOnOrAfter`, by default the
+    /// business date) of each place, as this transaction sees it.
+    static func unexpiredOnHand(
+        _ places: [StockPlace], expiringOnOrAfter date: CalendarDate? = nil, on transaction: PostgresConnection,
+        logger: Logger
+    ) async throws -> [StockPlace: Int64] {
+        let rows = try await transaction.rows(
+            """
+            SELECT s.product_id, s.warehouse_id, sum(s.quantity)::bigint
+              FROM stock_on_hand s
+              JOIN batches b ON b.id = s.batch_id
+              JOIN unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
+                ON (s.product_id, s.warehouse_id) = (k.p, k.w)
+             WHERE b.expires_on >= COALESCE(\(date?.description)::date, business_date())
+             GROUP BY 1, 2
+            """,
+            as: (Int64, Int64, Int64).self, logger: logger)
+        var left: [StockPlace: Int64] = [:]
+        for (product, warehouse, quantity) in rows { left[StockPlace(product: product, warehouse: warehouse)] = quantity }
+        return left
+    }
+
+    /// Reserves (positive) or releases (negative) stock per product × warehouse for a
+    /// sales order, under the same `stock_valuation` locks as every movement (taken in key
+    /// order).
+    ///
+    /// A reservation is refused when the place's unexpired on hand is less than what is
+    /// reserved there with it, or when fewer than `quantity` units expire on or after
+    /// `expiringOnOrAfter` (the customer's minimum shelf life).
+    ///
+    /// - Throws: ``CommandError`` `.insufficientStock` naming the field, the unexpired on
+    ///   hand and what is already reserved.
+    public static func reserve(
+        _ reservations: [StockReservation], expiringOnOrAfter date: CalendarDate? = nil,
+        on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        var delta: [StockPlace: Int64] = [:]
+        for reservation in reservations { delta[reservation.place, default: 0] += reservation.quantity }
+        let places = delta.keys.sorted()
+        guard !places.isEmpty else { return }
+        try await transaction.execute(
+            """
+            INSERT INTO stock_valuation (product_id, warehouse_id, on_hand, value_paise)
+            SELECT p, w, 0, 0 FROM unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
+             ORDER BY p, w
+            ON CONFLICT DO NOTHING
+            """,
+            logger: context.logger)
+        let locked = try await transaction.rows(
+            """
+            SELECT v.product_id, v.warehouse_id, v.reserved
+              FROM stock_valuation v
+              JOIN unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
+                ON (v.product_id, v.warehouse_id) = (k.p, k.w)
+             ORDER BY v.product_id, v.warehouse_id
+               FOR UPDATE OF v
+            """,
+            as: (Int64, Int64, Int64).self, logger: context.logger)
+        var reserved: [StockPlace: Int64] = [:]
+        for (product, warehouse, held) in locked { reserved[StockPlace(product: product, warehouse: warehouse)] = held }
+        let growing = places.filter { delta[$0, default: 0] > 0 }
+        if !growing.isEmpty {
+            let unexpired = try await unexpiredOnHand(growing, on: transaction, logger: context.logger)
+            let fresh =
+                date == nil
+                ? unexpired : try await unexpiredOnHand(growing, expiringOnOrAfter: date, on: transaction, logger: context.logger)
+            for place in growing {
+                let wanted = delta[place, default: 0]
+                let field = reservations.first { $0.place == place }?.field ?? "lines"
+                let held = reserved[place, default: 0]
+                if held + wanted > unexpired[place, default: 0] {
+                    throw CommandError(
+                        .insufficientStock,
+                        "\(field): product \(place.product) in warehouse \(place.warehouse) has \(unexpired[place, default: 0]) unexpired on hand and \(held) already reserved; \(wanted) requested",
+                        fieldErrors: [
+                            FieldError("\(field).quantity", "only \(max(0, unexpired[place, default: 0] - held)) available")
+                        ])
+                }
+                if let date, wanted > fresh[place, default: 0] {
+                    throw CommandError(
+                        .insufficientStock,
+                        "\(field): product \(place.product) in warehouse \(place.warehouse) has \(fresh[place, default: 0]) expiring on or after \(date) (the customer's minimum shelf life); \(wanted) requested",
+                        fieldErrors: [
+                            FieldError("\(field).quantity", "only \(fresh[place, default: 0]) with enough shelf life")
+                        ])
+                }
+            }
+        }
+        try await transaction.execute(
+            """
+            UPDATE stock_valuation v
+               SET reserved = greatest(0, v.reserved + k.d)
+              FROM unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[],
+                          \(places.map { delta[$0, default: 0] })::bigint[]) AS k(p, w, d)
+             WHERE (v.product_id, v.warehouse_id) = (k.p, k.w)
+            """,
+            logger: context.logger)
+    }
+}
+
+/// Stock set aside for a sales order, or given back (negative).
+public struct StockReservation: Sendable, Hashable {
+    /// The product × warehouse.
+    public var place: StockPlace
+    /// Signed: positive reserves, negative releases.
+    public var quantity: Int64
+    /// The request field it comes from, e.g. `lines[2]`, for the refusal.
+    public var field: String
+
+    /// A reservation.
+    public init(product: Int64, warehouse: Int64, quantity: Int64, field: String) {
+        self.place = StockPlace(product: product, warehouse: warehouse)
+        self.quantity = quantity
+        self.field = field
     }
 }
 

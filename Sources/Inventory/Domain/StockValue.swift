@@ -13,11 +13,14 @@ public struct StockValue: Sendable, Hashable {
     public var onHand: Int64
     /// Their value at moving-average cost.
     public var value: Money
+    /// Units reserved for sales orders (the stock levels read model keeps it here).
+    public var reserved: Int64
 
     /// Creates a value with the given fields.
-    public init(onHand: Int64 = 0, value: Money = .zero) {
+    public init(onHand: Int64 = 0, value: Money = .zero, reserved: Int64 = 0) {
         self.onHand = onHand
         self.value = value
+        self.reserved = reserved
     }
 
     /// The value of `quantity` units at the current average cost, rounded to the

@@ -219,3 +219,63 @@ extension Invariant {
         return (breaches, count, nil)
     }
 }
+
+extension Invariant {
+    /// The reserved stock of the write model is the sum of the reservations in the log,
+    /// and never more than on hand.
+    static func stockReservedWriteModelEqualsEvents(_ reserving: Set<EventType>) -> Invariant {
+        Invariant(
+            name: "stock_reserved_write_model_equals_events",
+            statement:
+                "stock reserved per product × warehouse in the write model equals the sum of the reservations in the log, and is at most its on hand"
+        ) { transaction, limit, logger in
+            let (breaches, count) = try await collect(
+                """
+                WITH events_reserved AS (
+                    SELECT (r ->> 'productId')::bigint AS product_id, (r ->> 'warehouseId')::bigint AS warehouse_id,
+                           sum((r ->> 'quantity')::bigint)::bigint AS reserved
+                      FROM events e, jsonb_array_elements(e.payload -> 'reservations') r
+                     WHERE e.type = ANY(\(reserving.names)::text[])
+                     GROUP BY 1, 2),
+                breaches AS (
+                    SELECT 'product ' || product_id || ', warehouse ' || warehouse_id || ': write model reserved '
+                           || COALESCE(v.reserved, 0) || ', events ' || COALESCE(x.reserved, 0) AS line
+                      FROM stock_valuation v FULL JOIN events_reserved x USING (product_id, warehouse_id)
+                     WHERE COALESCE(v.reserved, 0) <> COALESCE(x.reserved, 0)
+                    UNION ALL
+                    SELECT 'product ' || product_id || ', warehouse ' || warehouse_id || ': reserved ' || reserved
+                           || ' is more than on hand ' || on_hand
+                      FROM stock_valuation WHERE reserved > on_hand)
+                SELECT line, count(*) OVER ()::integer FROM breaches ORDER BY 1 LIMIT \(limit)
+                """,
+                on: transaction, logger: logger)
+            return (breaches, count, nil)
+        }
+    }
+
+    /// The projected reserved stock equals the write model's, when stock levels has caught up.
+    static func stockReservedProjectionEqualsWriteModel(_ reserving: Set<EventType>) -> Invariant {
+        Invariant(
+            name: "stock_reserved_projection_equals_write_model",
+            statement:
+                "projected reserved stock per product × warehouse equals the write model's (when stock_levels has caught up)"
+        ) { transaction, limit, logger in
+            let behind = try await eventsBehind("stock_levels", types: reserving, on: transaction, logger: logger)
+            guard behind == 0 else {
+                return ([], 0, "not compared directly: stock_levels is \(behind) reserving events behind the log")
+            }
+            let (breaches, count) = try await collect(
+                """
+                SELECT 'product ' || product_id || ', warehouse ' || warehouse_id || ': projected reserved '
+                       || COALESCE(l.reserved, 0) || ', write model ' || COALESCE(v.reserved, 0),
+                       count(*) OVER ()::integer
+                  FROM stock_levels l FULL JOIN stock_valuation v USING (product_id, warehouse_id)
+                 WHERE COALESCE(l.reserved, 0) <> COALESCE(v.reserved, 0)
+                 ORDER BY 1
+                 LIMIT \(limit)
+                """,
+                on: transaction, logger: logger)
+            return (breaches, count, nil)
+        }
+    }
+}

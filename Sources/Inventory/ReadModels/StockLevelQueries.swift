@@ -94,6 +94,7 @@ public enum StockLevelQueries {
                        'productId', p.product_id, 'sku', p.sku, 'name', p.name, 'reorderLevel', p.reorder_level,
                        'onHand', COALESCE((SELECT sum(on_hand) FROM levels), 0),
                        'value', COALESCE((SELECT sum(value_paise) FROM levels), 0),
+                       'reserved', COALESCE((SELECT sum(reserved) FROM levels), 0),
                        'warehouses', COALESCE((SELECT jsonb_agg(level ORDER BY warehouse_id) FROM levels), '[]'::jsonb))::text
               FROM (SELECT \(productID)::bigint AS product_id) k
               LEFT JOIN stock_level_products p USING (product_id)
@@ -110,7 +111,9 @@ public enum StockLevelQueries {
     private static let levelJSON = """
         jsonb_build_object(
             'productId', s.product_id, 'sku', p.sku, 'name', p.name, 'warehouseId', s.warehouse_id,
-            'onHand', s.on_hand, 'value', s.value_paise,
+            'onHand', s.on_hand, 'value', s.value_paise, 'reserved', s.reserved,
+            -- What can still be sold or reserved: neither reserved nor expired.
+            'available', greatest(0, s.on_hand - s.reserved - e.expired),
             'averageUnitCost', CASE WHEN s.on_hand > 0 THEN round(s.value_paise::numeric / s.on_hand)::bigint END,
             'reorderLevel', COALESCE(p.reorder_level, 0), 'belowReorder', s.on_hand < COALESCE(p.reorder_level, 0),
             'expired', e.expired, 'expiringWithin30Days', e.within30, 'expiringWithin60Days', e.within60,

@@ -19,8 +19,8 @@ public struct StockLevelsProjector: Projector {
     public let name = "stock_levels"
     /// The events that move stock (whichever module records them) and the product events.
     public let eventTypes: Set<EventType>?
-    /// Stock events come as their movements in ``StockMovementRows``' compact form; product
-    /// events as JSON.
+    /// Stock events come as their movements and reservations in ``StockMovementRows``'
+    /// compact form; product events as JSON.
     public let payloadSQL: String? =
         "CASE WHEN type IN (\(MasterDataEvents.product.sqlList)) THEN payload::text ELSE \(StockMovementRows.sql) END"
 
@@ -29,9 +29,10 @@ public struct StockLevelsProjector: Projector {
         .replaced("stock_level_products"), .replaced("stock_levels"), .replaced("stock_level_batches"),
     ]
 
-    /// Creates the projector of `movingStock`, the event types whose payloads carry `movements`.
-    public init(movingStock: Set<EventType>) {
-        eventTypes = movingStock.union(MasterDataEvents.product)
+    /// Creates the projector of `movingStock`, the event types whose payloads carry
+    /// `movements`, and `reservingStock`, those that carry `reservations`.
+    public init(movingStock: Set<EventType>, reservingStock: Set<EventType> = []) {
+        eventTypes = movingStock.union(reservingStock).union(MasterDataEvents.product)
     }
 
     private struct BatchPlace: Hashable {
@@ -44,21 +45,24 @@ public struct StockLevelsProjector: Projector {
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         var products: [Int64: ProductSummary] = [:]
         var documents: [[StockMovement]] = []
+        var reserved: [StockPlace: Int64] = [:]
         for event in events {
             if MasterDataEvents.product.contains(event.type) {
                 let product = try event.decodePayload(as: ProductSummary.self)
                 products[product.id] = product
             } else {
-                documents.append(try StockMovementRows.parse(event.payload, position: event.position))
+                let rows = try StockMovementRows.parse(event.payload, position: event.position)
+                documents.append(rows.movements)
+                for reservation in rows.reservations { reserved[reservation.place, default: 0] += reservation.quantity }
             }
         }
         try await save(Array(products.values), on: transaction, logger: logger)
 
         let movements = documents.flatMap { $0 }
-        guard !movements.isEmpty else { return }
+        guard !movements.isEmpty || !reserved.isEmpty else { return }
         var levels = try await load(
-            Set(movements.map { StockPlace(product: $0.productId, warehouse: $0.warehouseId) }), on: transaction,
-            logger: logger)
+            Set(movements.map { StockPlace(product: $0.productId, warehouse: $0.warehouseId) }).union(reserved.keys),
+            on: transaction, logger: logger)
         var batches: [BatchPlace: (movement: StockMovement, change: Int64)] = [:]
         for document in documents {
             var valuation = StockValuation(levels: levels)
@@ -76,8 +80,9 @@ public struct StockLevelsProjector: Projector {
             }
             levels = valuation.levels
         }
+        for (place, change) in reserved { levels[place, default: StockValue()].reserved += change }
         try await save(levels, on: transaction, logger: logger)
-        try await save(Array(batches.values), on: transaction, logger: logger)
+        if !batches.isEmpty { try await save(Array(batches.values), on: transaction, logger: logger) }
     }
 
     private func save(_ products: [ProductSummary], on transaction: PostgresConnection, logger: Logger) async throws {
@@ -101,7 +106,7 @@ public struct StockLevelsProjector: Projector {
         let keys = Array(places)
         let rows = try await transaction.query(
             """
-            SELECT s.product_id, s.warehouse_id, s.on_hand, s.value_paise
+            SELECT s.product_id, s.warehouse_id, s.on_hand, s.value_paise, s.reserved
               FROM stock_levels s
               JOIN unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[]) AS k(p, w)
                 ON (s.product_id, s.warehouse_id) = (k.p, k.w)
@@ -109,9 +114,11 @@ public struct StockLevelsProjector: Projector {
             logger: logger
         )
         var levels: [StockPlace: StockValue] = [:]
-        for try await (product, warehouse, onHand, value) in rows.decode((Int64, Int64, Int64, Int64).self) {
+        for try await (product, warehouse, onHand, value, reserved) in rows.decode(
+            (Int64, Int64, Int64, Int64, Int64).self)
+        {
             levels[StockPlace(product: product, warehouse: warehouse)] = StockValue(
-                onHand: onHand, value: Money(paise: value))
+                onHand: onHand, value: Money(paise: value), reserved: reserved)
         }
         return levels
     }
@@ -123,11 +130,12 @@ public struct StockLevelsProjector: Projector {
         let values = keys.map { levels[$0, default: StockValue()] }
         try await transaction.query(
             """
-            INSERT INTO stock_levels AS s (product_id, warehouse_id, on_hand, value_paise)
+            INSERT INTO stock_levels AS s (product_id, warehouse_id, on_hand, value_paise, reserved)
             SELECT * FROM unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[],
-                                 \(values.map(\.onHand))::bigint[], \(values.map(\.value.paise))::bigint[])
+                                 \(values.map(\.onHand))::bigint[], \(values.map(\.value.paise))::bigint[],
+                                 \(values.map(\.reserved))::bigint[])
             ON CONFLICT (product_id, warehouse_id) DO UPDATE
-               SET on_hand = EXCLUDED.on_hand, value_paise = EXCLUDED.value_paise
+               SET on_hand = EXCLUDED.on_hand, value_paise = EXCLUDED.value_paise, reserved = EXCLUDED.reserved
             """,
             logger: logger
         )

@@ -9,16 +9,6 @@ public import PostgresNIO
 
 /// Posts counter sales.
 public enum CounterSaleCommand {
-    /// One invoice line: a sale line's quantity from one batch.
-    struct Piece {
-        var saleLine: Int
-        var product: Int64
-        var batch: Int64
-        var batchNumber: String
-        var quantity: Int64
-        var mrp: Int64
-    }
-
     /// A product as the invoice needs it.
     struct Product {
         var description: String
@@ -59,7 +49,7 @@ public enum CounterSaleCommand {
             throw CommandError(
                 InvalidFields(errors: [FieldError("warehouseId", "there is no active warehouse \(sale.warehouseId)")]))
         }
-        let products = try await Self.products(sale, on: date, transaction, context)
+        let products = try await Self.products(sale.lines.map(\.productId), on: date, transaction, context)
         var check = Validation()
         let band = company.turnoverBand ?? .upToFiveCrore
         for (index, line) in sale.lines.enumerated() {
@@ -78,11 +68,17 @@ public enum CounterSaleCommand {
         }
         do { try check.check() } catch { throw CommandError(error) }
 
-        let pieces = try await pick(sale, on: transaction, context: context)
+        let pieces = try await BatchPicker.pick(
+            sale.lines.enumerated().map { index, line in
+                BatchPicker.Request(
+                    field: "lines[\(index)]", product: line.productId, quantity: line.quantity,
+                    batchNumber: line.batchNumber)
+            },
+            warehouse: sale.warehouseId, on: transaction, context: context)
         let interState = place != companyState
         var taxes: [LineTax] = []
         for (index, line) in sale.lines.enumerated() {
-            let mine = pieces.filter { $0.saleLine == index }
+            let mine = pieces.filter { $0.request == index }
             let total = mine.reduce(Int64(0)) { $0 + $1.quantity }
             var discountLeft = line.discountPaise ?? 0
             for (position, piece) in mine.enumerated() {
@@ -131,7 +127,7 @@ public enum CounterSaleCommand {
             pieces.map {
                 StockChange(
                     productID: $0.product, warehouseID: sale.warehouseId, batchID: $0.batch, quantity: -$0.quantity,
-                    field: "lines[\($0.saleLine)]", batchLabel: "product \($0.product) batch \($0.batchNumber)")
+                    field: "lines[\($0.request)]", batchLabel: "product \($0.product) batch \($0.batchNumber)")
             },
             on: transaction, context: context)
         let supplier = try PartyCommands.json(company)
@@ -148,7 +144,7 @@ public enum CounterSaleCommand {
             RETURNING id
             """,
             logger: context.logger)
-        let prices = pieces.map { piece in sale.lines[piece.saleLine].unitPrice ?? piece.mrp }
+        let prices = pieces.map { piece in sale.lines[piece.request].unitPrice ?? piece.mrp }
         try await transaction.execute(
             """
             INSERT INTO invoice_lines (invoice_id, line_number, product_id, batch_id, description, hsn_code, unit, quantity,
@@ -182,9 +178,9 @@ public enum CounterSaleCommand {
         return id
     }
 
-    /// The products of `sale` with what the invoice prints and the GST rate of `date`.
+    /// The products `ids` with what the invoice prints and the GST rate of `date`.
     static func products(
-        _ sale: CounterSale, on date: CalendarDate, _ transaction: PostgresConnection, _ context: CommandContext
+        _ ids: [Int64], on date: CalendarDate, _ transaction: PostgresConnection, _ context: CommandContext
     ) async throws -> [Int64: Product] {
         let rows = try await transaction.rows(
             """
@@ -196,7 +192,7 @@ public enum CounterSaleCommand {
                    (SELECT g.rate_basis_points::bigint FROM product_gst_rates g
                      WHERE g.product_id = p.id AND g.effective_from <= \(date.description)::date
                      ORDER BY g.effective_from DESC LIMIT 1)
-              FROM products p WHERE p.id = ANY(\(sale.lines.map(\.productId)))
+              FROM products p WHERE p.id = ANY(\(ids))
             """,
             as: (Int64, String, String, String, Bool, Int64?).self, logger: context.logger)
         var products: [Int64: Product] = [:]
@@ -204,83 +200,5 @@ public enum CounterSaleCommand {
             products[id] = Product(description: description, hsn: hsn, unit: unit, rate: rate, active: active)
         }
         return products
-    }
-
-    /// The batches each line takes: the one named, or the earliest-expiring sellable
-    /// ones with stock (FEFO), never an expired one.
-    static func pick(_ sale: CounterSale, on transaction: PostgresConnection, context: CommandContext) async throws
-        -> [Piece]
-    {
-        // Locked in StockLedger's key order, so that two sales picking the same batch queue
-        // (the second sees what the first left) instead of both taking it; then FEFO.
-        let stock = try await transaction.rows(
-            """
-            SELECT s.product_id, s.batch_id, b.batch_number, b.mrp_paise, s.quantity, b.expires_on::text
-              FROM stock_on_hand s JOIN batches b ON b.id = s.batch_id
-             WHERE s.warehouse_id = \(sale.warehouseId) AND s.product_id = ANY(\(sale.lines.map(\.productId)))
-               AND s.quantity > 0 AND b.expires_on >= business_date()
-             ORDER BY s.product_id, s.warehouse_id, s.batch_id
-               FOR UPDATE OF s
-            """,
-            as: (Int64, Int64, String, Int64, Int64, String).self, logger: context.logger
-        ).sorted { ($0.0, $0.5, $0.1) < ($1.0, $1.5, $1.1) }
-        var left: [Int64: Int64] = [:]
-        for row in stock { left[row.1] = row.4 }
-        let named = try await transaction.rows(
-            """
-            SELECT u.n, b.id, b.batch_number, b.mrp_paise, b.expires_on < business_date(), b.expires_on::text
-              FROM unnest(\(sale.lines.map(\.productId))::bigint[], \(sale.lines.map { $0.batchNumber ?? "" })::text[])
-                   WITH ORDINALITY AS u(p, n_, n)
-              JOIN batches b ON b.product_id = u.p AND b.batch_number = u.n_
-            """,
-            as: (Int, Int64, String, Int64, Bool, String).self, logger: context.logger)
-        var namedBatches: [Int: (id: Int64, number: String, mrp: Int64, expired: Bool, expiresOn: String)] = [:]
-        for (n, id, number, mrp, expired, expiresOn) in named {
-            namedBatches[n - 1] = (id, number, mrp, expired, expiresOn)
-        }
-        var check = Validation()
-        var pieces: [Piece] = []
-        for (index, line) in sale.lines.enumerated() {
-            if let batchNumber = line.batchNumber {
-                guard let batch = namedBatches[index] else {
-                    check.fail(
-                        "lines[\(index)].batchNumber", "product \(line.productId) has no batch \(batchNumber)")
-                    continue
-                }
-                if batch.expired {
-                    check.fail(
-                        "lines[\(index)].batchNumber",
-                        "batch \(batchNumber) expired on \(batch.expiresOn): it is not sold")
-                    continue
-                }
-                // StockLedger refuses the line if the batch has too little.
-                left[batch.id, default: 0] -= line.quantity
-                pieces.append(
-                    Piece(
-                        saleLine: index, product: line.productId, batch: batch.id, batchNumber: batch.number,
-                        quantity: line.quantity, mrp: batch.mrp))
-                continue
-            }
-            var wanted = line.quantity
-            for (product, batch, number, mrp, _, _) in stock where product == line.productId && wanted > 0 {
-                let take = min(wanted, left[batch, default: 0])
-                guard take > 0 else { continue }
-                left[batch, default: 0] -= take
-                wanted -= take
-                pieces.append(
-                    Piece(
-                        saleLine: index, product: product, batch: batch, batchNumber: number, quantity: take, mrp: mrp))
-            }
-            if wanted > 0 {
-                throw CommandError(
-                    .insufficientStock,
-                    "lines[\(index)]: product \(line.productId) has \(line.quantity - wanted) sellable (unexpired) in warehouse \(sale.warehouseId), \(line.quantity) requested",
-                    fieldErrors: [
-                        FieldError("lines[\(index)].quantity", "only \(line.quantity - wanted) sellable available")
-                    ])
-            }
-        }
-        do { try check.check() } catch { throw CommandError(error) }
-        return pieces
     }
 }

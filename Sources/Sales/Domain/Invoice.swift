@@ -146,8 +146,12 @@ public struct InvoiceDocument: Sendable, Codable {
     public var financialYear: Int
     /// The warehouse the stock left.
     public var warehouseId: Int64
-    /// The registered customer, for a B2B invoice.
+    /// The customer, for a B2B invoice.
     public var customerId: Int64?
+    /// The customer as they were when the invoice was issued (B2B).
+    public var recipient: CustomerDocument?
+    /// The deliveries a B2B invoice bills.
+    public var deliveryIds: [Int64]?
     /// An unregistered buyer's name.
     public var buyerName: String?
     /// An unregistered buyer's phone.
@@ -178,7 +182,7 @@ public struct InvoiceDocument: Sendable, Codable {
     public var lines: [InvoiceLine]
     /// The payments taken with it.
     public var payments: [InvoicePayment]
-    /// The stock it took out, at cost.
+    /// The stock it took out, at cost (a counter sale; a B2B invoice's left with its deliveries).
     public var movements: [StockMovement]
 }
 
@@ -222,6 +226,8 @@ public struct InvoiceLine: Sendable, Codable {
     public var igst: Int64
     /// What the stock cost when it left.
     public var cost: Int64
+    /// The delivery that took the stock out, on a B2B invoice.
+    public var deliveryId: Int64?
 }
 
 /// A payment taken with an invoice.

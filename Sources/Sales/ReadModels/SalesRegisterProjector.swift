@@ -25,6 +25,7 @@ public struct SalesRegisterProjector: Projector {
         var number: String
         var invoiceDate: String
         var customerId: Int64?
+        var recipient: Recipient?
         var buyerName: String?
         var placeOfSupply: String
         var taxable: Int64
@@ -35,6 +36,12 @@ public struct SalesRegisterProjector: Projector {
         var total: Int64
     }
 
+    /// Who a B2B invoice was issued to.
+    struct Recipient: Decodable {
+        var name: String
+        var gstin: String?
+    }
+
     /// Adds a row per invoice; one applied twice (a retried batch) is kept once.
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
         let entries = try events.map { try $0.decodePayload(as: Entry.self) }
@@ -43,15 +50,16 @@ public struct SalesRegisterProjector: Projector {
             INSERT INTO sales_register (document_type, document_id, number, document_date, customer_id, customer_name,
                                         customer_gstin, place_of_supply, taxable_paise, cgst_paise, sgst_paise, igst_paise,
                                         round_off_paise, total_paise)
-            -- Arrays carry no NULL here: 0 is no customer and '' no buyer's name.
-            SELECT 'invoice', i, n, d::date, NULLIF(c, 0), COALESCE(cu.name, NULLIF(b, '')), cu.gstin, p, t, cg, sg, ig, r, tot
+            -- Arrays carry no NULL here: 0 is no customer and '' no name or GSTIN.
+            SELECT 'invoice', i, n, d::date, NULLIF(c, 0), NULLIF(b, ''), NULLIF(g, ''), p, t, cg, sg, ig, r, tot
               FROM unnest(\(entries.map(\.id))::bigint[], \(entries.map(\.number))::text[], \(entries.map(\.invoiceDate))::text[],
-                          \(entries.map { $0.customerId ?? 0 })::bigint[], \(entries.map { $0.buyerName ?? "" })::text[],
+                          \(entries.map { $0.customerId ?? 0 })::bigint[],
+                          \(entries.map { $0.recipient?.name ?? $0.buyerName ?? "" })::text[],
+                          \(entries.map { $0.recipient?.gstin ?? "" })::text[],
                           \(entries.map(\.placeOfSupply))::text[], \(entries.map(\.taxable))::bigint[],
                           \(entries.map(\.cgst))::bigint[], \(entries.map(\.sgst))::bigint[], \(entries.map(\.igst))::bigint[],
                           \(entries.map(\.roundOff))::bigint[], \(entries.map(\.total))::bigint[])
-                   AS e(i, n, d, c, b, p, t, cg, sg, ig, r, tot)
-              LEFT JOIN customers cu ON cu.id = e.c
+                   AS e(i, n, d, c, b, g, p, t, cg, sg, ig, r, tot)
             ON CONFLICT (document_type, document_id) DO NOTHING
             """,
             logger: logger)

@@ -18,6 +18,7 @@ struct SalesRoutes {
         registerCustomers(on: api)
         registerInvoices(on: api)
         registerReports(on: api)
+        OrderRoutes(client: client).register(on: api)
     }
 
     private func registerReports(on api: APIRoutes) {

@@ -296,7 +296,9 @@ let package = Package(
         .testTarget(name: "MasterDataTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "InventoryTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PurchasingTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "SalesTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SalesTests", dependencies: testDependencies + ["ERPTestSupport"], exclude: ["Golden"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "NotificationsTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings
         ),

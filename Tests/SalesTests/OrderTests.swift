@@ -27,7 +27,7 @@ import Users
         try await shop.create(
             "customers",
             """
-            {"name": "Gupta Medical Stores", "gstin": "29AAGCB7383J1Z4", "address": "4 Residency Road, Bengaluru",
+            {"name": "Gupta Medical Stores", "gstin": "29AAGCB7383J1Z4", "address": "4 Residency Road, Bengaluru 560025",
              "drugLicences": [{"number": "KA-B-20D-7781", "form": "20D", "validFrom": "2024-04-01", "validUntil": "\(licenceUntil)"}],
              "creditLimitPaise": \(creditLimit), "paymentTermsDays": 30, "minimumShelfLifeDays": \(shelfLife)}
             """)

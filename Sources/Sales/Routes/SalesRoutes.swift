@@ -4,6 +4,7 @@ import ERPHTTP
 import ERPKernel
 import ERPStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -18,6 +19,7 @@ struct SalesRoutes {
         registerCustomers(on: api)
         registerInvoices(on: api)
         registerReports(on: api)
+        registerEInvoices(on: api)
         OrderRoutes(client: client).register(on: api)
     }
 
@@ -116,6 +118,35 @@ struct SalesRoutes {
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: InvoicePrint.html(invoice, layout: layout))))
+        }
+    }
+
+    /// GET `invoices/{id}/e-invoice`: the INV-01 JSON of a B2B invoice, its IRN in the
+    /// `IRN` header; 404 saying why for a B2C invoice, 422 listing what the portal would
+    /// refuse.
+    private func registerEInvoices(on api: APIRoutes) {
+        let client = client
+        api.get(
+            "invoices/:id/e-invoice", permission: .salesRead,
+            doc: .reads(
+                "The e-invoice (INV-01 version 1.1) of a B2B invoice, with its IRN in the IRN header", EInvoice.self)
+        ) { _, context in
+            let id = try context.pathID()
+            let json = try await client.withLiveConnection { connection in
+                try await DocumentRoutes.document(.invoice, id: id, on: connection, logger: context.logger)
+            }
+            let invoice = try PostgresJSON.decoder().decode(InvoiceDocument.self, from: Data(json.utf8))
+            if let refusal = EInvoice.refusal(of: invoice) { throw CommandError(.notFound, refusal) }
+            let document = EInvoice(invoice)
+            let problems = document.problems
+            guard problems.isEmpty else {
+                throw CommandError(
+                    .invalid, "the e-invoice of \(invoice.number) would be refused: \(problems.joined(separator: "; "))",
+                    fieldErrors: problems.map { FieldError("eInvoice", $0) })
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .invoiceReferenceNumber: document.irn],
+                body: .init(byteBuffer: ByteBuffer(bytes: try EInvoice.encoder.encode(document))))
         }
     }
 
@@ -222,4 +253,12 @@ struct SalesRoutes {
             }
         }
     }
+}
+
+extension HTTPField.Name {
+    /// `IRN`: the e-invoice's Invoice Reference Number.
+    static let invoiceReferenceNumber: HTTPField.Name = {
+        guard let name = HTTPField.Name("IRN") else { preconditionFailure("IRN is a header name") }
+        return name
+    }()
 }

@@ -202,3 +202,44 @@ DROP TRIGGER IF EXISTS deliveries_delivered ON deliveries;
 CREATE CONSTRAINT TRIGGER deliveries_delivered AFTER INSERT ON deliveries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     EXECUTE FUNCTION record_event('goods.delivered', 'delivery', 'delivery_document');
+
+-- A credit note: the invoice it cites (number and date), its lines, and `movements`:
+-- the returned goods put back into their batches at the cost they left with.
+CREATE OR REPLACE FUNCTION credit_note_document(credit_note jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', n.id, 'number', n.number, 'noteDate', n.note_date, 'financialYear', n.financial_year,
+        'invoiceId', n.invoice_id, 'invoiceNumber', i.number, 'invoiceDate', i.invoice_date, 'reason', n.reason,
+        'note', n.note, 'warehouseId', n.warehouse_id, 'customerId', n.customer_id, 'recipient', i.recipient,
+        'buyerName', i.buyer_name, 'placeOfSupply', n.place_of_supply, 'supplier', n.supplier,
+        'taxable', n.taxable_paise, 'cgst', n.cgst_paise, 'sgst', n.sgst_paise, 'igst', n.igst_paise,
+        'roundOff', n.round_off_paise, 'total', n.total_paise, 'issuedAt', n.issued_at,
+        'lines', (
+            SELECT jsonb_agg(jsonb_build_object(
+                       'lineNumber', l.line_number, 'invoiceLine', l.invoice_line, 'productId', l.product_id,
+                       'batchId', l.batch_id, 'batchNumber', b.batch_number, 'quantity', l.quantity,
+                       'disposition', l.disposition, 'taxable', l.taxable_paise, 'cgst', l.cgst_paise,
+                       'sgst', l.sgst_paise, 'igst', l.igst_paise, 'cost', l.cost_paise)
+                   ORDER BY l.line_number)
+              FROM credit_note_lines l JOIN batches b ON b.id = l.batch_id
+             WHERE l.credit_note_id = n.id
+        ),
+        'movements', COALESCE((
+            SELECT jsonb_agg(jsonb_build_object(
+                       'productId', l.product_id, 'warehouseId', n.warehouse_id, 'batchId', l.batch_id,
+                       'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', l.quantity,
+                       'unitCost', round(l.cost_paise::numeric / l.quantity)::bigint, 'value', l.cost_paise)
+                   ORDER BY l.line_number)
+              FROM credit_note_lines l JOIN batches b ON b.id = l.batch_id
+             WHERE l.credit_note_id = n.id AND l.disposition = 'restock'
+        ), '[]'::jsonb)
+    )
+      FROM credit_notes n
+      JOIN invoices i ON i.id = n.invoice_id
+     WHERE n.id = (credit_note ->> 'id')::bigint
+$$;
+
+DROP TRIGGER IF EXISTS credit_notes_issued ON credit_notes;
+CREATE CONSTRAINT TRIGGER credit_notes_issued AFTER INSERT ON credit_notes
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION record_event('credit_note.issued', 'credit_note', 'credit_note_document');

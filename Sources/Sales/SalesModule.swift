@@ -25,6 +25,8 @@ public enum SalesEvents {
     public static let salesOrderCancelled = EventType("sales_order.cancelled")
     /// Goods left against a sales order, at cost, using up its reservation.
     public static let goodsDelivered = EventType("goods.delivered")
+    /// A credit note was issued: returned goods come back at the cost they left with.
+    public static let creditNoteIssued = EventType("credit_note.issued")
 }
 
 extension Permission {
@@ -40,7 +42,7 @@ extension Permission {
     public static let salesOrders = Permission("sales.orders")
     /// Delivering against sales orders: stock leaves.
     public static let salesDeliver = Permission("sales.deliver")
-    /// Issuing B2B tax invoices for deliveries.
+    /// Issuing B2B tax invoices for deliveries, and credit notes.
     public static let salesInvoice = Permission("sales.invoice")
     /// Confirming an order that takes a customer over their credit limit.
     public static let salesOverrideCreditLimit = Permission("sales.override_credit_limit")
@@ -58,6 +60,9 @@ extension SQLDocumentSource {
     /// Deliveries.
     public static let delivery = SQLDocumentSource(
         noun: "delivery", table: "deliveries", function: "delivery_document")
+    /// Credit notes.
+    public static let creditNote = SQLDocumentSource(
+        noun: "credit note", table: "credit_notes", function: "credit_note_document")
 }
 
 /// The company profile, customers, counter sales, sales orders, deliveries, invoices and
@@ -70,7 +75,7 @@ public struct SalesModule: ERPModule {
     public init() {}
 
     /// company.updated, customer.created, customer.updated, invoice.issued,
-    /// sales_order.confirmed, sales_order.cancelled, goods.delivered.
+    /// sales_order.confirmed, sales_order.cancelled, goods.delivered, credit_note.issued.
     public var events: [EventDeclaration] {
         [
             EventDeclaration(SalesEvents.companyUpdated, payload: CompanyDocument.self),
@@ -83,6 +88,7 @@ public struct SalesModule: ERPModule {
                 SalesEvents.salesOrderCancelled, traits: [.reservesStock], payload: SalesOrderDocument.self),
             EventDeclaration(
                 SalesEvents.goodsDelivered, traits: [.movesStock, .reservesStock], payload: DeliveryDocument.self),
+            EventDeclaration(SalesEvents.creditNoteIssued, traits: [.movesStock], payload: CreditNoteDocument.self),
         ]
     }
 
@@ -93,7 +99,7 @@ public struct SalesModule: ERPModule {
     public func invariants(_ catalog: EventCatalog) -> [Invariant] { [.salesRegisterEqualsInvoices] }
 
     /// `/api/v1/company`, `/api/v1/customers`, `/api/v1/counter-sales`, `/api/v1/sales-orders`,
-    /// `/api/v1/deliveries`, `/api/v1/invoices`, `/api/v1/reports/sales-register`.
+    /// `/api/v1/deliveries`, `/api/v1/invoices`, `/api/v1/credit-notes`, `/api/v1/reports/sales-register`.
     public func routes(on api: APIRoutes, client: PostgresClient) {
         SalesRoutes(client: client).register(on: api)
     }

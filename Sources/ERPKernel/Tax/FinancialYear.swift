@@ -20,6 +20,9 @@ public struct FinancialYear: Sendable, Hashable, Comparable, CustomStringConvert
     public var firstDay: CalendarDate { CalendarDate(checkedYear: startYear, month: 4, day: 1) }
     /// 31 March of the next year.
     public var lastDay: CalendarDate { CalendarDate(checkedYear: startYear + 1, month: 3, day: 31) }
+    /// The last day a credit note may be issued for a supply of this year: 30 November
+    /// after it ends (Sec 34(2) CGST Act, as amended by the Finance Act 2022).
+    public var creditNoteDeadline: CalendarDate { CalendarDate(checkedYear: startYear + 1, month: 11, day: 30) }
 
     /// `2026-27`: how the e-invoice IRN and GST returns name it.
     public var label: String {

@@ -24,12 +24,16 @@ public struct StockChange: Sendable {
     /// values it as ``StockValue`` says (a transfer's incoming leg brings the value its
     /// outgoing leg took, a count found values at the average).
     public var unitCost: Int64?
+    /// The exact value of the units coming in, in paise, when it is known: goods
+    /// returned by a customer come back at the cost they left with. Wins over `unitCost`.
+    public var worth: Int64?
 
     /// A change.
     public init(
         productID: Int64, warehouseID: Int64, batchID: Int64, quantity: Int64, field: String, batchLabel: String,
-        unitCost: Int64? = nil
+        unitCost: Int64? = nil, worth: Int64? = nil
     ) {
+        self.worth = worth
         self.productID = productID
         self.warehouseID = warehouseID
         self.batchID = batchID
@@ -185,7 +189,7 @@ public enum StockLedger {
         let values = changes.map {
             ledger.move(
                 StockPlace(product: $0.productID, warehouse: $0.warehouseID), batch: $0.batchID, quantity: $0.quantity,
-                unitCost: $0.unitCost)
+                unitCost: $0.unitCost, worth: $0.worth.map { Money(paise: $0) })
         }
         let keys = Array(ledger.levels.keys)
         let after = keys.map { ledger.levels[$0, default: StockValue()] }

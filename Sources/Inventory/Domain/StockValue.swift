@@ -83,10 +83,13 @@ public struct StockValuation: Sendable {
     }
 
     /// Moves `quantity` (signed) of `batch` at `place` and returns the signed value it
-    /// moved: out at its share of the average; in at `unitCost` when bought, else with
-    /// what an outgoing leg of the same batch took (a transfer), else at the average (a
-    /// count found).
-    public mutating func move(_ place: StockPlace, batch: Int64, quantity: Int64, unitCost: Int64?) -> Money {
+    /// moved: out at its share of the average; in at `worth` when it is known (a customer
+    /// return at the cost it left with), else at `unitCost` when bought, else with what
+    /// an outgoing leg of the same batch took (a transfer), else at the average (a count
+    /// found).
+    public mutating func move(
+        _ place: StockPlace, batch: Int64, quantity: Int64, unitCost: Int64?, worth known: Money? = nil
+    ) -> Money {
         var level = levels[place, default: StockValue()]
         defer { levels[place] = level }
         if quantity < 0 {
@@ -95,7 +98,9 @@ public struct StockValuation: Sendable {
             return Money(paise: -value.paise)
         }
         let worth: Money
-        if let unitCost {
+        if let known {
+            worth = known
+        } else if let unitCost {
             worth = Money(paise: unitCost).times(quantity)
         } else if var source = taken[batch], source.onHand > 0 {
             worth = source.remove(min(quantity, source.onHand))

@@ -1,5 +1,6 @@
 // /api/v1/sales-orders (post a draft, list, read, confirm, cancel), /api/v1/deliveries
-// (post, list, read) and POST /api/v1/invoices (a B2B invoice for deliveries).
+// (post, list, read), POST /api/v1/invoices (a B2B invoice for deliveries) and
+// /api/v1/credit-notes (post, list, read).
 import ERPHTTP
 import ERPKernel
 import ERPStore
@@ -20,6 +21,9 @@ struct OrderRoutes {
         documents.register(
             "deliveries", .delivery, as: DeliveryDocument.self, on: api, post: .salesDeliver, read: .salesRead,
             DeliveryCommand.post)
+        documents.register(
+            "credit-notes", .creditNote, as: CreditNoteDocument.self, on: api, post: .salesInvoice, read: .salesRead,
+            CreditNoteCommand.issue)
         api.declare(.salesOverrideCreditLimit)
         action(
             "confirm",

@@ -211,6 +211,7 @@ import Users
         "purchase_order": "purchase-orders", "goods_receipt": "goods-receipts", "vendor_bill": "vendor-bills",
         "purchase_return": "purchase-returns", "stock_issue": "stock-issues", "stock_transfer": "stock-transfers",
         "stock_adjustment": "stock-adjustments", "user": "users", "customer": "customers", "invoice": "invoices",
+        "sales_order": "sales-orders", "delivery": "deliveries", "credit_note": "credit-notes",
     ]
 
     /// `json` decodes as `type`, and encoding the value back gives the same keys: the type
@@ -370,8 +371,14 @@ import Users
                      "invoicePrefix": "INV/", "counterSalePrefix": "CS/", "creditNotePrefix": "CN/"}
                     """))
         #expect(profile.status == .ok, "\(String(buffer: profile.body))")
+        let licence = DrugLicence(
+            number: "KA-20D-1", form: "20D", validFrom: try CalendarDate("2024-04-01"),
+            validUntil: try CalendarDate("2099-03-31"))
         let customer = try await shop.create(
-            "customers", NewCustomer(name: "Gupta Medical Stores", gstin: "29AAGCB7383J1Z4", creditLimitPaise: 100_000))
+            "customers",
+            NewCustomer(
+                name: "Gupta Medical Stores", gstin: "29AAGCB7383J1Z4", address: "4 Residency Road, Bengaluru 560025",
+                drugLicences: [licence], creditLimitPaise: 100_000, paymentTermsDays: 30, minimumShelfLifeDays: 10))
         try await shop.patch("customers/\(customer)", version: 1, CustomerChanges(phone: "080 2222 3333"))
         // A counter sale of one from a batch received above (the profile's prefixes were set with it).
         let sale = try await shop.post(
@@ -379,6 +386,31 @@ import Users
             #"{"warehouseId": \#(shop.mumbai), "lines": [{"productId": \#(shop.arnica), "quantity": 1}], "payments": [{"mode": "cash", "amountPaise": 9500}]}"#
         )
         #expect(sale.status == .created, "\(String(buffer: sale.body))")
+        // A B2B order confirmed, delivered and invoiced; another confirmed and cancelled; a
+        // credit note for part of the delivery.
+        let orderLines = [
+            NewSalesOrderLine(productId: Int64(shop.arnica), quantity: 2, ratePaise: 8000, discountPaise: 500)
+        ]
+        let salesOrder = try await shop.create(
+            "sales-orders",
+            NewSalesOrder(
+                customerId: Int64(customer), warehouseId: Int64(shop.mumbai), reference: "PO-7", lines: orderLines))
+        try await shop.create("sales-orders/\(salesOrder)/confirm", "")
+        let cancelled = try await shop.create(
+            "sales-orders",
+            NewSalesOrder(customerId: Int64(customer), warehouseId: Int64(shop.mumbai), lines: orderLines))
+        try await shop.create("sales-orders/\(cancelled)/confirm", "")
+        try await shop.create("sales-orders/\(cancelled)/cancel", "")
+        let delivery = try await shop.create(
+            "deliveries",
+            NewDelivery(
+                salesOrderId: Int64(salesOrder), lines: [NewDeliveryLine(orderLine: 1, quantity: 2, batchNumber: "A1")]))
+        let invoice = try await shop.create("invoices", NewInvoice(deliveryIds: [Int64(delivery)]))
+        try await shop.create(
+            "credit-notes",
+            NewCreditNote(
+                invoiceId: Int64(invoice), reason: "return", note: "one damaged in transit",
+                lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1, writeOff: false)]))
         try await test.withConnection { connection in
             try await connection.inTransaction(logger: test.logger) { transaction in
                 let context = CommandContext(actor: "test", requestID: "contract", logger: test.logger)

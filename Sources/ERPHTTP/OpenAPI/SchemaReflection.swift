@@ -119,6 +119,9 @@ private func primitive<T>(_ type: T.Type) -> (T, Shape)? {
     case is String.Type: ("" as? T).map { ($0, .string(format: nil)) }
     case is Bool.Type: (false as? T).map { ($0, .boolean) }
     case is Double.Type: (0.0 as? T).map { ($0, .number) }
+    // Decimal's own Decodable reads a keyed container it would describe as an object,
+    // and recurses without end under the reflector: it is a number on the wire.
+    case is Decimal.Type: (Decimal(0) as? T).map { ($0, .number) }
     case is Float.Type: (Float(0) as? T).map { ($0, .number) }
     case is Int.Type: (0 as? T).map { ($0, .integer) }
     case is Int64.Type: (Int64(0) as? T).map { ($0, .integer) }

@@ -404,7 +404,8 @@ import Users
         let delivery = try await shop.create(
             "deliveries",
             NewDelivery(
-                salesOrderId: Int64(salesOrder), lines: [NewDeliveryLine(orderLine: 1, quantity: 2, batchNumber: "A1")]))
+                salesOrderId: Int64(salesOrder), lines: [NewDeliveryLine(orderLine: 1, quantity: 2, batchNumber: "A1")])
+        )
         let invoice = try await shop.create("invoices", NewInvoice(deliveryIds: [Int64(delivery)]))
         try await shop.create(
             "credit-notes",

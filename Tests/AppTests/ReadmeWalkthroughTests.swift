@@ -34,6 +34,8 @@ import Testing
         "number", "financialYear",
         // The sales register's range defaults to this financial year to date.
         "from", "to", "date",
+        // Sales orders, deliveries, credit notes and the e-invoice's date and number.
+        "confirmedAt", "deliveredOn", "noteDate", "invoiceNumber", "Dt", "No",
     ]
 
     /// The administrator the Users README signs in as.

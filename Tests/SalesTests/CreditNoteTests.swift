@@ -84,7 +84,8 @@ import Testing
             let register = try await shop.get("reports/sales-register")
             let rows = try #require(register["rows"] as? [[String: Any]])
             #expect(rows.filter { $0["documentType"] as? String == "credit_note" }.count == 4)
-            #expect(rows.contains { $0["documentType"] as? String == "credit_note" && $0["totalPaise"] as? Int == -28_500 })
+            #expect(
+                rows.contains { $0["documentType"] as? String == "credit_note" && $0["totalPaise"] as? Int == -28_500 })
             #expect(register["totalPaise"] as? Int == rows.reduce(0) { $0 + ($1["totalPaise"] as? Int ?? 0) })
         }
     }
@@ -119,7 +120,9 @@ import Testing
 
     @Test func theDeadlineIsThe30NovemberAfterTheYear() throws {
         #expect(FinancialYear(startYear: 2025).creditNoteDeadline.description == "2026-11-30")
-        #expect(FinancialYear(containing: try CalendarDate("2026-03-31")).creditNoteDeadline.description == "2026-11-30")
-        #expect(FinancialYear(containing: try CalendarDate("2026-04-01")).creditNoteDeadline.description == "2027-11-30")
+        #expect(
+            FinancialYear(containing: try CalendarDate("2026-03-31")).creditNoteDeadline.description == "2026-11-30")
+        #expect(
+            FinancialYear(containing: try CalendarDate("2026-04-01")).creditNoteDeadline.description == "2027-11-30")
     }
 }

@@ -21,7 +21,9 @@ import Users
     /// Gupta Medical Stores, Bengaluru (Karnataka: inter-state from Maharashtra), with a
     /// licence to 2099, `creditLimit` paise of credit and `shelfLife` days of minimum
     /// shelf life.
-    static func customer(_ shop: Shop, creditLimit: Int = 100_000_000, shelfLife: Int = 0, licenceUntil: String = "2099-03-31")
+    static func customer(
+        _ shop: Shop, creditLimit: Int = 100_000_000, shelfLife: Int = 0, licenceUntil: String = "2099-03-31"
+    )
         async throws -> Int
     {
         try await shop.create(
@@ -72,7 +74,8 @@ import Users
             #expect(order["status"] as? String == "confirmed" && order["total"] as? Int == 75_600)
             try await LiveAPI.catchUpProjections(test)
             var level = try await Self.level(shop)
-            #expect(level["onHand"] as? Int == 20 && level["reserved"] as? Int == 10 && level["available"] as? Int == 10)
+            #expect(
+                level["onHand"] as? Int == 20 && level["reserved"] as? Int == 10 && level["available"] as? Int == 10)
 
             // A-LATE only (FEFO would take A-SOON first, but it is too short-dated for them).
             let first = try await shop.post(
@@ -131,7 +134,10 @@ import Users
             try await Self.invariantsHold(test)
             let register = try await shop.get("reports/sales-register")
             let rows = try #require(register["rows"] as? [[String: Any]])
-            #expect(rows.contains { $0["customerGstin"] as? String == "29AAGCB7383J1Z4" && $0["totalPaise"] as? Int == 75_600 })
+            #expect(
+                rows.contains {
+                    $0["customerGstin"] as? String == "29AAGCB7383J1Z4" && $0["totalPaise"] as? Int == 75_600
+                })
         }
     }
 

@@ -215,7 +215,8 @@ public enum StockLedger {
     ) async throws {
         // Only stock going out can break it, and only where something is reserved: the
         // counter sale of an unreserved product reads nothing more.
-        let out = Set(changes.filter { $0.quantity < 0 }.map { StockPlace(product: $0.productID, warehouse: $0.warehouseID) })
+        let out = Set(
+            changes.filter { $0.quantity < 0 }.map { StockPlace(product: $0.productID, warehouse: $0.warehouseID) })
         let held = out.filter { reserved[$0, default: 0] > 0 }.sorted()
         guard !held.isEmpty else { return }
         let left = try await unexpiredOnHand(held, on: transaction, logger: context.logger)
@@ -225,7 +226,9 @@ public enum StockLedger {
             throw CommandError(
                 .insufficientStock,
                 "\(field.map { "\($0): " } ?? "")product \(place.product) in warehouse \(place.warehouse) has \(reserved[place, default: 0]) reserved for sales orders; \(free) unexpired is free to take, \(taken(place, changes)) requested",
-                fieldErrors: [FieldError("\(field ?? "lines").quantity", "only \(free) available: the rest is reserved")])
+                fieldErrors: [
+                    FieldError("\(field ?? "lines").quantity", "only \(free) available: the rest is reserved")
+                ])
         }
     }
 
@@ -253,7 +256,9 @@ public enum StockLedger {
             """,
             as: (Int64, Int64, Int64).self, logger: logger)
         var left: [StockPlace: Int64] = [:]
-        for (product, warehouse, quantity) in rows { left[StockPlace(product: product, warehouse: warehouse)] = quantity }
+        for (product, warehouse, quantity) in rows {
+            left[StockPlace(product: product, warehouse: warehouse)] = quantity
+        }
         return left
     }
 
@@ -300,7 +305,8 @@ public enum StockLedger {
             let unexpired = try await unexpiredOnHand(growing, on: transaction, logger: context.logger)
             let fresh =
                 date == nil
-                ? unexpired : try await unexpiredOnHand(growing, expiringOnOrAfter: date, on: transaction, logger: context.logger)
+                ? unexpired
+                : try await unexpiredOnHand(growing, expiringOnOrAfter: date, on: transaction, logger: context.logger)
             for place in growing {
                 let wanted = delta[place, default: 0]
                 let field = reservations.first { $0.place == place }?.field ?? "lines"
@@ -310,7 +316,8 @@ public enum StockLedger {
                         .insufficientStock,
                         "\(field): product \(place.product) in warehouse \(place.warehouse) has \(unexpired[place, default: 0]) unexpired on hand and \(held) already reserved; \(wanted) requested",
                         fieldErrors: [
-                            FieldError("\(field).quantity", "only \(max(0, unexpired[place, default: 0] - held)) available")
+                            FieldError(
+                                "\(field).quantity", "only \(max(0, unexpired[place, default: 0] - held)) available")
                         ])
                 }
                 if let date, wanted > fresh[place, default: 0] {

@@ -82,7 +82,8 @@ enum BatchPicker {
                 }
                 if batch.expired {
                     check.fail(
-                        "\(request.field).batchNumber", "batch \(batchNumber) expired on \(batch.expiresOn): it is not sold")
+                        "\(request.field).batchNumber",
+                        "batch \(batchNumber) expired on \(batch.expiresOn): it is not sold")
                     continue
                 }
                 if batch.short {
@@ -107,15 +108,18 @@ enum BatchPicker {
                 left[batch, default: 0] -= take
                 wanted -= take
                 pieces.append(
-                    Piece(request: index, product: product, batch: batch, batchNumber: number, quantity: take, mrp: mrp))
+                    Piece(request: index, product: product, batch: batch, batchNumber: number, quantity: take, mrp: mrp)
+                )
             }
             if wanted > 0 {
-                let sellable = shelfLifeDays > 0 ? "with \(shelfLifeDays) days of shelf life left" : "sellable (unexpired)"
+                let sellable =
+                    shelfLifeDays > 0 ? "with \(shelfLifeDays) days of shelf life left" : "sellable (unexpired)"
                 throw CommandError(
                     .insufficientStock,
                     "\(request.field): product \(request.product) has \(request.quantity - wanted) \(sellable) in warehouse \(warehouse), \(request.quantity) requested",
                     fieldErrors: [
-                        FieldError("\(request.field).quantity", "only \(request.quantity - wanted) \(sellable) available")
+                        FieldError(
+                            "\(request.field).quantity", "only \(request.quantity - wanted) \(sellable) available")
                     ])
             }
         }

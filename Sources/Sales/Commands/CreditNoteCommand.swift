@@ -95,7 +95,8 @@ public enum CreditNoteCommand {
                     if invoiced.expired {
                         check.fail(
                             "\(field).writeOff",
-                            "batch \(invoiced.batchNumber) has expired: returned units of it are written off (writeOff: true)")
+                            "batch \(invoiced.batchNumber) has expired: returned units of it are written off (writeOff: true)"
+                        )
                     }
                     returns.append(
                         StockChange(
@@ -137,7 +138,9 @@ public enum CreditNoteCommand {
             """,
             logger: context.logger)
         let numbers = note.lines.map(\.invoiceLine)
-        let dispositions = note.lines.map { $0.quantity == nil ? "none" : $0.writeOff == true ? "write_off" : "restock" }
+        let dispositions = note.lines.map {
+            $0.quantity == nil ? "none" : $0.writeOff == true ? "write_off" : "restock"
+        }
         try await transaction.execute(
             """
             INSERT INTO credit_note_lines (credit_note_id, line_number, invoice_line, product_id, batch_id, quantity,

@@ -63,7 +63,8 @@ public enum InvoiceCommand {
             if delivery.1 != deliveries[0].1 {
                 check.fail(
                     "deliveryIds[\(index)]",
-                    "delivery \(id) is to customer \(delivery.1), not \(deliveries[0].1): one invoice bills one customer")
+                    "delivery \(id) is to customer \(delivery.1), not \(deliveries[0].1): one invoice bills one customer"
+                )
             }
             if delivery.2 != deliveries[0].2 {
                 check.fail(

@@ -110,7 +110,8 @@ public enum SalesOrderCommands {
                 StockReservation(
                     product: product, warehouse: order.warehouseId, quantity: quantity, field: "lines[\(number - 1)]")
             },
-            expiringOnOrAfter: customer.minimumShelfLifeDays > 0 ? date.adding(days: customer.minimumShelfLifeDays) : nil, on: transaction, context: context)
+            expiringOnOrAfter: customer.minimumShelfLifeDays > 0
+                ? date.adding(days: customer.minimumShelfLifeDays) : nil, on: transaction, context: context)
         try await transaction.execute(
             """
             UPDATE sales_orders

@@ -36,7 +36,9 @@ public struct NewCreditNote: Sendable, Codable {
                 check.require(
                     (1...1_000_000).contains(line.quantity ?? 0), "\(field).quantity",
                     "is the units returned: 1 to 1000000")
-                check.require(line.taxablePaise == nil, "\(field).taxablePaise", "a return credits what the units were invoiced at")
+                check.require(
+                    line.taxablePaise == nil, "\(field).taxablePaise",
+                    "a return credits what the units were invoiced at")
             } else {
                 check.require(line.quantity == nil, "\(field).quantity", "a price reduction returns no goods")
                 check.require(line.writeOff == nil, "\(field).writeOff", "a price reduction returns no goods")

@@ -191,10 +191,12 @@ extension EInvoice {
     /// recipient; `nil` when it has one.
     public static func refusal(of invoice: InvoiceDocument) -> String? {
         guard invoice.kind == "b2b" else {
-            return "invoice \(invoice.number) is a counter sale to an unregistered buyer (B2C): e-invoices are issued for B2B supplies only"
+            return
+                "invoice \(invoice.number) is a counter sale to an unregistered buyer (B2C): e-invoices are issued for B2B supplies only"
         }
         guard invoice.recipient?.gstin != nil else {
-            return "invoice \(invoice.number)'s customer has no GSTIN (an unregistered buyer, B2C): e-invoices are issued for B2B supplies only"
+            return
+                "invoice \(invoice.number)'s customer has no GSTIN (an unregistered buyer, B2C): e-invoices are issued for B2B supplies only"
         }
         return nil
     }
@@ -212,7 +214,8 @@ extension EInvoice {
             gstin: supplier.gstin ?? "", lglNm: Self.text(supplier.legalName ?? ""),
             trdNm: supplier.tradeName.map(Self.text), addr1: Self.text(supplier.addressLine1 ?? ""),
             addr2: supplier.addressLine2.map(Self.text), loc: Self.text(supplier.city ?? ""),
-            pin: supplier.pincode.flatMap { Int($0) }, stcd: supplier.stateCode ?? "", ph: supplier.phone.map(Self.digits),
+            pin: supplier.pincode.flatMap { Int($0) }, stcd: supplier.stateCode ?? "",
+            ph: supplier.phone.map(Self.digits),
             em: supplier.email.map(Self.text), pos: nil)
         buyerDtls = Party(
             gstin: recipient?.gstin ?? "", lglNm: Self.text(recipient?.name ?? ""), trdNm: nil,
@@ -227,11 +230,13 @@ extension EInvoice {
                 qty: Decimal(line.quantity), unit: line.unit, unitPrice: Self.rupees(line.unitPrice),
                 totAmt: Self.rupees(gross), discount: Self.rupees(line.discount), assAmt: Self.rupees(line.taxable),
                 gstRt: Decimal(line.gstRate) / 100, igstAmt: Self.rupees(line.igst), cgstAmt: Self.rupees(line.cgst),
-                sgstAmt: Self.rupees(line.sgst), totItemVal: Self.rupees(line.taxable + line.cgst + line.sgst + line.igst),
+                sgstAmt: Self.rupees(line.sgst),
+                totItemVal: Self.rupees(line.taxable + line.cgst + line.sgst + line.igst),
                 bchDtls: Batch(nm: line.batchNumber, expDt: Self.date(line.expiresOn)))
         }
         valDtls = Totals(
-            assVal: Self.rupees(invoice.taxable), cgstVal: Self.rupees(invoice.cgst), sgstVal: Self.rupees(invoice.sgst),
+            assVal: Self.rupees(invoice.taxable), cgstVal: Self.rupees(invoice.cgst),
+            sgstVal: Self.rupees(invoice.sgst),
             igstVal: Self.rupees(invoice.igst), rndOffAmt: Self.rupees(invoice.roundOff),
             totInvVal: Self.rupees(invoice.total))
     }
@@ -251,7 +256,8 @@ extension EInvoice {
         for item in itemList {
             let at = "item \(item.slNo)"
             if item.assAmt != item.totAmt - item.discount {
-                found.append("\(at): AssAmt \(item.assAmt) is not TotAmt \(item.totAmt) − Discount \(item.discount) (2193)")
+                found.append(
+                    "\(at): AssAmt \(item.assAmt) is not TotAmt \(item.totAmt) − Discount \(item.discount) (2193)")
             }
             if ![6, 8].contains(item.hsnCd.count) {
                 found.append("\(at): HSN \(item.hsnCd) has \(item.hsnCd.count) digits; an e-invoice needs 6 or 8")
@@ -259,7 +265,8 @@ extension EInvoice {
             if item.bchDtls.nm.count > 20 {
                 found.append("\(at): batch \(item.bchDtls.nm) is longer than 20 characters")
             }
-            if item.totItemVal != item.assAmt + item.igstAmt + item.cgstAmt + item.sgstAmt + item.cesAmt + item.othChrg {
+            if item.totItemVal != item.assAmt + item.igstAmt + item.cgstAmt + item.sgstAmt + item.cesAmt + item.othChrg
+            {
                 found.append("\(at): TotItemVal \(item.totItemVal) is not AssAmt plus its taxes and charges")
             }
         }

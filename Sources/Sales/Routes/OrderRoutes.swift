@@ -59,7 +59,8 @@ struct OrderRoutes {
     /// POST `sales-orders/{id}/<verb>` changes the order's status and answers with it.
     private func action(
         _ verb: String, _ summary: String, on api: APIRoutes,
-        _ command: @Sendable @escaping (Int64, ERPRequestContext, PostgresConnection, CommandContext) async throws ->
+        _ command:
+            @Sendable @escaping (Int64, ERPRequestContext, PostgresConnection, CommandContext) async throws ->
             Void
     ) {
         let commands = CommandRunner(client: client)

@@ -141,7 +141,8 @@ struct SalesRoutes {
             let problems = document.problems
             guard problems.isEmpty else {
                 throw CommandError(
-                    .invalid, "the e-invoice of \(invoice.number) would be refused: \(problems.joined(separator: "; "))",
+                    .invalid,
+                    "the e-invoice of \(invoice.number) would be refused: \(problems.joined(separator: "; "))",
                     fieldErrors: problems.map { FieldError("eInvoice", $0) })
             }
             return Response(

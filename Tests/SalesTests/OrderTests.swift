@@ -128,6 +128,16 @@ import Users
             #expect((invoice["movements"] as? [Any])?.isEmpty == true, "the stock left with the deliveries")
             #expect(invoice["deliveryIds"] as? [Int] == deliveries)
 
+            // The print names the recipient with their GSTIN and drug licence (Rule 46, Drugs Rules).
+            let invoiceID = try #require(invoice["id"] as? Int)
+            for layout in ["a4", "receipt"] {
+                let page = try await http.execute(
+                    uri: "/api/v1/invoices/\(invoiceID)?layout=\(layout)", method: .get, headers: [.accept: "text/html"])
+                let html = String(buffer: page.body)
+                #expect(html.contains("Gupta Medical Stores") && html.contains("29AAGCB7383J1Z4"), "\(layout)")
+                #expect(html.contains("KA-B-20D-7781") && html.contains("MH-PZ3-123456"), "\(layout)")
+            }
+
             // A delivery is billed once.
             let again = try await shop.post("invoices", #"{"deliveryIds": [\#(deliveries[0])]}"#)
             #expect(again.status == .conflict)

@@ -69,6 +69,14 @@ public enum InvoicePrint {
         if let phone = invoice.buyerPhone { view["buyerPhone"] = phone }
         if let address = invoice.buyerAddress { view["buyerAddress"] = address }
         if let trade = supplier.tradeName { view["tradeName"] = trade }
+        // A B2B invoice names the registered recipient with their GSTIN and drug licences.
+        if let recipient = invoice.recipient {
+            view["recipient"] = [
+                "name": recipient.name, "address": recipient.address ?? "", "gstin": recipient.gstin ?? "unregistered",
+                "state": "\(StateCode.name(recipient.stateCode) ?? recipient.stateCode) (\(recipient.stateCode))",
+                "licences": recipient.drugLicences.map { "\($0.number) (\($0.form))" }.joined(separator: ", "),
+            ]
+        }
         return view
     }
 
@@ -138,6 +146,8 @@ enum InvoiceTemplates {
         Place of supply: {{placeOfSupply}} · Reverse charge: No</p>
         {{#buyerName}}<p>Billed to: {{buyerName}}{{#buyerAddress}}, {{buyerAddress}}{{/buyerAddress}}\
         {{#buyerPhone}} · {{buyerPhone}}{{/buyerPhone}}</p>{{/buyerName}}
+        {{#recipient}}<p>Billed to: <strong>{{name}}</strong>{{#address}}, {{address}}{{/address}}<br>\
+        GSTIN: {{gstin}} · State: {{state}}<br>Drug licences: {{licences}}</p>{{/recipient}}
         {{> lines}}
         <table class="totals">
         <tr><td>Taxable value</td><td class="n">{{taxable}}</td></tr>
@@ -170,6 +180,7 @@ enum InvoiceTemplates {
         <p><strong>{{legalName}}</strong><br>{{address}}<br>GSTIN: {{gstin}}<br>D.L.: {{licences}}</p>
         <p>{{title}}<br>No. {{number}} · {{date}}<br>Place of supply: {{placeOfSupply}}</p>
         {{#buyerName}}<p>{{buyerName}}{{#buyerPhone}} · {{buyerPhone}}{{/buyerPhone}}</p>{{/buyerName}}
+        {{#recipient}}<p>{{name}}<br>GSTIN: {{gstin}}<br>D.L.: {{licences}}</p>{{/recipient}}
         {{> lines}}
         <p class="n">Taxable {{taxable}}<br>{{#intraState}}CGST {{cgst}} · SGST {{sgst}}{{/intraState}}\
         {{#interState}}IGST {{igst}}{{/interState}}<br>Round off {{roundOff}}<br><strong>TOTAL ₹ {{total}}</strong></p>

@@ -26,6 +26,10 @@ struct Bench: AsyncParsableCommand {
             command handler directly (no HTTP), and as the same statements in a pgbench \
             script. The three run back to back in each run, so their ratio is measured on \
             the same machine state.
+              counter-sales  --clients concurrent clients each sell their own three products \
+            over the counter, one unit each, FEFO, cash, for --receipt-seconds: over HTTP as a \
+            signed-in cashier, by calling the command directly, and as the same statements in a \
+            pgbench script with prepared statements.
               replay    a stock history of --replay-events events written by `erp seed`'s \
             generator; `erp replay stock_levels` from the start to the swap, beside one set-based \
             SQL statement computing the same on-hand totals (the ceiling).
@@ -87,9 +91,10 @@ struct Bench: AsyncParsableCommand {
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
         case pipeline, receipts, jobs, replay
+        case counterSales = "counter-sales"
     }
 
-    @Option(help: "Run only this part: pipeline (latency and catch-up), receipts, jobs or replay.")
+    @Option(help: "Run only this part: pipeline (latency and catch-up), receipts, counter-sales, jobs or replay.")
     var only: Suite?
 
     @Flag(help: "Leave the erp_bench database in place afterwards, for a look with psql or pgbench.")
@@ -117,7 +122,7 @@ struct Bench: AsyncParsableCommand {
         }
         let server = try DatabaseConfiguration(url: url)
         let pgbenchPath = pgbench ?? ReceiptBenchmark.findPgbench()
-        if only == nil || only == .receipts, pgbenchPath == nil {
+        if only == nil || only == .receipts || only == .counterSales, pgbenchPath == nil {
             throw ValidationError("pgbench not found: install PostgreSQL's server package or pass --pgbench")
         }
         let workspace = try await BenchDatabase.create(on: server, logger: logger)
@@ -126,6 +131,9 @@ struct Bench: AsyncParsableCommand {
             if only == nil || only == .pipeline { sections.append(try await pipeline(workspace, logger: logger)) }
             if only == nil || only == .receipts, let pgbenchPath {
                 sections.append(try await receipts(workspace, pgbench: pgbenchPath, logger: logger))
+            }
+            if only == nil || only == .counterSales, let pgbenchPath {
+                sections.append(try await counterSales(workspace, pgbench: pgbenchPath, logger: logger))
             }
             if only == nil || only == .jobs { sections.append(try await jobs(workspace, logger: logger)) }
             if only == nil || only == .replay { sections.append(try await replay(workspace, logger: logger)) }
@@ -280,6 +288,42 @@ struct Bench: AsyncParsableCommand {
         return """
             Goods receipts of 3 lines — \(clients) concurrent clients, \(receiptSeconds) s per path per run (HTTP, the command without HTTP, \
             pgbench with its default simple protocol, with the extended protocol PostgresNIO uses, and with prepared statements)
+
+            \(table.rendered)
+            """
+    }
+
+    private func counterSales(_ workspace: BenchDatabase, pgbench: String, logger: Logger) async throws -> String {
+        let benchmark = CounterSaleBenchmark(
+            workspace: workspace, clients: clients, seconds: receiptSeconds, logger: logger)
+        let shop = try await benchmark.prepare()
+        var http: [LoadResult] = []
+        var direct: [LoadResult] = []
+        var prepared: [LoadResult] = []
+        for run in 1...runs {
+            progress(
+                "counter sales run \(run)/\(runs): HTTP, signed in as a cashier, \(clients) clients for \(receiptSeconds) s"
+            )
+            http.append(try await benchmark.runOverHTTP(shop))
+            progress("counter sales run \(run)/\(runs): command without HTTP")
+            direct.append(try await benchmark.runCommandDirectly(shop))
+            progress("counter sales run \(run)/\(runs): pgbench, prepared protocol")
+            prepared.append(try await benchmark.runPgbench(shop, pgbench: pgbench))
+        }
+        var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
+        addRow(to: &table, "HTTP counter sales/s", http.map(\.perSecond), digits: 0, target: "≥ 250")
+        addRow(to: &table, "HTTP p50, ms", http.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "HTTP p99, ms", http.map(\.p99Milliseconds), digits: 2)
+        addRow(to: &table, "command, no HTTP, sales/s", direct.map(\.perSecond), digits: 0)
+        addRow(to: &table, "pgbench prepared (same SQL), sales/s", prepared.map(\.perSecond), digits: 0)
+        addRow(to: &table, "pgbench p50, ms", prepared.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "pgbench p99, ms", prepared.map(\.p99Milliseconds), digits: 2)
+        addRow(
+            to: &table, "HTTP ÷ pgbench prepared", zip(http, prepared).map { $0.perSecond / max($1.perSecond, 1) },
+            digits: 2, target: "≥ 0.60")
+        return """
+            Counter sales of 3 lines (FEFO, cash) — \(clients) concurrent clients, each selling its own products, \(receiptSeconds) s \
+            per path per run (HTTP as a signed-in cashier, the command without HTTP, the same SQL in pgbench with prepared statements)
 
             \(table.rendered)
             """

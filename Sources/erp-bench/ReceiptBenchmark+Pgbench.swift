@@ -4,62 +4,11 @@ import Foundation
 import Logging
 
 extension ReceiptBenchmark {
-    /// How pgbench sends each statement.
-    enum QueryProtocol: String, CaseIterable {
-        /// pgbench's default: one Query message with the values written in; parsed and planned every time.
-        case simple
-        /// Parse, bind and execute an unnamed statement, as PostgresNIO sends a query: planned every time.
-        case extended
-        /// Each statement prepared once per connection: planned once.
-        case prepared
-    }
-
-    /// Runs pgbench with ``script(_:)`` at the same number of clients and reads its
-    /// per-transaction log for throughput and latency.
-    ///
-    /// - Parameters:
-    ///   - pgbench: The pgbench executable.
-    ///   - queryProtocol: How pgbench sends the statements.
+    /// Runs pgbench with ``script(_:)`` at the same number of clients.
     func runPgbench(_ orders: Orders, pgbench: String, protocol queryProtocol: QueryProtocol) async throws -> Result {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "erp-bench-pgbench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let scriptFile = folder.appendingPathComponent("goods-receipt.sql")
-        try script(orders).write(to: scriptFile, atomically: true, encoding: .utf8)
-
-        let errorFile = folder.appendingPathComponent("pgbench.err").path
-        let arguments = [
-            "--no-vacuum", "--protocol=\(queryProtocol.rawValue)", "--client=\(clients)", "--jobs=2",
-            "--time=\(seconds + 1)",
-            "--file=\(scriptFile.path)", "--log", "--log-prefix=\(folder.appendingPathComponent("tx").path)",
-            workspace.database.configuration.url,
-        ]
-        let started = Date().timeIntervalSince1970
-        let status = try Subprocess.run(pgbench, arguments, errorFile: errorFile)
-        guard status == 0 else {
-            let output = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
-            throw Failure(description: "pgbench failed (\(status)): \(output)")
-        }
-        // Log lines: client transaction latency_us script epoch_s epoch_us. The first second is warm-up.
-        var latencies: [Double] = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasPrefix("tx.") {
-            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                let fields = line.split(separator: " ")
-                guard fields.count >= 6, let latency = Double(fields[2]), let seconds = Double(fields[4]),
-                    let micros = Double(fields[5])
-                else { continue }
-                if seconds + micros / 1_000_000 - latency / 1_000_000 >= started + 1 {
-                    latencies.append(latency / 1_000)
-                }
-            }
-        }
-        latencies.sort()
-        return Result(
-            perSecond: Double(latencies.count) / Double(seconds),
-            p50Milliseconds: percentile(latencies, 0.50), p99Milliseconds: percentile(latencies, 0.99)
-        )
+        try await Load(clients: clients, seconds: seconds).pgbench(
+            script(orders), named: "goods-receipt", url: workspace.database.configuration.url, pgbench: pgbench,
+            protocol: queryProtocol)
     }
 
     /// The statements `GoodsReceiptCommands.receive` sends for a three-line receipt, in

@@ -21,15 +21,9 @@ import Users
 /// Each client receives into its own approved order (so clients never wait for each
 /// other's order lock) three lines of its own batches, again and again for a fixed time.
 struct ReceiptBenchmark {
-    struct Result {
-        var perSecond: Double
-        var p50Milliseconds: Double
-        var p99Milliseconds: Double
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
+    typealias Result = LoadResult
+    typealias Failure = BenchFailure
+    typealias QueryProtocol = PgbenchProtocol
 
     let workspace: BenchDatabase
     let clients: Int
@@ -203,31 +197,8 @@ struct ReceiptBenchmark {
         }
     }
 
-    /// Runs `receipt(client)` in a loop on every client for `seconds` (after one second
-    /// of warm-up that is not counted) and reports throughput and latency.
     private func measure(_ receipt: @escaping @Sendable (Int) async throws -> Void) async throws -> Result {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let counted = start + .seconds(1)
-        let end = counted + .seconds(seconds)
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for index in 0..<clients {
-                group.addTask {
-                    var mine: [Double] = []
-                    while clock.now < end {
-                        let began = clock.now
-                        try await receipt(index)
-                        if began >= counted { mine.append((clock.now - began) / .milliseconds(1)) }
-                    }
-                    return mine
-                }
-            }
-            return try await group.reduce(into: [Double]()) { $0 += $1 }.sorted()
-        }
-        return Result(
-            perSecond: Double(latencies.count) / Double(seconds),
-            p50Milliseconds: percentile(latencies, 0.50), p99Milliseconds: percentile(latencies, 0.99)
-        )
+        try await Load(clients: clients, seconds: seconds).measure(receipt)
     }
 }
 

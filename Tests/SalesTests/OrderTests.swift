@@ -132,7 +132,8 @@ import Users
             let invoiceID = try #require(invoice["id"] as? Int)
             for layout in ["a4", "receipt"] {
                 let page = try await http.execute(
-                    uri: "/api/v1/invoices/\(invoiceID)?layout=\(layout)", method: .get, headers: [.accept: "text/html"])
+                    uri: "/api/v1/invoices/\(invoiceID)?layout=\(layout)", method: .get, headers: [.accept: "text/html"]
+                )
                 let html = String(buffer: page.body)
                 #expect(html.contains("Gupta Medical Stores") && html.contains("29AAGCB7383J1Z4"), "\(layout)")
                 #expect(html.contains("KA-B-20D-7781") && html.contains("MH-PZ3-123456"), "\(layout)")

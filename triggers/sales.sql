@@ -104,10 +104,57 @@ BEGIN
 END
 $$;
 
+-- Document number `sequence` of a series and year whose numbers start with `head`
+-- (`CS/26-27/`): the sequence padded to fill 16 characters; NULL when it does not fit.
+CREATE OR REPLACE FUNCTION document_number(head text, sequence bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN length(sequence::text) <= 16 - length(head)
+                THEN head || lpad(sequence::text, 16 - length(head), '0') END
+$$;
+
+-- The payload of invoice.issued, fired at the commit of the invoice's transaction: an
+-- invoice written without a number (as the commands write them) is numbered here, last
+-- in its series (B2B or counter sale) and financial year, after its document is built,
+-- so the series row is locked only from here to the end of the commit and no round trip
+-- to the client happens under it. A rollback gives the number back.
+CREATE OR REPLACE FUNCTION issue_invoice(invoice jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    document    jsonb := invoice_document(invoice);
+    series_name text := CASE invoice ->> 'kind' WHEN 'counter_sale' THEN 'counter_sale' ELSE 'invoice' END;
+    fiscal_year integer := (invoice ->> 'financial_year')::integer;
+    prefix      text := invoice -> 'supplier'
+                        ->> CASE series_name WHEN 'counter_sale' THEN 'counterSalePrefix' ELSE 'invoicePrefix' END;
+    -- As FinancialYear.shortLabel: 2026 is 26-27.
+    head        text := upper(prefix) || lpad((fiscal_year % 100)::text, 2, '0') || '-'
+                        || lpad(((fiscal_year + 1) % 100)::text, 2, '0') || '/';
+    next_number bigint;
+    issued      text;
+BEGIN
+    IF invoice ->> 'number' IS NOT NULL THEN
+        RETURN document;
+    END IF;
+    IF prefix IS NULL THEN
+        RAISE EXCEPTION 'invoice % has no % prefix in its supplier profile', invoice ->> 'id', series_name;
+    END IF;
+    INSERT INTO document_series AS s (series, financial_year, last_number)
+    VALUES (series_name, fiscal_year, 1)
+    ON CONFLICT ON CONSTRAINT document_series_pkey DO UPDATE SET last_number = s.last_number + 1
+    RETURNING s.last_number INTO next_number;
+    issued := document_number(head, next_number);
+    IF issued IS NULL THEN
+        RAISE EXCEPTION 'the % series % has used every number of its financial year that fits in 16 characters',
+            series_name, head USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    UPDATE invoices SET number = issued WHERE id = (invoice ->> 'id')::bigint;
+    RETURN jsonb_set(document, '{number}', to_jsonb(issued));
+END
+$$;
+
 DROP TRIGGER IF EXISTS invoices_issued ON invoices;
 CREATE CONSTRAINT TRIGGER invoices_issued AFTER INSERT ON invoices
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('invoice.issued', 'invoice', 'invoice_document');
+    EXECUTE FUNCTION record_event('invoice.issued', 'invoice', 'issue_invoice');
 
 -- A sales order with its lines.
 CREATE OR REPLACE FUNCTION sales_order_document(sales_order jsonb) RETURNS jsonb

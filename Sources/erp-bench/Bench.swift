@@ -97,7 +97,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Run only this part: pipeline (latency and catch-up), receipts, counter-sales, jobs or replay.")
     var only: Suite?
 
-    @Flag(help: "Leave the erp_bench database in place afterwards, for a look with psql or pgbench.")
+    @Flag(help: "Leave the erp_bench database in place afterwards, and the pgbench scripts in the current folder, for a look with psql or pgbench.")
     var keepDatabase = false
 
     func validate() throws {
@@ -125,7 +125,8 @@ struct Bench: AsyncParsableCommand {
         if only == nil || only == .receipts || only == .counterSales, pgbenchPath == nil {
             throw ValidationError("pgbench not found: install PostgreSQL's server package or pass --pgbench")
         }
-        let workspace = try await BenchDatabase.create(on: server, logger: logger)
+        var workspace = try await BenchDatabase.create(on: server, logger: logger)
+        if keepDatabase { workspace.scriptsFolder = FileManager.default.currentDirectoryPath }
         do {
             var sections: [String] = []
             if only == nil || only == .pipeline { sections.append(try await pipeline(workspace, logger: logger)) }

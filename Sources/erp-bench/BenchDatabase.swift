@@ -10,6 +10,8 @@ struct BenchDatabase {
     let server: DatabaseConfiguration
     let database: Database
     let logger: Logger
+    /// When the database is kept for a look afterwards, pgbench's scripts are written here too.
+    var scriptsFolder: String? = nil
 
     /// Drops any leftover `erp_bench`, creates and migrates it, and adds the bench tables.
     static func create(on server: DatabaseConfiguration, logger: Logger) async throws -> BenchDatabase {

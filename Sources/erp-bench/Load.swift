@@ -30,6 +30,8 @@ enum PgbenchProtocol: String, CaseIterable, CustomStringConvertible {
 struct Load {
     let clients: Int
     let seconds: Int
+    /// Where each pgbench script is also left, to be run by hand against the kept database.
+    var scriptsFolder: String? = nil
 
     /// Runs `work(client)` in a loop on every client and reports throughput and latency.
     func measure(_ work: @escaping @Sendable (Int) async throws -> Void) async throws -> LoadResult {
@@ -68,6 +70,10 @@ struct Load {
         defer { try? FileManager.default.removeItem(at: folder) }
         let scriptFile = folder.appendingPathComponent("\(name).sql")
         try script.write(to: scriptFile, atomically: true, encoding: .utf8)
+        if let scriptsFolder {
+            let kept = URL(fileURLWithPath: scriptsFolder).appendingPathComponent("\(name)-\(queryProtocol).sql")
+            try script.write(to: kept, atomically: true, encoding: .utf8)
+        }
 
         let errorFile = folder.appendingPathComponent("pgbench.err").path
         let arguments = [

@@ -6,7 +6,7 @@ import Logging
 extension ReceiptBenchmark {
     /// Runs pgbench with ``script(_:)`` at the same number of clients.
     func runPgbench(_ orders: Orders, pgbench: String, protocol queryProtocol: QueryProtocol) async throws -> Result {
-        try await Load(clients: clients, seconds: seconds).pgbench(
+        try await Load(clients: clients, seconds: seconds, scriptsFolder: workspace.scriptsFolder).pgbench(
             script(orders), named: "goods-receipt", url: workspace.database.configuration.url, pgbench: pgbench,
             protocol: queryProtocol)
     }

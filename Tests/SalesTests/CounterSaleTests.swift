@@ -118,6 +118,40 @@ import Users
         }
     }
 
+    /// The invoice is numbered at the commit, and the API answers with it read afterwards:
+    /// a retry with the same Idempotency-Key gets the same numbered invoice, and
+    /// invoice.issued carries the number too.
+    @Test func aRetriedSaleAnswersTheSameNumberedInvoiceAndAUsedUpYearIsRefused() async throws {
+        try await LiveAPI.with { test, http in
+            let shop = try await Self.openShop(http)
+            let series = try await Self.series(test)
+            let body = Self.sale(
+                shop, #"[{"productId": \#(shop.arnica), "quantity": 1}]"#,
+                payments: #"[{"mode": "cash", "amountPaise": 9500}]"#)
+            let first = try await shop.post("counter-sales", body, key: "till-1-0001")
+            #expect(first.status == .created, "\(String(buffer: first.body))")
+            let again = try await shop.post("counter-sales", body, key: "till-1-0001")
+            #expect(again.status == .created)
+            #expect(String(buffer: again.body) == String(buffer: first.body))
+            let invoice = try LiveAPI.json(first)
+            #expect(invoice["number"] as? String == series + "0000001")
+            #expect(try await test.scalar("SELECT count(*) FROM invoices", as: Int64.self) == 1)
+            let issued = try await test.scalar(
+                "SELECT string_agg(payload ->> 'number', ',') FROM events WHERE type = 'invoice.issued'",
+                as: String.self)
+            #expect(issued == series + "0000001")
+
+            // CS/26-27/ leaves 7 digits: after 9999999 the year is used up, refused before anything is written.
+            try await test.execute(
+                "UPDATE document_series SET last_number = 9999999 WHERE series = 'counter_sale'")
+            let refused = try await shop.post("counter-sales", body)
+            #expect(refused.status == .conflict, "\(String(buffer: refused.body))")
+            #expect(String(buffer: refused.body).contains("has used every number"))
+            #expect(try await test.scalar("SELECT count(*) FROM invoices", as: Int64.self) == 1)
+            #expect(try await Self.onHand(test) == "A-LATE=10,A-SOON=9")
+        }
+    }
+
     @Test func anExpiredBatchIsNeverSold() async throws {
         try await LiveAPI.with { test, http in
             let shop = try await Self.openShop(http)

@@ -45,6 +45,43 @@ public struct CommandRunner: Sendable {
         _ request: Request, context: ERPRequestContext, body: Data,
         _ work: @Sendable @escaping (PostgresConnection, CommandContext) async throws -> Outcome
     ) async throws -> Response {
+        let outcome = try await outcome(request, context: context, body: body, work)
+        return Self.json(outcome.json, status: outcome.status)
+    }
+
+    /// Runs `work`, which writes a document and returns its id, in one transaction, and
+    /// answers with the document as it stands after the commit: for documents that
+    /// triggers finish at the commit (an invoice is numbered there).
+    ///
+    /// With an `Idempotency-Key` the stored answer is the document's id, so a repeat gets
+    /// the same document, read again.
+    public func run(
+        _ request: Request, context: ERPRequestContext, body: Data, answering source: SQLDocumentSource,
+        status: HTTPResponse.Status,
+        _ work: @Sendable @escaping (PostgresConnection, CommandContext) async throws -> Int64
+    ) async throws -> Response {
+        let outcome = try await outcome(request, context: context, body: body) { transaction, command in
+            Outcome(status: status, json: #"{"id": \#(try await work(transaction, command))}"#)
+        }
+        guard let reference = try? JSONDecoder().decode(DocumentReference.self, from: Data(outcome.json.utf8)) else {
+            throw CommandError(.notFound, "the stored answer names no \(source.noun)")
+        }
+        let document = try await client.withLiveConnection { connection in
+            try await SQLDocuments.document(source, id: reference.id, on: connection, logger: context.logger)
+        }
+        guard let document else { throw CommandError(.notFound, "there is no \(source.noun) \(reference.id)") }
+        return Self.json(document, status: outcome.status)
+    }
+
+    /// The answer ``run(_:context:body:answering:status:_:)`` stores.
+    private struct DocumentReference: Decodable {
+        var id: Int64
+    }
+
+    private func outcome(
+        _ request: Request, context: ERPRequestContext, body: Data,
+        _ work: @Sendable @escaping (PostgresConnection, CommandContext) async throws -> Outcome
+    ) async throws -> Outcome {
         let endpoint = context.endpoint(of: request)
         let key = request.headers[.idempotencyKey]
         // As the IETF Idempotency-Key draft has it: visible ASCII, and short enough for the index.
@@ -93,7 +130,7 @@ public struct CommandRunner: Sendable {
             case .unknown: throw Problem.databaseUnavailable(written: nil)
             }
         }
-        return Self.json(outcome.json, status: outcome.status)
+        return outcome
     }
 
     /// The version from `If-Match` (`"3"`, `W/"3"` or `3`).

@@ -18,7 +18,7 @@ public enum CounterSaleCommand {
         var active: Bool
     }
 
-    /// Issues the tax invoice of `sale` and returns its id.
+    /// Issues the tax invoice of `sale` and returns its id; the invoice is numbered at the commit.
     ///
     /// - Throws: ``CommandError`` `.invalid` (a field, the company profile, a price above
     ///   MRP, payments that do not add up), `.insufficientStock`.
@@ -36,6 +36,8 @@ public enum CounterSaleCommand {
                 "SELECT business_date()::text", as: String.self, logger: context.logger),
             let date = try? CalendarDate(today)
         else { throw CommandError(.notFound, "the database gave no business date") }
+        try await DocumentSeries.counterSale.requireRoom(
+            prefix: prefix, on: date, transaction: transaction, context: context)
         // Medicines are sold under a licence in force on the day.
         guard (company.drugLicences ?? []).contains(where: { $0.isValid(on: date) }) else {
             throw CommandError(
@@ -170,11 +172,7 @@ public enum CounterSaleCommand {
                           \(sale.payments.map(\.amountPaise))::bigint[]) WITH ORDINALITY AS p(m, r, a, n)
             """,
             logger: context.logger)
-        // Last: the series row stays locked only until the commit.
-        let number = try await DocumentSeries.counterSale.next(
-            prefix: prefix, on: date, transaction: transaction, context: context)
-        try await transaction.execute(
-            "UPDATE invoices SET number = \(number.value) WHERE id = \(id)", logger: context.logger)
+        // The number is taken at the commit, by invoice.issued's trigger.
         return id
     }
 

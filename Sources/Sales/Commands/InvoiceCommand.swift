@@ -25,7 +25,8 @@ public enum InvoiceCommand {
         var invoiced: Int64
     }
 
-    /// Issues the tax invoice of `invoice`'s deliveries and returns its id.
+    /// Issues the tax invoice of `invoice`'s deliveries and returns its id; the invoice is
+    /// numbered at the commit.
     ///
     /// - Throws: ``CommandError`` `.invalid` (the deliveries, the company profile, a
     ///   product's HSN or GST rate, a lapsed licence), `.invalidState` (a delivery
@@ -39,6 +40,7 @@ public enum InvoiceCommand {
             throw CommandError(.invalid, "the company profile has no state or invoice prefix")
         }
         let date = try await SaleParties.businessDate(on: transaction, context: context)
+        try await DocumentSeries.invoice.requireRoom(prefix: prefix, on: date, transaction: transaction, context: context)
         guard (company.drugLicences ?? []).contains(where: { $0.isValid(on: date) }) else {
             throw CommandError(
                 .invalid, "no drug licence of the company is valid on \(date): renew it in the company profile",
@@ -158,11 +160,7 @@ public enum InvoiceCommand {
              WHERE (l.order_id, l.line_number) = (d.order_id, d.order_line)
             """,
             logger: context.logger)
-        // Last: the series row stays locked only until the commit.
-        let number = try await DocumentSeries.invoice.next(
-            prefix: prefix, on: date, transaction: transaction, context: context)
-        try await transaction.execute(
-            "UPDATE invoices SET number = \(number.value) WHERE id = \(id)", logger: context.logger)
+        // The number is taken at the commit, by invoice.issued's trigger.
         return id
     }
 

@@ -48,11 +48,36 @@ public enum DocumentSeries: String, Sendable, CaseIterable {
         do {
             return try DocumentNumber(prefix: head, sequence: sequence, width: 16 - head.count)
         } catch {
-            throw CommandError(
-                .invalidState,
-                "the \(rawValue) series \(head) has used every number of \(year.label) that fits in 16 characters: choose a shorter prefix"
-            )
+            throw Self.usedUp(head, in: year, series: rawValue)
         }
+    }
+
+    /// Refuses an invoice when the next number of this series, in the financial year of
+    /// `date`, would not fit in 16 characters. Invoices are numbered at their commit
+    /// (`issue_invoice` in `triggers/sales.sql`); this reads the series without locking it,
+    /// so that a used-up year is a clear refusal, not a failed commit.
+    ///
+    /// - Throws: ``CommandError`` `.invalidState` when the year's numbers are used up.
+    public func requireRoom(
+        prefix: String, on date: CalendarDate, transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        let year = FinancialYear(containing: date)
+        let head = prefix.uppercased() + year.shortLabel + "/"
+        let fits = try await transaction.value(
+            """
+            SELECT document_number(\(head), COALESCE(
+                       (SELECT last_number FROM document_series
+                         WHERE series = \(rawValue) AND financial_year = \(year.startYear)), 0) + 1) IS NOT NULL
+            """,
+            as: Bool.self, logger: context.logger)
+        if fits != true { throw Self.usedUp(head, in: year, series: rawValue) }
+    }
+
+    private static func usedUp(_ head: String, in year: FinancialYear, series: String) -> CommandError {
+        CommandError(
+            .invalidState,
+            "the \(series) series \(head) has used every number of \(year.label) that fits in 16 characters: choose a shorter prefix"
+        )
     }
 }
 

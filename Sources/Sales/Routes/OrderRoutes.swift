@@ -47,11 +47,10 @@ struct OrderRoutes {
         ) { request, context in
             let body = try await CommandBody<NewInvoice>(request, context: context)
             let invoice = body.command
-            return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
-                let id = try await InvoiceCommand.issue(invoice, on: transaction, context: command)
-                return try await CommandRunner.Outcome(
-                    status: .created,
-                    json: DocumentRoutes.document(.invoice, id: id, on: transaction, logger: command.logger))
+            return try await commands.run(
+                request, context: context, body: body.bytes, answering: .invoice, status: .created
+            ) { transaction, command in
+                try await InvoiceCommand.issue(invoice, on: transaction, context: command)
             }
         }
     }

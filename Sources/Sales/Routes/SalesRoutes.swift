@@ -76,11 +76,10 @@ struct SalesRoutes {
         ) { request, context in
             let body = try await CommandBody<CounterSale>(request, context: context)
             let sale = body.command
-            return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
-                let id = try await CounterSaleCommand.post(sale, on: transaction, context: command)
-                return CommandRunner.Outcome(
-                    status: .created,
-                    json: try await DocumentRoutes.document(.invoice, id: id, on: transaction, logger: command.logger))
+            return try await commands.run(
+                request, context: context, body: body.bytes, answering: .invoice, status: .created
+            ) { transaction, command in
+                try await CounterSaleCommand.post(sale, on: transaction, context: command)
             }
         }
         let client = client

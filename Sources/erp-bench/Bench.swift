@@ -97,7 +97,10 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Run only this part: pipeline (latency and catch-up), receipts, counter-sales, jobs or replay.")
     var only: Suite?
 
-    @Flag(help: "Leave the erp_bench database in place afterwards, and the pgbench scripts in the current folder, for a look with psql or pgbench.")
+    @Flag(
+        help:
+            "Leave the erp_bench database in place afterwards, and the pgbench scripts in the current folder, for a look with psql or pgbench."
+    )
     var keepDatabase = false
 
     func validate() throws {

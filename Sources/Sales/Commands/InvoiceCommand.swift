@@ -40,7 +40,8 @@ public enum InvoiceCommand {
             throw CommandError(.invalid, "the company profile has no state or invoice prefix")
         }
         let date = try await SaleParties.businessDate(on: transaction, context: context)
-        try await DocumentSeries.invoice.requireRoom(prefix: prefix, on: date, transaction: transaction, context: context)
+        try await DocumentSeries.invoice.requireRoom(
+            prefix: prefix, on: date, transaction: transaction, context: context)
         guard (company.drugLicences ?? []).contains(where: { $0.isValid(on: date) }) else {
             throw CommandError(
                 .invalid, "no drug licence of the company is valid on \(date): renew it in the company profile",

@@ -1,4 +1,5 @@
 // Enqueueing jobs inside the caller's transaction: the job exists iff the business write committed.
+import ERPStore
 import Foundation
 public import Logging
 public import PostgresNIO
@@ -27,7 +28,7 @@ public enum JobQueue {
         guard !jobs.isEmpty else { return [] }
         // Arrays cannot carry NULL here: the epoch is "now" and '' is no dedupe key.
         let now = Date(timeIntervalSince1970: 0)
-        let rows = try await transaction.query(
+        let ids = try await transaction.preparedRows(
             """
             INSERT INTO jobs (kind, payload, queue, run_at, priority, max_attempts, dedupe_key)
             SELECT k, p::jsonb, q, CASE WHEN r = 'epoch' THEN now() ELSE r END, pr, m, NULLIF(d, '')
@@ -39,10 +40,8 @@ public enum JobQueue {
             ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
             RETURNING id
             """,
-            logger: logger
+            as: Int64.self, logger: logger
         )
-        var ids: [Int64] = []
-        for try await id in rows.decode(Int64.self) { ids.append(id) }
         return ids.sorted()
     }
 }

@@ -34,7 +34,7 @@ public struct CommandContext: Sendable {
     ///   whether it committed when the connection is lost around its COMMIT.
     @discardableResult
     public func apply(to transaction: PostgresConnection) async throws -> String {
-        try await transaction.value(
+        try await transaction.preparedValue(
             """
             SELECT pg_current_xact_id()::text
               FROM (SELECT set_config('erp.actor', \(actor), true), set_config('erp.actor_name', \(actorName ?? ""), true),

@@ -27,17 +27,17 @@ public enum Idempotency {
     public static func lookUp(
         key: String, endpoint: String, body: Data, on transaction: PostgresConnection, context: CommandContext
     ) async throws -> StoredResponse? {
-        try await transaction.query(
+        try await transaction.preparedExecute(
             "SELECT pg_advisory_xact_lock(hashtext(\(endpoint)), hashtext(\(key)))", logger: context.logger)
-        let rows = try await transaction.query(
+        let rows = try await transaction.preparedRows(
             """
             SELECT request_sha256 = sha256(\(body)), status, response::text
               FROM idempotency_keys
              WHERE key = \(key) AND endpoint = \(endpoint)
             """,
-            logger: context.logger
+            as: (Bool, Int16, String).self, logger: context.logger
         )
-        for try await (sameBody, status, response) in rows.decode((Bool, Int16, String).self) {
+        for (sameBody, status, response) in rows {
             guard sameBody else {
                 throw CommandError(.idempotencyKeyReused, "this Idempotency-Key was used with a different request body")
             }
@@ -51,7 +51,7 @@ public enum Idempotency {
         key: String, endpoint: String, body: Data, response: StoredResponse,
         on transaction: PostgresConnection, context: CommandContext
     ) async throws {
-        try await transaction.query(
+        try await transaction.preparedExecute(
             """
             INSERT INTO idempotency_keys (key, endpoint, request_sha256, status, response)
             VALUES (\(key), \(endpoint), sha256(\(body)), \(Int16(response.status)), \(response.body)::jsonb)

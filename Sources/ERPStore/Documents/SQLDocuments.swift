@@ -34,20 +34,13 @@ public enum SQLDocuments {
     public static func document(
         _ source: SQLDocumentSource, id: Int64, on connection: PostgresConnection, logger: Logger
     ) async throws -> String? {
-        var binds = PostgresBindings()
-        binds.append(id)
-        let rows = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT \(source.function)(jsonb_build_object('id', id))::text
-                      FROM \(source.table) WHERE id = $1 AND \(source.condition)
-                    """,
-                binds: binds
-            ),
-            logger: logger
-        )
-        for try await document in rows.decode(String.self) { return document }
-        return nil
+        // Prepared: the answer of every command that returns its document reads it here.
+        try await connection.preparedValue(
+            """
+            SELECT \(unescaped: source.function)(jsonb_build_object('id', id))::text
+              FROM \(unescaped: source.table) WHERE id = \(id) AND \(unescaped: source.condition)
+            """,
+            as: String.self, logger: logger)
     }
 
     /// One page of documents, in id order; `filter` matches the source's filter column.

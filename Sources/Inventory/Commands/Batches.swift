@@ -21,7 +21,7 @@ public enum Batches {
     static func resolve(
         _ lines: [(product: Int64, batchNumber: String)], on transaction: PostgresConnection, context: CommandContext
     ) async throws -> [ResolvedBatch] {
-        let rows = try await transaction.rows(
+        let rows = try await transaction.preparedRows(
             """
             SELECT u.n, p.id IS NOT NULL, b.id, b.expires_on::text, b.expires_on < business_date()
               FROM unnest(\(lines.map(\.product))::bigint[], \(lines.map(\.batchNumber))::text[]) WITH ORDINALITY AS u(product_id, batch_number, n)
@@ -59,7 +59,7 @@ public enum Batches {
     ) async throws -> [Int64] {
         // Arrays cannot carry NULL here: '' is no manufacturing date and -1 no MRP.
         // Inserted in key order: two receipts creating the same batches queue, never deadlock.
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             INSERT INTO batches (product_id, batch_number, manufactured_on, expires_on, mrp_paise)
             SELECT u.p, u.number, NULLIF(u.made, '')::date, u.expires::date, COALESCE(NULLIF(u.mrp, -1), products.mrp_paise)
@@ -73,7 +73,7 @@ public enum Batches {
             """,
             logger: context.logger
         )
-        let rows = try await transaction.rows(
+        let rows = try await transaction.preparedRows(
             """
             SELECT b.id, b.expires_on::text
               FROM unnest(\(batches.map(\.productID))::bigint[], \(batches.map(\.batchNumber))::text[])

@@ -120,7 +120,7 @@ public enum StockCommands {
         do { try refused.check() } catch { throw CommandError(error) }
         let values = try await StockLedger.apply(changes, on: transaction, context: context)
 
-        let id = try await transaction.insertReturningID(
+        let id = try await transaction.preparedInsertReturningID(
             """
             INSERT INTO stock_documents (kind, warehouse_id, to_warehouse_id, reason, reference, note)
             VALUES (\(kind.name), \(warehouse), \(kind.toWarehouse), \(kind.reason), \(Text.blankIsNil(reference)), \(Text.blankIsNil(note)))
@@ -128,7 +128,7 @@ public enum StockCommands {
             """,
             logger: context.logger
         )
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             INSERT INTO stock_document_lines (document_id, line_number, product_id, batch_id, quantity, value_paise)
             SELECT \(id), n, p, b, q, v
@@ -146,9 +146,9 @@ public enum StockCommands {
         _ ids: [(field: String, id: Int64)], on transaction: PostgresConnection, context: CommandContext
     ) async throws {
         var known: Set<Int64> = []
-        let rows = try await transaction.query(
-            "SELECT id FROM warehouses WHERE id = ANY(\(ids.map(\.id)))", logger: context.logger)
-        for try await id in rows.decode(Int64.self) { known.insert(id) }
+        for id in try await transaction.preparedRows(
+            "SELECT id FROM warehouses WHERE id = ANY(\(ids.map(\.id)))", as: Int64.self, logger: context.logger)
+        { known.insert(id) }
         let missing = ids.filter { !known.contains($0.id) }.map {
             FieldError($0.field, "there is no warehouse \($0.id)")
         }

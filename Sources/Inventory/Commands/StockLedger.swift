@@ -90,7 +90,7 @@ public enum StockLedger {
         let keys = net.keys.sorted()
         let incoming = keys.filter { net[$0, default: 0] > 0 }
         if !incoming.isEmpty {
-            try await transaction.execute(
+            try await transaction.preparedExecute(
                 """
                 INSERT INTO stock_on_hand (product_id, warehouse_id, batch_id, quantity)
                 SELECT p, w, b, 0
@@ -101,7 +101,7 @@ public enum StockLedger {
                 logger: context.logger
             )
         }
-        let locked = try await transaction.rows(
+        let locked = try await transaction.preparedRows(
             """
             SELECT s.product_id, s.warehouse_id, s.batch_id, s.quantity
               FROM stock_on_hand s
@@ -139,7 +139,7 @@ public enum StockLedger {
                 fieldErrors: [FieldError("\(change.field).quantity", "only \(onHand) available")]
             )
         }
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             UPDATE stock_on_hand s
                SET quantity = s.quantity + k.q
@@ -160,7 +160,7 @@ public enum StockLedger {
     ) async throws -> [Money] {
         let places = Set(changes.map { StockPlace(product: $0.productID, warehouse: $0.warehouseID) }).sorted()
         guard !places.isEmpty else { return [] }
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             INSERT INTO stock_valuation (product_id, warehouse_id, on_hand, value_paise)
             SELECT p, w, 0, 0 FROM unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
@@ -168,7 +168,7 @@ public enum StockLedger {
             ON CONFLICT DO NOTHING
             """,
             logger: context.logger)
-        let locked = try await transaction.rows(
+        let locked = try await transaction.preparedRows(
             """
             SELECT v.product_id, v.warehouse_id, v.on_hand, v.value_paise, v.reserved
               FROM stock_valuation v
@@ -193,7 +193,7 @@ public enum StockLedger {
         }
         let keys = Array(ledger.levels.keys)
         let after = keys.map { ledger.levels[$0, default: StockValue()] }
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             UPDATE stock_valuation v
                SET on_hand = k.q, value_paise = k.v, reserved = k.r
@@ -244,7 +244,7 @@ public enum StockLedger {
         _ places: [StockPlace], expiringOnOrAfter date: CalendarDate? = nil, on transaction: PostgresConnection,
         logger: Logger
     ) async throws -> [StockPlace: Int64] {
-        let rows = try await transaction.rows(
+        let rows = try await transaction.preparedRows(
             """
             SELECT s.product_id, s.warehouse_id, sum(s.quantity)::bigint
               FROM stock_on_hand s
@@ -280,7 +280,7 @@ public enum StockLedger {
         for reservation in reservations { delta[reservation.place, default: 0] += reservation.quantity }
         let places = delta.keys.sorted()
         guard !places.isEmpty else { return }
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             INSERT INTO stock_valuation (product_id, warehouse_id, on_hand, value_paise)
             SELECT p, w, 0, 0 FROM unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
@@ -288,7 +288,7 @@ public enum StockLedger {
             ON CONFLICT DO NOTHING
             """,
             logger: context.logger)
-        let locked = try await transaction.rows(
+        let locked = try await transaction.preparedRows(
             """
             SELECT v.product_id, v.warehouse_id, v.reserved
               FROM stock_valuation v
@@ -330,7 +330,7 @@ public enum StockLedger {
                 }
             }
         }
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             UPDATE stock_valuation v
                SET reserved = greatest(0, v.reserved + k.d)

@@ -74,7 +74,7 @@ public enum GoodsReceiptCommands {
             },
             on: transaction, context: context
         )
-        let id = try await transaction.insertReturningID(
+        let id = try await transaction.preparedInsertReturningID(
             """
             INSERT INTO goods_receipts (order_id, vendor_id, warehouse_id, vendor_reference, received_on)
             VALUES (\(order.id), \(order.vendorID), \(order.warehouseID), \(Text.blankIsNil(receipt.vendorReference)), \(today.description)::date)
@@ -82,7 +82,7 @@ public enum GoodsReceiptCommands {
             """,
             logger: context.logger
         )
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             INSERT INTO goods_receipt_lines (receipt_id, line_number, order_line_number, product_id, batch_id, quantity, unit_cost_paise)
             SELECT \(id), n, o, p, b, q, c

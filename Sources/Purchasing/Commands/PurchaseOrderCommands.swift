@@ -177,7 +177,7 @@ struct PurchaseOrder: Sendable {
     static func lock(_ id: Int64, field: String? = nil, on transaction: PostgresConnection, context: CommandContext)
         async throws -> PurchaseOrder
     {
-        let rows = try await transaction.rows(
+        let rows = try await transaction.preparedRows(
             "SELECT vendor_id, warehouse_id, status, version FROM purchase_orders WHERE id = \(id) FOR UPDATE",
             as: (Int64, Int64, PurchaseOrderStatus, Int).self, logger: context.logger
         )
@@ -209,7 +209,7 @@ struct PurchaseOrder: Sendable {
 
     /// The order's lines by line number.
     func lines(on transaction: PostgresConnection, context: CommandContext) async throws -> [Int: Line] {
-        let rows = try await transaction.rows(
+        let rows = try await transaction.preparedRows(
             """
             SELECT line_number, product_id, quantity, unit_cost_paise, received_quantity, billed_quantity
               FROM purchase_order_lines
@@ -230,8 +230,8 @@ struct PurchaseOrder: Sendable {
     func record(
         received: [Int: Int64], billed: [Int: Int64], on transaction: PostgresConnection, context: CommandContext
     ) async throws {
-        let numbers = Array(Set(received.keys).union(billed.keys))
-        try await transaction.execute(
+        let numbers = Array(Set(received.keys).union(billed.keys)).sorted()
+        try await transaction.preparedExecute(
             """
             UPDATE purchase_order_lines l
                SET received_quantity = l.received_quantity + u.r, billed_quantity = l.billed_quantity + u.b
@@ -241,7 +241,7 @@ struct PurchaseOrder: Sendable {
             """,
             logger: context.logger
         )
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             UPDATE purchase_orders o
                SET status = CASE WHEN t.received = 0 THEN 'approved'
@@ -258,7 +258,7 @@ struct PurchaseOrder: Sendable {
     /// The business date (India), as the database sees it.
     static func today(on transaction: PostgresConnection, context: CommandContext) async throws -> CalendarDate {
         guard
-            let text = try await transaction.value(
+            let text = try await transaction.preparedValue(
                 "SELECT business_date()::text", as: String.self, logger: context.logger)
         else {
             throw CommandError(.notFound, "the database returned no date")

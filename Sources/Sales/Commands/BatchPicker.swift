@@ -44,7 +44,7 @@ enum BatchPicker {
         context: CommandContext
     ) async throws -> [Piece] {
         let products = requests.map(\.product)
-        let stock = try await transaction.rows(
+        let stock = try await transaction.preparedRows(
             """
             SELECT s.product_id, s.batch_id, b.batch_number, b.mrp_paise, s.quantity, b.expires_on::text
               FROM stock_on_hand s JOIN batches b ON b.id = s.batch_id
@@ -59,7 +59,7 @@ enum BatchPicker {
         for row in stock { left[row.1] = row.4 }
         var named: [Int: (id: Int64, number: String, mrp: Int64, expired: Bool, short: Bool, expiresOn: String)] = [:]
         if requests.contains(where: { $0.batchNumber != nil }) {
-            let rows = try await transaction.rows(
+            let rows = try await transaction.preparedRows(
                 """
                 SELECT u.n, b.id, b.batch_number, b.mrp_paise, b.expires_on < business_date(),
                        b.expires_on < business_date() + \(shelfLifeDays)::integer, b.expires_on::text

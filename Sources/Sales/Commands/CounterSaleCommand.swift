@@ -32,7 +32,7 @@ public enum CounterSaleCommand {
         }
         let place = sale.deliveryStateCode ?? companyState
         guard
-            let today = try await transaction.value(
+            let today = try await transaction.preparedValue(
                 "SELECT business_date()::text", as: String.self, logger: context.logger),
             let date = try? CalendarDate(today)
         else { throw CommandError(.notFound, "the database gave no business date") }
@@ -44,7 +44,7 @@ public enum CounterSaleCommand {
                 .invalid, "no drug licence of the company is valid on \(date): renew it in the company profile",
                 fieldErrors: [FieldError("company.drugLicences", "none is valid on \(date)")])
         }
-        let warehouse = try await transaction.value(
+        let warehouse = try await transaction.preparedValue(
             "SELECT id FROM warehouses WHERE id = \(sale.warehouseId) AND active", as: Int64.self,
             logger: context.logger)
         guard warehouse != nil else {
@@ -133,7 +133,7 @@ public enum CounterSaleCommand {
             },
             on: transaction, context: context)
         let supplier = try PartyCommands.json(company)
-        let id = try await transaction.insertReturningID(
+        let id = try await transaction.preparedInsertReturningID(
             """
             INSERT INTO invoices (kind, financial_year, invoice_date, warehouse_id, buyer_name, buyer_phone, buyer_address,
                                   place_of_supply, supplier, discount_paise, taxable_paise, cgst_paise, sgst_paise,
@@ -147,7 +147,7 @@ public enum CounterSaleCommand {
             """,
             logger: context.logger)
         let prices = pieces.map { piece in sale.lines[piece.request].unitPrice ?? piece.mrp }
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             INSERT INTO invoice_lines (invoice_id, line_number, product_id, batch_id, description, hsn_code, unit, quantity,
                                        unit_price_paise, price_basis, discount_paise, taxable_paise, gst_rate_basis_points,
@@ -164,7 +164,7 @@ public enum CounterSaleCommand {
                    WITH ORDINALITY AS l(p, b, d, h, u, q, price, disc, t, r, c, s, i, v, n)
             """,
             logger: context.logger)
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             INSERT INTO invoice_payments (invoice_id, line_number, mode, reference, amount_paise)
             SELECT \(id), n, m, NULLIF(btrim(r), ''), a
@@ -180,7 +180,7 @@ public enum CounterSaleCommand {
     static func products(
         _ ids: [Int64], on date: CalendarDate, _ transaction: PostgresConnection, _ context: CommandContext
     ) async throws -> [Int64: Product] {
-        let rows = try await transaction.rows(
+        let rows = try await transaction.preparedRows(
             """
             SELECT p.id,
                    p.name || CASE WHEN p.potency IS NULL OR strpos(p.name, p.potency) > 0 THEN '' ELSE ' ' || p.potency END

@@ -11,7 +11,7 @@ public enum PartyCommands {
     /// The company profile's document, with what invoicing still needs.
     public static func company(on connection: PostgresConnection, logger: Logger) async throws -> CompanyDocument {
         guard
-            case .some(.some(let json)) = try await connection.value(
+            case .some(.some(let json)) = try await connection.preparedValue(
                 "SELECT company_document('{}'::jsonb)::text", as: String?.self, logger: logger)
         else { throw CommandError(.notFound, "the company profile is missing: migrate the database") }
         var document = try JSONDecoder().decode(CompanyDocument.self, from: Data(json.utf8))

@@ -63,7 +63,7 @@ public enum DocumentSeries: String, Sendable, CaseIterable {
     ) async throws {
         let year = FinancialYear(containing: date)
         let head = prefix.uppercased() + year.shortLabel + "/"
-        let fits = try await transaction.value(
+        let fits = try await transaction.preparedValue(
             """
             SELECT document_number(\(head), COALESCE(
                        (SELECT last_number FROM document_series

@@ -21,7 +21,9 @@ let moduleDependencies: [Target.Dependency] = [
 ]
 
 /// The modules of this build; the `erp` executable lists them once, in this order.
-let modules: [Target.Dependency] = ["MasterData", "Inventory", "Purchasing", "Notifications", "Users", "Sales"]
+let modules: [Target.Dependency] = [
+    "MasterData", "Inventory", "Purchasing", "Notifications", "Users", "Sales", "Finance",
+]
 
 /// What the test targets and their support build on.
 let testDependencies: [Target.Dependency] = modules + [
@@ -193,6 +195,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Finance",
+            dependencies: moduleDependencies + ["Inventory", "Purchasing", "Sales"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Notifications",
             dependencies: moduleDependencies + [
                 "MasterData", "Inventory",
@@ -299,6 +307,7 @@ let package = Package(
         .testTarget(
             name: "SalesTests", dependencies: testDependencies + ["ERPTestSupport"], exclude: ["Golden"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "FinanceTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NotificationsTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@
 // `erp verify`, `erp replay`, the event-type check, the benchmarks and the tests fold over.
 public import ERPHTTP
 public import ERPPlatform
+import Finance
 import Foundation
 import Hummingbird
 import Inventory
@@ -45,6 +46,7 @@ public enum Modules {
             NotificationsModule(webhooks: settings.webhooks),
             UsersModule(settings: settings.authentication),
             SalesModule(),
+            FinanceModule(),
         ])
     }
 

@@ -1,0 +1,147 @@
+// What `erp verify` checks of the ledger: every journal balances, the trial balance nets
+// to zero, each inventory account is its warehouse's stock value, the control accounts
+// are the sums of their parties, GRNI is what was received and not billed.
+import ERPEvents
+import ERPStore
+import Foundation
+import Logging
+import PostgresNIO
+
+extension Invariant {
+    /// The ledger's invariants.
+    static let ledger: [Invariant] = [
+        journalsBalance, trialBalanceNetsToZero, inventoryEqualsStockValue, controlAccountsEqualParties,
+        grniEqualsReceivedNotBilled,
+    ]
+
+    static let grniEqualsReceivedNotBilled = Invariant(
+        name: "ledger_grni_equals_received_not_billed",
+        statement:
+            "GRNI equals the cost of goods received less what bills cleared and unbilled returns took back (when the ledger has caught up)"
+    ) { transaction, limit, logger in
+        let behind = try await eventsBehind("ledger", types: Posting.eventTypes, on: transaction, logger: logger)
+        guard behind == 0 else { return ([], 0, "not compared: the ledger is \(behind) events behind the log") }
+        let (breaches, count) = try await collect(
+            """
+            WITH books AS (
+                SELECT COALESCE(sum(d.credit_paise - d.debit_paise), 0) AS value
+                  FROM accounts a LEFT JOIN ledger_account_days d ON d.account_id = a.id WHERE a.role = 'grni'),
+            documents AS (
+                SELECT (SELECT COALESCE(sum(quantity * unit_cost_paise), 0) FROM goods_receipt_lines)
+                     - (SELECT COALESCE(sum(taxable_paise - price_variance_paise), 0) FROM vendor_bills)
+                     - (SELECT COALESCE(sum((quantity - billed_quantity) * unit_cost_paise), 0)
+                          FROM purchase_return_lines) AS value)
+            SELECT 'GRNI is ' || b.value || ' in the books, ' || d.value || ' by the documents', 1
+              FROM books b, documents d WHERE b.value <> d.value
+             LIMIT \(limit)
+            """,
+            on: transaction, logger: logger)
+        return (breaches, count, nil)
+    }
+
+    static let journalsBalance = Invariant(
+        name: "ledger_journals_balance",
+        statement: "every journal's debits equal its credits, over at least two lines"
+    ) { transaction, limit, logger in
+        let (breaches, count) = try await collect(
+            """
+            SELECT 'journal ' || j.position || ' (' || j.event_type || ' ' || j.reference || '): debits '
+                   || COALESCE(sum(l.debit_paise), 0) || ', credits ' || COALESCE(sum(l.credit_paise), 0) || ', '
+                   || count(l.*) || ' lines',
+                   count(*) OVER ()::integer
+              FROM ledger_journals j LEFT JOIN ledger_lines l ON l.position = j.position
+             GROUP BY j.position
+            HAVING COALESCE(sum(l.debit_paise), 0) <> COALESCE(sum(l.credit_paise), 0) OR count(l.*) < 2
+             ORDER BY j.position
+             LIMIT \(limit)
+            """,
+            on: transaction, logger: logger)
+        return (breaches, count, nil)
+    }
+
+    static let trialBalanceNetsToZero = Invariant(
+        name: "ledger_trial_balance_nets_to_zero",
+        statement: "the day balances add up to the lines, per account and day, and their debits equal their credits"
+    ) { transaction, limit, logger in
+        let (breaches, count) = try await collect(
+            """
+            WITH lines AS (
+                SELECT account_id, posting_date, sum(debit_paise) AS debit, sum(credit_paise) AS credit
+                  FROM ledger_lines GROUP BY 1, 2),
+            mismatched AS (
+                SELECT 'account ' || COALESCE(d.account_id, l.account_id) || ' on '
+                       || COALESCE(d.posting_date, l.posting_date) || ': the day balance says '
+                       || COALESCE(d.debit_paise, 0) || ' / ' || COALESCE(d.credit_paise, 0) || ', the lines '
+                       || COALESCE(l.debit, 0) || ' / ' || COALESCE(l.credit, 0) AS line
+                  FROM ledger_account_days d
+                  FULL JOIN lines l ON (l.account_id, l.posting_date) = (d.account_id, d.posting_date)
+                 WHERE (COALESCE(d.debit_paise, 0), COALESCE(d.credit_paise, 0))
+                       <> (COALESCE(l.debit, 0), COALESCE(l.credit, 0))
+                UNION ALL
+                SELECT 'the trial balance: debits ' || sum(debit_paise) || ', credits ' || sum(credit_paise)
+                  FROM ledger_account_days HAVING sum(debit_paise) <> sum(credit_paise))
+            SELECT line, count(*) OVER ()::integer FROM mismatched ORDER BY 1 LIMIT \(limit)
+            """,
+            on: transaction, logger: logger)
+        return (breaches, count, nil)
+    }
+
+    static let inventoryEqualsStockValue = Invariant(
+        name: "ledger_inventory_equals_stock_value",
+        statement:
+            "each warehouse's inventory account equals its stock value in the write model (when the ledger has caught up)"
+    ) { transaction, limit, logger in
+        let behind = try await eventsBehind("ledger", types: Posting.eventTypes, on: transaction, logger: logger)
+        guard behind == 0 else { return ([], 0, "not compared: the ledger is \(behind) events behind the log") }
+        let (breaches, count) = try await collect(
+            """
+            WITH books AS (
+                SELECT a.warehouse_id, COALESCE(sum(d.debit_paise - d.credit_paise), 0) AS value
+                  FROM accounts a LEFT JOIN ledger_account_days d ON d.account_id = a.id
+                 WHERE a.warehouse_id IS NOT NULL GROUP BY 1),
+            stock AS (SELECT warehouse_id, sum(value_paise) AS value FROM stock_valuation GROUP BY 1),
+            projected AS (SELECT warehouse_id, sum(value_paise) AS value FROM stock_levels GROUP BY 1)
+            SELECT 'warehouse ' || COALESCE(b.warehouse_id, s.warehouse_id) || ': inventory account '
+                   || COALESCE(b.value, 0) || ', stock value ' || COALESCE(s.value, 0) || ', stock levels '
+                   || COALESCE(p.value, 0),
+                   count(*) OVER ()::integer
+              FROM books b
+              FULL JOIN stock s ON s.warehouse_id = b.warehouse_id
+              LEFT JOIN projected p ON p.warehouse_id = COALESCE(b.warehouse_id, s.warehouse_id)
+             WHERE COALESCE(b.value, 0) <> COALESCE(s.value, 0)
+             ORDER BY 1
+             LIMIT \(limit)
+            """,
+            on: transaction, logger: logger)
+        return (breaches, count, nil)
+    }
+
+    static let controlAccountsEqualParties = Invariant(
+        name: "ledger_control_accounts_equal_parties",
+        statement:
+            "Debtors and Creditors each equal the sum of their parties' balances, and every line on them names its party"
+    ) { transaction, limit, logger in
+        let (breaches, count) = try await collect(
+            """
+            WITH control AS (SELECT id, code, control FROM accounts WHERE control IS NOT NULL),
+            books AS (
+                SELECT c.id, c.code, COALESCE(sum(d.debit_paise - d.credit_paise), 0) AS balance
+                  FROM control c LEFT JOIN ledger_account_days d ON d.account_id = c.id GROUP BY 1, 2),
+            parties AS (
+                SELECT account_id, sum(debit_paise - credit_paise) AS balance FROM ledger_party_balances GROUP BY 1),
+            found AS (
+                SELECT 'account ' || b.code || ': ' || b.balance || ' in the books, ' || COALESCE(p.balance, 0)
+                       || ' over its parties' AS line
+                  FROM books b LEFT JOIN parties p ON p.account_id = b.id
+                 WHERE b.balance <> COALESCE(p.balance, 0)
+                UNION ALL
+                SELECT 'journal ' || l.position || ' line ' || l.line_number || ': on account ' || c.code
+                       || ' without a ' || c.control
+                  FROM ledger_lines l JOIN control c ON c.id = l.account_id
+                 WHERE l.party_type IS DISTINCT FROM c.control)
+            SELECT line, count(*) OVER ()::integer FROM found ORDER BY 1 LIMIT \(limit)
+            """,
+            on: transaction, logger: logger)
+        return (breaches, count, nil)
+    }
+}

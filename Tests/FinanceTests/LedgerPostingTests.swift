@@ -1,0 +1,233 @@
+// The ledger projector's posting rules, journal by journal, on a real database: a small
+// pharmacy buys, bills, sells over the counter, counts, transfers and returns, then sells
+// on credit, and every journal is the one computed by hand below.
+import ERPApp
+import ERPEvents
+import ERPKernel
+import ERPPlatform
+import ERPStore
+import ERPTestSupport
+import Finance
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Inventory
+import NIOCore
+import PostgresNIO
+import Purchasing
+import Sales
+import Testing
+
+@Suite struct LedgerPostingTests {
+    static let profile = """
+        {"legalName": "Sharma Homoeo Pharmacy", "gstin": "27AAPFU0939F1ZV", "stateCode": "27",
+         "drugLicences": [{"number": "MH-1", "form": "20C", "validFrom": "2024-04-01", "validUntil": "2099-03-31"}],
+         "addressLine1": "12 MG Road", "city": "Pune", "pincode": "411001",
+         "invoicePrefix": "INV/", "counterSalePrefix": "CS/", "creditNotePrefix": "CN/"}
+        """
+
+    /// The journal of each posted event, in log order: `event: code party debit/credit, …`,
+    /// lines in the order the rule posts them.
+    static func journals(_ test: TestDatabase) async throws -> [String] {
+        try await test.withConnection { connection in
+            try await connection.rows(
+                """
+                SELECT j.event_type || ': ' || string_agg(
+                           a.code || COALESCE(' ' || l.party_type || l.party_id, '') || ' '
+                           || CASE WHEN l.debit_paise > 0 THEN 'Dr ' || l.debit_paise ELSE 'Cr ' || l.credit_paise END,
+                           ', ' ORDER BY l.line_number)
+                  FROM ledger_journals j
+                  JOIN ledger_lines l ON l.position = j.position
+                  JOIN accounts a ON a.id = l.account_id
+                 GROUP BY j.position ORDER BY j.position
+                """,
+                as: String.self, logger: test.logger)
+        }
+    }
+
+    static func verify(_ test: TestDatabase) async throws {
+        try await LiveAPI.catchUpProjections(test)
+        let findings = try await test.withConnection {
+            try await Invariant.verify(Modules.list().invariants(), limit: 5, on: $0, logger: test.logger)
+        }
+        let broken = findings.filter { !$0.holds }
+        #expect(broken.isEmpty, "\(broken)")
+        #expect(findings.contains { $0.name == "ledger_journals_balance" })
+    }
+
+    /// Buys 20 Arnica at ₹40 into Mumbai (A-LATE and A-SOON, 10 each) and bills them at ₹42.
+    static func stockedShop(_ http: JSONClient) async throws -> (shop: Shop, order: Int, receipt: Int) {
+        let shop = try await Shop.open(http)
+        let profile = try await http.execute(
+            uri: "/api/v1/company", method: .put, headers: [.ifMatch: "1"], body: ByteBuffer(string: Self.profile))
+        #expect(profile.status == .ok, "\(String(buffer: profile.body))")
+        let order = try await shop.approvedOrder(
+            vendor: shop.mumbaiVendor, warehouse: shop.mumbai, [(shop.arnica, 20, 4_000)])
+        let receipt = try await shop.create(
+            "goods-receipts",
+            Shop.receipt(
+                order: order,
+                [(1, 10, "A-LATE", Shop.date(daysFromToday: 400)), (1, 10, "A-SOON", Shop.date(daysFromToday: 60))]))
+        try await shop.create(
+            "vendor-bills",
+            NewVendorBill(
+                purchaseOrderId: Int64(order), billNumber: "BH-1", billDate: try CalendarDate(Shop.date(daysFromToday: 0)),
+                lines: [.init(orderLineNumber: 1, quantity: 20, unitPrice: 4_200)]))
+        return (shop, order, receipt)
+    }
+
+    @Test func eachBuyingSellingAndStockEventPostsTheJournalComputedByHand() async throws {
+        try await LiveAPI.with { test, http in
+            let (shop, _, receipt) = try await Self.stockedShop(http)
+            // 12 at the MRP of ₹95 (5 % in it), paid ₹600 cash and ₹540 by UPI.
+            let sale = try await shop.post(
+                "counter-sales",
+                #"{"warehouseId": \#(shop.mumbai), "lines": [{"productId": \#(shop.arnica), "quantity": 12}], "payments": [{"mode": "cash", "amountPaise": 60000}, {"mode": "upi", "amountPaise": 54000, "reference": "UPI-1"}]}"#
+            )
+            #expect(sale.status == .created, "\(String(buffer: sale.body))")
+            try await shop.create(
+                "stock-adjustments",
+                NewStockAdjustment(
+                    warehouseId: Int64(shop.mumbai), reason: "count",
+                    lines: [StockLine(productId: Int64(shop.arnica), batchNumber: "A-LATE", quantity: -1)]))
+            try await shop.create(
+                "stock-transfers",
+                NewStockTransfer(
+                    fromWarehouseId: Int64(shop.mumbai), toWarehouseId: Int64(shop.bengaluru),
+                    lines: [StockLine(productId: Int64(shop.arnica), batchNumber: "A-LATE", quantity: 2)]))
+            try await shop.create(
+                "purchase-returns",
+                NewPurchaseReturn(
+                    goodsReceiptId: Int64(receipt), reason: "damaged", lines: [.init(receiptLineNumber: 1, quantity: 1)]
+                ))
+            try await Self.verify(test)
+
+            let mumbai = "1400/\(shop.mumbai)"
+            let bengaluru = "1400/\(shop.bengaluru)"
+            let vendor = "vendor\(shop.mumbaiVendor)"
+            #expect(
+                try await Self.journals(test) == [
+                    // 20 × ₹40 into Mumbai, not yet billed.
+                    "goods.received: \(mumbai) Dr 80000, 2200 Cr 80000",
+                    // Billed 20 × ₹42 = ₹840 + 2.5 % CGST ₹21 + 2.5 % SGST ₹21 = ₹882; GRNI
+                    // cleared at the ₹800 received, ₹40 over the order is price variance.
+                    "vendor_bill.posted: 2200 Dr 80000, 5300 Dr 4000, 1510 Dr 2100, 1520 Dr 2100, 2100 \(vendor) Cr 88200",
+                    // ₹1,140 inclusive of 5 %: taxable 90476 + 18095, CGST 2262 + 453, SGST
+                    // 2262 + 452; cash to the till, UPI to the bank; 12 × ₹40 out at cost.
+                    "invoice.issued: 4100 Cr 108571, 2310 Cr 2715, 2320 Cr 2714, 1100 Dr 60000, 1201 Dr 54000, \(mumbai) Cr 48000, 5100 Dr 48000",
+                    // One counted missing, at the ₹40 average.
+                    "stock.adjusted: \(mumbai) Cr 4000, 5200 Dr 4000",
+                    // Two moved to Bengaluru at the ₹40 they carry.
+                    "stock.transferred: \(mumbai) Cr 8000, \(bengaluru) Dr 8000",
+                    // One billed unit sent back: the vendor owes its ₹40 cost.
+                    "purchase.returned: 2100 \(vendor) Dr 4000, \(mumbai) Cr 4000",
+                ])
+
+            // The trial balance nets to zero; Mumbai holds 4 × ₹40, Bengaluru 2 × ₹40.
+            let balance = try await shop.get("reports/trial-balance", as: TrialBalance.self)
+            #expect(balance.totalDebitPaise == balance.totalCreditPaise)
+            let byCode = Dictionary(uniqueKeysWithValues: balance.rows.map { ($0.code, $0.balancePaise) })
+            #expect(byCode[mumbai] == 16_000 && byCode[bengaluru] == 8_000)
+            #expect(byCode["2200"] == 0 && byCode["2100"] == -84_200)
+            #expect(byCode["1100"] == 60_000 && byCode["4100"] == -108_571)
+            let csv = try await http.execute(
+                uri: "/api/v1/reports/trial-balance", method: .get, headers: [.accept: "text/csv"])
+            #expect(csv.status == .ok)
+            #expect(String(buffer: csv.body).hasSuffix(",Total,,,\(balance.totalDebitPaise),\(balance.totalCreditPaise),0\r\n"))
+        }
+    }
+
+    @Test func aCreditSaleDeliveredInvoicedAndPartlyCreditedPostsDebtorsCOGSAndTheirReversal() async throws {
+        try await LiveAPI.with { test, http in
+            let (shop, _, _) = try await Self.stockedShop(http)
+            let licence = DrugLicence(
+                number: "KA-20D-1", form: "20D", validFrom: try CalendarDate("2024-04-01"),
+                validUntil: try CalendarDate("2099-03-31"))
+            let customer = try await shop.create(
+                "customers",
+                NewCustomer(
+                    name: "Gupta Medical Stores", gstin: "29AAGCB7383J1Z4", address: "4 Residency Road, Bengaluru",
+                    drugLicences: [licence], creditLimitPaise: 10_000_000, paymentTermsDays: 30,
+                    minimumShelfLifeDays: 10))
+            let order = try await shop.create(
+                "sales-orders",
+                NewSalesOrder(
+                    customerId: Int64(customer), warehouseId: Int64(shop.mumbai),
+                    lines: [
+                        NewSalesOrderLine(productId: Int64(shop.arnica), quantity: 2, ratePaise: 8_000, discountPaise: 500)
+                    ]))
+            try await shop.create("sales-orders/\(order)/confirm", "")
+            let delivery = try await shop.create(
+                "deliveries",
+                NewDelivery(
+                    salesOrderId: Int64(order), lines: [NewDeliveryLine(orderLine: 1, quantity: 2, batchNumber: "A-LATE")]))
+            let invoice = try await shop.create("invoices", NewInvoice(deliveryIds: [Int64(delivery)]))
+            let note = try await shop.create(
+                "credit-notes",
+                NewCreditNote(
+                    invoiceId: Int64(invoice), reason: "return", note: "one damaged",
+                    lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1, writeOff: false)]))
+            try await Self.verify(test)
+
+            let credit = try await shop.get("credit-notes/\(note)")
+            let (taxable, igst, roundOff, total) = (
+                try #require(credit["taxable"] as? Int), try #require(credit["igst"] as? Int),
+                try #require(credit["roundOff"] as? Int), try #require(credit["total"] as? Int)
+            )
+            #expect(taxable + igst + roundOff == total)
+            let mumbai = "1400/\(shop.mumbai)"
+            let debtor = "customer\(customer)"
+            let roundOffLine = roundOff == 0 ? "" : ", 5400 " + (roundOff > 0 ? "Dr \(roundOff)" : "Cr \(-roundOff)")
+            #expect(
+                Array(try await Self.journals(test).dropFirst(2)) == [
+                    // Two out of Mumbai at the ₹40 average.
+                    "goods.delivered: \(mumbai) Cr 8000, 5100 Dr 8000",
+                    // Inter-state: 2 × ₹80 − ₹5 = ₹155 + 5 % IGST ₹7.75 = ₹162.75, ₹163 with
+                    // 25 paise round off, owed by the customer.
+                    "invoice.issued: 4100 Cr 15500, 2330 Cr 775, 5400 Cr 25, 1300 \(debtor) Dr 16300",
+                    // One returned to stock: the sale and tax reversed at the invoice's rate, the
+                    // customer owes less, and the unit's ₹40 goes back from COGS to Mumbai.
+                    "credit_note.issued: 4100 Dr \(taxable), 2330 Dr \(igst)\(roundOffLine), 1300 \(debtor) Cr \(total), \(mumbai) Dr 4000, 5100 Cr 4000",
+                ])
+            #expect(taxable == 7_750)
+        }
+    }
+
+    @Test func aBatchAppliedTwicePostsItsJournalsOnce() async throws {
+        try await LiveAPI.with { test, http in
+            _ = try await Self.stockedShop(http)
+            try await LiveAPI.catchUpProjections(test)
+            let before = try await Self.totals(test)
+            // A retried batch: the same events applied again, as after a lost commit answer.
+            try await test.withConnection { connection in
+                let events = try await connection.rows(
+                    """
+                    SELECT position, tx::text::bigint, type, aggregate_type, aggregate_id, payload::text, metadata::text,
+                           recorded_at
+                      FROM events ORDER BY position
+                    """,
+                    as: (Int64, Int64, String, String, String, String, String, Date).self, logger: test.logger
+                ).map {
+                    RecordedEvent(
+                        position: $0.0, tx: UInt64($0.1), type: EventType($0.2), aggregateType: $0.3, aggregateID: $0.4,
+                        payload: $0.5, metadata: $0.6, recordedAt: $0.7)
+                }.filter { Posting.eventTypes.contains($0.type) }
+                #expect(events.count == 2)
+                try await connection.inTransaction(logger: test.logger) {
+                    try await LedgerProjector().apply(events, in: $0, logger: test.logger)
+                }
+            }
+            #expect(try await Self.totals(test) == before)
+            #expect(before.hasPrefix("2 journals, 7 lines"))
+        }
+    }
+
+    static func totals(_ test: TestDatabase) async throws -> String {
+        try await test.scalar(
+            """
+            SELECT (SELECT count(*) FROM ledger_journals) || ' journals, ' || (SELECT count(*) FROM ledger_lines)
+                   || ' lines, days ' || (SELECT sum(debit_paise) || '/' || sum(credit_paise) FROM ledger_account_days)
+                   || ', parties ' || (SELECT sum(debit_paise) || '/' || sum(credit_paise) FROM ledger_party_balances)
+            """, as: String.self)
+    }
+}

@@ -71,7 +71,8 @@ import Testing
         try await shop.create(
             "vendor-bills",
             NewVendorBill(
-                purchaseOrderId: Int64(order), billNumber: "BH-1", billDate: try CalendarDate(Shop.date(daysFromToday: 0)),
+                purchaseOrderId: Int64(order), billNumber: "BH-1",
+                billDate: try CalendarDate(Shop.date(daysFromToday: 0)),
                 lines: [.init(orderLineNumber: 1, quantity: 20, unitPrice: 4_200)]))
         return (shop, order, receipt)
     }
@@ -133,7 +134,9 @@ import Testing
             let csv = try await http.execute(
                 uri: "/api/v1/reports/trial-balance", method: .get, headers: [.accept: "text/csv"])
             #expect(csv.status == .ok)
-            #expect(String(buffer: csv.body).hasSuffix(",Total,,,\(balance.totalDebitPaise),\(balance.totalCreditPaise),0\r\n"))
+            #expect(
+                String(buffer: csv.body).hasSuffix(
+                    ",Total,,,\(balance.totalDebitPaise),\(balance.totalCreditPaise),0\r\n"))
         }
     }
 
@@ -154,13 +157,15 @@ import Testing
                 NewSalesOrder(
                     customerId: Int64(customer), warehouseId: Int64(shop.mumbai),
                     lines: [
-                        NewSalesOrderLine(productId: Int64(shop.arnica), quantity: 2, ratePaise: 8_000, discountPaise: 500)
+                        NewSalesOrderLine(
+                            productId: Int64(shop.arnica), quantity: 2, ratePaise: 8_000, discountPaise: 500)
                     ]))
             try await shop.create("sales-orders/\(order)/confirm", "")
             let delivery = try await shop.create(
                 "deliveries",
                 NewDelivery(
-                    salesOrderId: Int64(order), lines: [NewDeliveryLine(orderLine: 1, quantity: 2, batchNumber: "A-LATE")]))
+                    salesOrderId: Int64(order),
+                    lines: [NewDeliveryLine(orderLine: 1, quantity: 2, batchNumber: "A-LATE")]))
             let invoice = try await shop.create("invoices", NewInvoice(deliveryIds: [Int64(delivery)]))
             let note = try await shop.create(
                 "credit-notes",

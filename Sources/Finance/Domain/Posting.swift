@@ -167,8 +167,10 @@ public enum Posting {
             draft.post(.cogs, -writtenOff)
         case InventoryEvents.stockIssued, InventoryEvents.stockAdjusted, InventoryEvents.stockTransferred:
             let document = try event.decodePayload(as: StockDocumentLike.self)
-            header = ("stock_document", document.id, document.reference ?? "\(document.kind ?? "stock") \(document.id)",
-                document.postedOn ?? "")
+            header = (
+                "stock_document", document.id, document.reference ?? "\(document.kind ?? "stock") \(document.id)",
+                document.postedOn ?? ""
+            )
             // A transfer's legs net to zero across warehouses; what does not is stock adjustment.
             draft.inventory(document.movements)
             draft.balance(to: .stockAdjustment)

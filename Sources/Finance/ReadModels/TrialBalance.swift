@@ -72,8 +72,10 @@ public struct TrialBalance: Codable, Sendable, Hashable {
         var lines = ["code,name,type,group,debit_paise,credit_paise,balance_paise"]
         for row in rows {
             lines.append(
-                [row.code, row.name, row.type, row.groupName ?? "", "\(row.debitPaise)", "\(row.creditPaise)",
-                 "\(row.balancePaise)"].map(Self.field).joined(separator: ","))
+                [
+                    row.code, row.name, row.type, row.groupName ?? "", "\(row.debitPaise)", "\(row.creditPaise)",
+                    "\(row.balancePaise)",
+                ].map(Self.field).joined(separator: ","))
         }
         lines.append(",Total,,,\(totalDebitPaise),\(totalCreditPaise),\(totalDebitPaise - totalCreditPaise)")
         return lines.joined(separator: "\r\n") + "\r\n"

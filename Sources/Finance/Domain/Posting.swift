@@ -326,6 +326,7 @@ public struct PostingError: Error, CustomStringConvertible {
     /// What the rule posted.
     public var lines: [PostingLine]
 
+    /// The event and the lines that do not add up.
     public var description: String {
         "the journal of event \(position) does not balance: \(lines.map { "\($0.account) \($0.amount)" })"
     }

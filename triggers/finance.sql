@@ -1,7 +1,12 @@
--- Finance: each new warehouse gets its inventory account in the same transaction, so the
--- ledger projector always finds one. Repeatable (re-applied when its text changes).
+-- Finance: inventory accounts for new warehouses, the period lock, and the events of
+-- journal entries, payments, allocations and the lock date. Repeatable (re-applied when
+-- its text changes). The document triggers are deferred to commit, when the lines and
+-- allocations are written.
 --
--- after: master_data.sql
+-- after: event_log.sql master_data.sql purchasing.sql sales.sql
+
+-- Each new warehouse gets its inventory account in the same transaction, so the ledger
+-- projector always finds one.
 
 CREATE OR REPLACE FUNCTION open_inventory_account() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -17,3 +22,108 @@ $$;
 DROP TRIGGER IF EXISTS warehouses_open_inventory_account ON warehouses;
 CREATE TRIGGER warehouses_open_inventory_account AFTER INSERT ON warehouses
     FOR EACH ROW EXECUTE FUNCTION open_inventory_account();
+
+-- Nothing is dated on or before the lock date. The commands refuse first, with the
+-- reason; this keeps any other writer (psql, a back-dated vendor bill) to the same rule.
+-- The row is read FOR SHARE, so a lock date being moved waits for this transaction.
+CREATE OR REPLACE FUNCTION refuse_locked_period() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    dated  date := (to_jsonb(NEW) ->> TG_ARGV[0])::date;
+    locked date;
+BEGIN
+    SELECT lock_date INTO locked FROM finance_settings WHERE id = 1 FOR SHARE;
+    IF locked IS NOT NULL AND dated <= locked THEN
+        RAISE EXCEPTION '% % is on or before the lock date %', TG_TABLE_NAME, dated, locked
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_TABLE_NAME || '_lock_date';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+DROP TRIGGER IF EXISTS journal_entries_lock_date ON journal_entries;
+CREATE TRIGGER journal_entries_lock_date BEFORE INSERT ON journal_entries
+    FOR EACH ROW EXECUTE FUNCTION refuse_locked_period('entry_date');
+DROP TRIGGER IF EXISTS payments_lock_date ON payments;
+CREATE TRIGGER payments_lock_date BEFORE INSERT ON payments
+    FOR EACH ROW EXECUTE FUNCTION refuse_locked_period('payment_date');
+DROP TRIGGER IF EXISTS vendor_bills_lock_date ON vendor_bills;
+CREATE TRIGGER vendor_bills_lock_date BEFORE INSERT ON vendor_bills
+    FOR EACH ROW EXECUTE FUNCTION refuse_locked_period('bill_date');
+
+CREATE OR REPLACE FUNCTION journal_entry_document(entry jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', e.id, 'entryDate', e.entry_date, 'narration', e.narration, 'reversesEntryId', e.reverses_entry_id,
+        'reversedByEntryId', (SELECT r.id FROM journal_entries r WHERE r.reverses_entry_id = e.id),
+        'postedAt', e.posted_at,
+        'lines', (
+            SELECT jsonb_agg(jsonb_build_object(
+                       'lineNumber', l.line_number, 'accountId', l.account_id, 'accountCode', a.code,
+                       'partyType', l.party_type, 'partyId', l.party_id, 'debitPaise', l.debit_paise,
+                       'creditPaise', l.credit_paise)
+                   ORDER BY l.line_number)
+              FROM journal_entry_lines l JOIN accounts a ON a.id = l.account_id
+             WHERE l.entry_id = e.id))
+      FROM journal_entries e
+     WHERE e.id = (entry ->> 'id')::bigint
+$$;
+
+CREATE OR REPLACE FUNCTION payment_document(payment jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', p.id, 'direction', p.direction, 'customerId', p.customer_id, 'vendorId', p.vendor_id,
+        'mode', p.mode, 'reference', p.reference, 'chequeNumber', p.cheque_number, 'chequeDate', p.cheque_date,
+        'accountId', p.account_id, 'accountCode', a.code, 'amountPaise', p.amount_paise,
+        'paymentDate', p.payment_date, 'narration', p.narration, 'postedAt', p.posted_at,
+        'allocatedPaise', COALESCE((SELECT sum(x.amount_paise) FROM payment_allocations x WHERE x.payment_id = p.id), 0),
+        'allocations', COALESCE((
+            SELECT jsonb_agg(jsonb_build_object('invoiceId', x.invoice_id, 'vendorBillId', x.vendor_bill_id,
+                                                'amountPaise', x.amount_paise) ORDER BY x.invoice_id, x.vendor_bill_id)
+              FROM (SELECT invoice_id, vendor_bill_id, sum(amount_paise) AS amount_paise
+                      FROM payment_allocations WHERE payment_id = p.id
+                     GROUP BY 1, 2 HAVING sum(amount_paise) <> 0) x), '[]'::jsonb))
+      FROM payments p JOIN accounts a ON a.id = p.account_id
+     WHERE p.id = (payment ->> 'id')::bigint
+$$;
+
+-- One allocation or unallocation: its payment, party and document, signed.
+CREATE OR REPLACE FUNCTION payment_allocation_document(allocation jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', x.id, 'paymentId', x.payment_id, 'direction', p.direction, 'customerId', p.customer_id,
+        'vendorId', p.vendor_id, 'invoiceId', x.invoice_id, 'vendorBillId', x.vendor_bill_id,
+        'amountPaise', x.amount_paise, 'allocatedAt', x.allocated_at)
+      FROM payment_allocations x JOIN payments p ON p.id = x.payment_id
+     WHERE x.id = (allocation ->> 'id')::bigint
+$$;
+
+CREATE OR REPLACE FUNCTION finance_settings_document(settings jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('lockDate', s.lock_date, 'version', s.version) FROM finance_settings s WHERE s.id = 1
+$$;
+
+DROP TRIGGER IF EXISTS journal_entries_posted ON journal_entries;
+CREATE CONSTRAINT TRIGGER journal_entries_posted AFTER INSERT ON journal_entries
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION record_event('journal.posted', 'journal_entry', 'journal_entry_document');
+DROP TRIGGER IF EXISTS payments_received ON payments;
+CREATE CONSTRAINT TRIGGER payments_received AFTER INSERT ON payments
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.direction = 'receipt')
+    EXECUTE FUNCTION record_event('payment.received', 'customer_receipt', 'payment_document');
+DROP TRIGGER IF EXISTS payments_made ON payments;
+CREATE CONSTRAINT TRIGGER payments_made AFTER INSERT ON payments
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.direction = 'payment')
+    EXECUTE FUNCTION record_event('payment.made', 'vendor_payment', 'payment_document');
+DROP TRIGGER IF EXISTS payment_allocations_allocated ON payment_allocations;
+CREATE CONSTRAINT TRIGGER payment_allocations_allocated AFTER INSERT ON payment_allocations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.amount_paise > 0)
+    EXECUTE FUNCTION record_event('payment.allocated', 'payment_allocation', 'payment_allocation_document');
+DROP TRIGGER IF EXISTS payment_allocations_unallocated ON payment_allocations;
+CREATE CONSTRAINT TRIGGER payment_allocations_unallocated AFTER INSERT ON payment_allocations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.amount_paise < 0)
+    EXECUTE FUNCTION record_event('payment.unallocated', 'payment_allocation', 'payment_allocation_document');
+DROP TRIGGER IF EXISTS finance_lock_date_set ON finance_settings;
+CREATE CONSTRAINT TRIGGER finance_lock_date_set AFTER UPDATE ON finance_settings
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.lock_date IS DISTINCT FROM NEW.lock_date)
+    EXECUTE FUNCTION record_event('finance.lock_date_set', 'finance_settings', 'finance_settings_document');

@@ -1,14 +1,50 @@
-// Finance: the chart of accounts and the ledger projector, which posts one balanced journal
-// per business event (goods received, bills, returns, deliveries, invoices, credit notes,
-// stock documents), and the trial balance read from it.
+// Finance: the chart of accounts; manual journals, customer receipts and vendor payments
+// with allocations, the period lock; and the ledger projector, which posts one balanced
+// journal per business event, with the books read from it.
 public import ERPEvents
 public import ERPHTTP
 public import ERPPlatform
+public import ERPStore
 public import PostgresNIO
+
+/// The event types finance's triggers record (triggers/finance.sql).
+public enum FinanceEvents {
+    /// A manual journal entry (or a reversing one) was posted.
+    public static let journalPosted = EventType("journal.posted")
+    /// A customer paid.
+    public static let paymentReceived = EventType("payment.received")
+    /// A vendor was paid.
+    public static let paymentMade = EventType("payment.made")
+    /// Part of a payment was allocated to an invoice or bill.
+    public static let paymentAllocated = EventType("payment.allocated")
+    /// An allocation was given back: the payment is an advance again by that much.
+    public static let paymentUnallocated = EventType("payment.unallocated")
+    /// The lock date moved forward.
+    public static let lockDateSet = EventType("finance.lock_date_set")
+}
 
 extension Permission {
     /// Reading the chart of accounts, the ledger and the books.
     public static let financeRead = Permission("finance.read")
+    /// Posting journal entries, receipts and payments, and allocating them.
+    public static let financePost = Permission("finance.post")
+    /// Moving the lock date.
+    public static let financeLock = Permission("finance.lock")
+}
+
+extension SQLDocumentSource {
+    /// Manual journal entries.
+    public static let journalEntry = SQLDocumentSource(
+        noun: "journal entry", table: "journal_entries", function: "journal_entry_document")
+    /// Customer receipts.
+    public static let customerReceipt = SQLDocumentSource(
+        noun: "customer receipt", table: "payments", function: "payment_document", condition: "direction = 'receipt'")
+    /// Vendor payments.
+    public static let vendorPayment = SQLDocumentSource(
+        noun: "vendor payment", table: "payments", function: "payment_document", condition: "direction = 'payment'")
+    /// The finance settings (one row).
+    public static let financeSettings = SQLDocumentSource(
+        noun: "finance settings", table: "finance_settings", function: "finance_settings_document")
 }
 
 /// The chart of accounts, the ledger and the trial balance.
@@ -19,17 +55,41 @@ public struct FinanceModule: ERPModule {
     /// The module.
     public init() {}
 
+    /// journal.posted, payment.received, payment.made, payment.allocated,
+    /// payment.unallocated, finance.lock_date_set.
+    public var events: [EventDeclaration] {
+        [
+            EventDeclaration(FinanceEvents.journalPosted, payload: JournalEntryDocument.self),
+            EventDeclaration(FinanceEvents.paymentReceived, payload: PaymentDocument.self),
+            EventDeclaration(FinanceEvents.paymentMade, payload: PaymentDocument.self),
+            EventDeclaration(FinanceEvents.paymentAllocated, payload: AllocationDocument.self),
+            EventDeclaration(FinanceEvents.paymentUnallocated, payload: AllocationDocument.self),
+            EventDeclaration(FinanceEvents.lockDateSet, payload: FinanceSettingsDocument.self),
+        ]
+    }
+
     /// The ledger.
     public func projectors(_ catalog: EventCatalog) -> [any Projector] { [LedgerProjector()] }
 
     /// Journals balance; the books agree with stock, parties and receipts.
     public func invariants(_ catalog: EventCatalog) -> [Invariant] { Invariant.ledger }
 
-    /// `/api/v1/accounts`, `/api/v1/reports/trial-balance`.
+    /// `/api/v1/accounts`, `/journal-entries`, `/customer-receipts`, `/vendor-payments`,
+    /// `/finance/lock-date`, `/reports/trial-balance`.
     public func routes(on api: APIRoutes, client: PostgresClient) {
         FinanceRoutes(client: client).register(on: api)
     }
 
-    /// Accountants read the books.
-    public var grants: [Role: [Permission]] { [.accountant: [.financeRead]] }
+    /// Accountants keep the books.
+    public var grants: [Role: [Permission]] {
+        [.accountant: [.financeRead, .financePost, .financeLock]]
+    }
+
+    /// A back-dated journal, payment or vendor bill in the locked period (triggers/finance.sql).
+    public var constraintFields: [String: String] {
+        [
+            "journal_entries_lock_date": "entryDate", "payments_lock_date": "paymentDate",
+            "vendor_bills_lock_date": "billDate",
+        ]
+    }
 }

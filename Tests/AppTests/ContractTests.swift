@@ -9,6 +9,7 @@ import ERPKernel
 import ERPPlatform
 import ERPStore
 import ERPTestSupport
+import Finance
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -212,6 +213,8 @@ import Users
         "purchase_return": "purchase-returns", "stock_issue": "stock-issues", "stock_transfer": "stock-transfers",
         "stock_adjustment": "stock-adjustments", "user": "users", "customer": "customers", "invoice": "invoices",
         "sales_order": "sales-orders", "delivery": "deliveries", "credit_note": "credit-notes",
+        "journal_entry": "journal-entries", "customer_receipt": "customer-receipts",
+        "vendor_payment": "vendor-payments",
     ]
 
     /// `json` decodes as `type`, and encoding the value back gives the same keys: the type
@@ -412,6 +415,35 @@ import Users
             NewCreditNote(
                 invoiceId: Int64(invoice), reason: "return", note: "one damaged in transit",
                 lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1, writeOff: false)]))
+        // Finance: a journal and its reversal, a receipt allocated and partly given back, a
+        // vendor payment, the lock date.
+        let entry = try await shop.create(
+            "journal-entries",
+            NewJournalEntry(
+                narration: "owner's capital",
+                lines: [
+                    NewJournalLine(accountCode: "1201", debitPaise: 1_000_000),
+                    NewJournalLine(accountCode: "3100", creditPaise: 1_000_000),
+                ]))
+        try await shop.create("journal-entries/\(entry)/reverse", JournalReversal(narration: "posted twice"))
+        let customerReceipt = try await shop.create(
+            "customer-receipts",
+            NewPayment(
+                customerId: Int64(customer), mode: "cheque", chequeNumber: "000123",
+                chequeDate: try CalendarDate(Shop.date(daysFromToday: 0)), accountCode: "1201", amountPaise: 5_000,
+                allocations: [NewAllocation(invoiceId: Int64(invoice), amountPaise: 4_000)]))
+        try await shop.create(
+            "customer-receipts/\(customerReceipt)/unallocations",
+            AllocationChange(allocations: [NewAllocation(invoiceId: Int64(invoice), amountPaise: 1_000)]))
+        let bill = try await test.scalar("SELECT min(id) FROM vendor_bills", as: Int64.self)
+        try await shop.create(
+            "vendor-payments",
+            NewPayment(
+                vendorId: Int64(shop.mumbaiVendor), mode: "bank_transfer", reference: "NEFT-1", accountCode: "1201",
+                amountPaise: 10_000, allocations: [NewAllocation(vendorBillId: bill, amountPaise: 10_000)]))
+        let lock = try await shop.post(
+            "finance/lock-date", LockDate(lockDate: try CalendarDate(Shop.date(daysFromToday: -1))))
+        #expect(lock.status == .ok, "\(String(buffer: lock.body))")
         try await test.withConnection { connection in
             try await connection.inTransaction(logger: test.logger) { transaction in
                 let context = CommandContext(actor: "test", requestID: "contract", logger: test.logger)

@@ -15,6 +15,8 @@ public enum LedgerAccount: Hashable, Sendable, Comparable {
     case role(String)
     /// The inventory account of a warehouse.
     case inventory(warehouse: Int64)
+    /// An account by id: what a payment or a manual journal names.
+    case id(Int64)
 
     static let cash = role("cash")
     static let bank = role("bank")
@@ -88,6 +90,7 @@ public enum Posting {
         PurchasingEvents.goodsReceived, PurchasingEvents.vendorBillPosted, PurchasingEvents.purchaseReturned,
         SalesEvents.goodsDelivered, SalesEvents.invoiceIssued, SalesEvents.creditNoteIssued,
         InventoryEvents.stockIssued, InventoryEvents.stockAdjusted, InventoryEvents.stockTransferred,
+        FinanceEvents.paymentReceived, FinanceEvents.paymentMade, FinanceEvents.journalPosted,
     ]
 
     /// The journal of `event`, or `nil` when it moves no money (a stock movement of no value).
@@ -174,6 +177,29 @@ public enum Posting {
             // A transfer's legs net to zero across warehouses; what does not is stock adjustment.
             draft.inventory(document.movements)
             draft.balance(to: .stockAdjustment)
+        case FinanceEvents.paymentReceived, FinanceEvents.paymentMade:
+            let payment = try event.decodePayload(as: Payment.self)
+            header = (
+                "payment", payment.id,
+                payment.reference ?? payment.chequeNumber.map { "cheque \($0)" }
+                    ?? "payment \(payment.id)", payment.paymentDate
+            )
+            // Money in: the bank or till up, the customer owes less; out: the vendor is owed less.
+            if let customer = payment.customerId {
+                draft.post(.id(payment.accountId), payment.amountPaise)
+                draft.post(.debtors, -payment.amountPaise, party: .customer(customer))
+            } else if let vendor = payment.vendorId {
+                draft.post(.creditors, payment.amountPaise, party: .vendor(vendor))
+                draft.post(.id(payment.accountId), -payment.amountPaise)
+            }
+        case FinanceEvents.journalPosted:
+            let entry = try event.decodePayload(as: JournalEntry.self)
+            header = ("journal_entry", entry.id, "JV \(entry.id)", entry.entryDate)
+            for line in entry.lines {
+                draft.post(
+                    .id(line.accountId), line.debitPaise - line.creditPaise,
+                    party: line.partyType.flatMap { type in line.partyId.map { LedgerParty(type: type, id: $0) } })
+            }
         default:
             return nil
         }
@@ -227,6 +253,31 @@ public enum Posting {
                 return amount == 0 ? nil : PostingLine(account: key.account, party: key.party, amount: amount)
             }
         }
+    }
+
+    struct Payment: Decodable {
+        var id: Int64
+        var customerId: Int64?
+        var vendorId: Int64?
+        var reference: String?
+        var chequeNumber: String?
+        var accountId: Int64
+        var amountPaise: Int64
+        var paymentDate: String
+    }
+
+    struct JournalEntry: Decodable {
+        struct Line: Decodable {
+            var accountId: Int64
+            var partyType: String?
+            var partyId: Int64?
+            var debitPaise: Int64
+            var creditPaise: Int64
+        }
+
+        var id: Int64
+        var entryDate: String
+        var lines: [Line]
     }
 
     struct Movement: Decodable {

@@ -11,8 +11,60 @@ extension Invariant {
     /// The ledger's invariants.
     static let ledger: [Invariant] = [
         journalsBalance, trialBalanceNetsToZero, inventoryEqualsStockValue, controlAccountsEqualParties,
-        grniEqualsReceivedNotBilled,
+        grniEqualsReceivedNotBilled, nothingPostedInALockedPeriod, allocationsWithinAmounts,
     ]
+
+    static let nothingPostedInALockedPeriod = Invariant(
+        name: "ledger_nothing_posted_in_a_locked_period",
+        statement: "no journal recorded after a lock date was set is dated on or before it"
+    ) { transaction, limit, logger in
+        let (breaches, count) = try await collect(
+            """
+            SELECT 'journal ' || j.position || ' (' || j.event_type || ' ' || j.reference || ') is dated '
+                   || j.posting_date || ', after the books were locked up to ' || (e.payload ->> 'lockDate'),
+                   count(*) OVER ()::integer
+              FROM events e
+              JOIN ledger_journals j ON j.position > e.position AND j.posting_date <= (e.payload ->> 'lockDate')::date
+             WHERE e.type = \(FinanceEvents.lockDateSet.rawValue)
+             ORDER BY 1
+             LIMIT \(limit)
+            """,
+            on: transaction, logger: logger)
+        return (breaches, count, nil)
+    }
+
+    static let allocationsWithinAmounts = Invariant(
+        name: "payment_allocations_within_amounts",
+        statement:
+            "each payment's allocations add up to between 0 and its amount, and each invoice's or bill's to between 0 and what it came to"
+    ) { transaction, limit, logger in
+        let (breaches, count) = try await collect(
+            """
+            WITH found AS (
+                SELECT 'payment ' || p.id || ' of ' || p.amount_paise || ' has ' || sum(x.amount_paise) || ' allocated' AS line
+                  FROM payments p JOIN payment_allocations x ON x.payment_id = p.id
+                 GROUP BY p.id HAVING sum(x.amount_paise) NOT BETWEEN 0 AND p.amount_paise
+                UNION ALL
+                SELECT 'invoice ' || i.id || ' of ' || i.total_paise || ' less its credit notes has '
+                       || sum(x.amount_paise) || ' allocated'
+                  FROM invoices i JOIN payment_allocations x ON x.invoice_id = i.id
+                 GROUP BY i.id
+                HAVING sum(x.amount_paise) NOT BETWEEN 0 AND i.total_paise
+                       - COALESCE((SELECT sum(n.total_paise) FROM credit_notes n WHERE n.invoice_id = i.id), 0)
+                UNION ALL
+                SELECT 'vendor bill ' || b.id || ' of ' || b.total_paise || ' has ' || sum(x.amount_paise) || ' allocated'
+                  FROM vendor_bills b JOIN payment_allocations x ON x.vendor_bill_id = b.id
+                 GROUP BY b.id HAVING sum(x.amount_paise) NOT BETWEEN 0 AND b.total_paise
+                UNION ALL
+                SELECT 'payment ' || x.payment_id || ' and invoice ' || COALESCE(x.invoice_id, x.vendor_bill_id)
+                       || ': ' || sum(x.amount_paise) || ' allocated'
+                  FROM payment_allocations x GROUP BY x.payment_id, x.invoice_id, x.vendor_bill_id
+                HAVING sum(x.amount_paise) < 0)
+            SELECT line, count(*) OVER ()::integer FROM found ORDER BY 1 LIMIT \(limit)
+            """,
+            on: transaction, logger: logger)
+        return (breaches, count, nil)
+    }
 
     static let grniEqualsReceivedNotBilled = Invariant(
         name: "ledger_grni_equals_received_not_billed",

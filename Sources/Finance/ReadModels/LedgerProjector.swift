@@ -98,6 +98,8 @@ struct LedgerAccounts {
         case .role(let role):
             guard let id = byRole[role] else { throw MissingAccount(account: "the \(role) account") }
             return id
+        case .id(let id):
+            return id
         case .inventory(let warehouse):
             guard let id = byWarehouse[warehouse] else {
                 throw MissingAccount(account: "the inventory account of warehouse \(warehouse)")

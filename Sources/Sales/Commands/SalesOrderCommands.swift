@@ -223,15 +223,16 @@ enum SaleParties {
             fieldErrors: [FieldError("customer.drugLicences", "none is valid on \(date)")])
     }
 
-    /// What the customer owes on B2B invoices less their credit notes (payments reduce it
-    /// once finance records them).
+    /// What the customer owes on B2B invoices less their credit notes and what they have
+    /// paid (finance's `payments`; an advance not yet allocated counts too).
     static func receivables(of customer: Int64, on transaction: PostgresConnection, context: CommandContext)
         async throws -> Money
     {
         let owed = try await transaction.value(
             """
             SELECT ((SELECT COALESCE(sum(total_paise), 0) FROM invoices WHERE customer_id = \(customer))
-                    - (SELECT COALESCE(sum(total_paise), 0) FROM credit_notes WHERE customer_id = \(customer)))::bigint
+                    - (SELECT COALESCE(sum(total_paise), 0) FROM credit_notes WHERE customer_id = \(customer))
+                    - (SELECT COALESCE(sum(amount_paise), 0) FROM payments WHERE customer_id = \(customer)))::bigint
             """,
             as: Int64.self, logger: context.logger)
         return Money(paise: owed ?? 0)

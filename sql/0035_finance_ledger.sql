@@ -49,7 +49,8 @@ SELECT v.code, v.name, v.type, v.is_group, v.control, v.role, g.id
         ('5400', 'Round off', 'expense', false, NULL, 'round_off', 'expenses'),
         ('5500', 'Bank charges', 'expense', false, NULL, 'bank_charges', 'expenses'))
        AS v(code, name, type, is_group, control, role, parent)
-  JOIN accounts g ON g.role = v.parent;
+  JOIN accounts g ON g.role = v.parent
+ ORDER BY v.code;
 INSERT INTO accounts (code, name, type, role, group_id)
 SELECT v.code, v.name, v.type, v.role, g.id
   FROM (VALUES
@@ -61,7 +62,8 @@ SELECT v.code, v.name, v.type, v.role, g.id
         ('2320', 'Output SGST', 'liability', 'output_sgst', 'output_tax'),
         ('2330', 'Output IGST', 'liability', 'output_igst', 'output_tax'))
        AS v(code, name, type, role, parent)
-  JOIN accounts g ON g.role = v.parent;
+  JOIN accounts g ON g.role = v.parent
+ ORDER BY v.code;
 -- Each warehouse's inventory account (triggers/finance.sql opens one for each new warehouse).
 INSERT INTO accounts (code, name, type, group_id, warehouse_id)
 SELECT '1400/' || w.id, 'Inventory ' || w.code, 'asset', g.id, w.id

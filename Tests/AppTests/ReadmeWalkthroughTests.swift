@@ -46,6 +46,7 @@ import Testing
         "Sources/Users/README.md", "Sources/MasterData/README.md", "Sources/Purchasing/README.md",
         "Sources/Inventory/README.md",
         "Sources/Notifications/README.md", "Sources/ERPJobs/README.md", "Sources/Sales/README.md",
+        "Sources/Finance/README.md",
     ]
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -5,6 +5,7 @@ import ERPKernel
 import ERPStore
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import PostgresNIO
 
@@ -133,6 +134,121 @@ struct FinanceRoutes {
             }
             return try JSONResponse(balance).response(from: request, context: context)
         }
+        let period = [
+            ("from", "first date, YYYY-MM-DD; the financial year's 1 April when left out"),
+            ("to", "last date, YYYY-MM-DD; the business date when left out"),
+        ]
+        report(
+            "reports/account-statement", "An account's postings with opening, running and closing balances",
+            Statement.self, query: [("account", "the account's code, e.g. 1201")] + period, on: api
+        ) { query, connection, logger in
+            let code = query.text("account")
+            if code == nil { query.fail("account", "is required: an account's code") }
+            let (from, to) = try await Self.period(&query, on: connection, logger: logger)
+            try query.check()
+            return try await Statement.account(code ?? "", from: from, to: to, on: connection, logger: logger)
+        }
+        report(
+            "reports/party-ledger", "A customer's or vendor's statement with its running balance", Statement.self,
+            query: [("partyType", "customer or vendor"), ("partyId", "the customer's or vendor's id")] + period,
+            on: api
+        ) { query, connection, logger in
+            let type = query.oneOf("partyType", ["customer", "vendor"])
+            let id = query.integer("partyId", in: 1...Int64.max)
+            if type == nil { query.fail("partyType", "is required: customer or vendor") }
+            if id == nil { query.fail("partyId", "is required") }
+            let (from, to) = try await Self.period(&query, on: connection, logger: logger)
+            try query.check()
+            return try await Statement.party(
+                type ?? "", id ?? 0, from: from, to: to, on: connection, logger: logger)
+        }
+        report(
+            "reports/day-book", "Every journal of a day", DayBook.self,
+            query: [("date", "the day, YYYY-MM-DD; the business date when left out")], on: api
+        ) { query, connection, logger in
+            let date = try await Self.day(&query, "date", on: connection, logger: logger)
+            try query.check()
+            return try await DayBook.of(date, on: connection, logger: logger)
+        }
+        report(
+            "reports/profit-and-loss", "Income, expenses and net profit for a period", ProfitAndLoss.self,
+            query: period, on: api
+        ) { query, connection, logger in
+            let (from, to) = try await Self.period(&query, on: connection, logger: logger)
+            try query.check()
+            return try await ProfitAndLoss.of(from: from, to: to, on: connection, logger: logger)
+        }
+        report(
+            "reports/balance-sheet", "Assets, liabilities and equity (with the profit to date) as of a date",
+            BalanceSheet.self, query: [("asOf", "the day, YYYY-MM-DD; the business date when left out")], on: api
+        ) { query, connection, logger in
+            let date = try await Self.day(&query, "asOf", on: connection, logger: logger)
+            try query.check()
+            return try await BalanceSheet.of(date, on: connection, logger: logger)
+        }
+        for receivables in [true, false] {
+            report(
+                receivables ? "reports/receivables" : "reports/payables",
+                receivables
+                    ? "Open B2B invoices by days past due (0-30, 31-60, 61-90, 91-120, 121+)"
+                    : "Open vendor bills by days past due (0-30, 31-60, 61-90, 91-120, 121+)", Aging.self,
+                query: [("asOf", "the day ages count to, YYYY-MM-DD; the business date when left out")], on: api
+            ) { query, connection, logger in
+                let date = try await Self.day(&query, "asOf", on: connection, logger: logger)
+                try query.check()
+                return try await Aging.of(receivables: receivables, asOf: date, on: connection, logger: logger)
+            }
+        }
+    }
+
+    /// GET `path`: JSON, or CSV with `Accept: text/csv`.
+    private func report<Report: CSVReport & Decodable>(
+        _ path: String, _ summary: String, _ type: Report.Type, query documented: [(String, String)],
+        on api: APIRoutes,
+        _ build: @Sendable @escaping (inout QueryParameters, PostgresConnection, Logger) async throws -> Report
+    ) {
+        let client = client
+        api.get(
+            path, permission: .financeRead,
+            doc: .reads(summary + "; as JSON or (Accept: text/csv) CSV", type, query: documented)
+        ) {
+            request, context in
+            let report = try await client.withLiveConnection { connection in
+                var query = QueryParameters(request)
+                return try await build(&query, connection, context.logger)
+            }
+            if request.headers[.accept]?.contains("text/csv") == true {
+                let name = path.split(separator: "/").last.map(String.init) ?? "report"
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "text/csv; charset=utf-8",
+                        .contentDisposition: "attachment; filename=\"\(name).csv\"",
+                    ],
+                    body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+            }
+            return try JSONResponse(report).response(from: request, context: context)
+        }
+    }
+
+    /// The date parameter `name`, or the business date.
+    static func day(_ query: inout QueryParameters, _ name: String, on connection: PostgresConnection, logger: Logger)
+        async throws -> CalendarDate
+    {
+        if let given = query.date(name).flatMap({ try? CalendarDate($0) }) { return given }
+        guard let today = try await connection.value("SELECT business_date()::text", as: String.self, logger: logger)
+        else { throw CommandError(.notFound, "the database gave no business date") }
+        return try CalendarDate(today)
+    }
+
+    /// `from` (the financial year's start) and `to` (the business date).
+    static func period(_ query: inout QueryParameters, on connection: PostgresConnection, logger: Logger) async throws
+        -> (CalendarDate, CalendarDate)
+    {
+        let to = try await day(&query, "to", on: connection, logger: logger)
+        let from = query.date("from").flatMap { try? CalendarDate($0) } ?? FinancialYear(containing: to).firstDay
+        if to < from { query.fail("to", "is before from (\(from))") }
+        return (from, to)
     }
 }
 

@@ -307,7 +307,9 @@ let package = Package(
         .testTarget(
             name: "SalesTests", dependencies: testDependencies + ["ERPTestSupport"], exclude: ["Golden"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "FinanceTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FinanceTests", dependencies: testDependencies + ["ERPTestSupport"], exclude: ["Golden"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "NotificationsTests", dependencies: testDependencies + ["ERPTestSupport"], swiftSettings: swiftSettings
         ),

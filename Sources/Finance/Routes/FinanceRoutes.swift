@@ -14,6 +14,7 @@ struct FinanceRoutes {
 
     func register(on api: APIRoutes) {
         registerBooks(on: api)
+        registerReturns(on: api)
         let documents = DocumentRoutes(client: client)
         documents.register(
             "journal-entries", .journalEntry, as: JournalEntryDocument.self, on: api, post: .financePost,
@@ -199,6 +200,54 @@ struct FinanceRoutes {
                 return try await Aging.of(receivables: receivables, asOf: date, on: connection, logger: logger)
             }
         }
+    }
+
+    private func registerReturns(on api: APIRoutes) {
+        let client = client
+        let month = [("month", "the return period, YYYY-MM; the business date's month when left out")]
+        api.get(
+            "reports/gstr-1", permission: .financeRead,
+            doc: .reads("GSTR-1 of a month, in the GST portal's JSON keys", GSTR1.self, query: month)
+        ) { request, context in
+            let report = try await client.withLiveConnection { connection in
+                var query = QueryParameters(request)
+                let (year, month) = try await Self.month(&query, on: connection, logger: context.logger)
+                try query.check()
+                return try await GSTR1.of(year: year, month: month, on: connection, logger: context.logger)
+            }
+            return JSONResponse(report)
+        }
+        api.get(
+            "reports/gstr-3b", permission: .financeRead,
+            doc: .reads(
+                "GSTR-3B summary of a month: outward supplies, input tax credit, net payable", GSTR3B.self,
+                query: month)
+        ) { request, context in
+            let report = try await client.withLiveConnection { connection in
+                var query = QueryParameters(request)
+                let (year, month) = try await Self.month(&query, on: connection, logger: context.logger)
+                try query.check()
+                return try await GSTR3B.of(year: year, month: month, on: connection, logger: context.logger)
+            }
+            return JSONResponse(report)
+        }
+    }
+
+    /// The `month` parameter (`2026-11`), or the business date's.
+    static func month(_ query: inout QueryParameters, on connection: PostgresConnection, logger: Logger) async throws
+        -> (Int, Int)
+    {
+        if let text = query.text("month") {
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            if text.count == 7, parts.count == 2, (2017...2100).contains(parts[0]), (1...12).contains(parts[1]) {
+                return (parts[0], parts[1])
+            }
+            query.fail("month", "must be a month such as 2026-11")
+            return (2017, 7)
+        }
+        let today = try await day(&query, "", on: connection, logger: logger)
+        let parts = today.description.split(separator: "-").compactMap { Int($0) }
+        return (parts[0], parts[1])
     }
 
     /// GET `path`: JSON, or CSV with `Accept: text/csv`.

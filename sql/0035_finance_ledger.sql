@@ -18,6 +18,7 @@ CREATE TABLE accounts (
     warehouse_id  bigint      UNIQUE REFERENCES warehouses,
     active        boolean     NOT NULL DEFAULT true,
     version       integer     NOT NULL DEFAULT 1,
+    updated_at    timestamptz NOT NULL DEFAULT now(),
     CHECK (NOT (is_group AND (control IS NOT NULL OR warehouse_id IS NOT NULL)))
 );
 CREATE INDEX accounts_group ON accounts (group_id);

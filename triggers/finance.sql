@@ -127,3 +127,25 @@ DROP TRIGGER IF EXISTS finance_lock_date_set ON finance_settings;
 CREATE CONSTRAINT TRIGGER finance_lock_date_set AFTER UPDATE ON finance_settings
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.lock_date IS DISTINCT FROM NEW.lock_date)
     EXECUTE FUNCTION record_event('finance.lock_date_set', 'finance_settings', 'finance_settings_document');
+
+-- An account of the chart as the API shows it.
+CREATE OR REPLACE FUNCTION account_document(account jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', a.id, 'code', a.code, 'name', a.name, 'type', a.type, 'groupCode', g.code, 'isGroup', a.is_group,
+        'control', a.control, 'warehouseId', a.warehouse_id, 'active', a.active, 'version', a.version)
+      FROM accounts a LEFT JOIN accounts g ON g.id = a.group_id
+     WHERE a.id = (account ->> 'id')::bigint
+$$;
+
+DROP TRIGGER IF EXISTS accounts_skip_unchanged ON accounts;
+CREATE TRIGGER accounts_skip_unchanged BEFORE UPDATE ON accounts
+    FOR EACH ROW EXECUTE FUNCTION skip_unchanged_update();
+DROP TRIGGER IF EXISTS accounts_created ON accounts;
+CREATE CONSTRAINT TRIGGER accounts_created AFTER INSERT ON accounts
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION record_event('account.created', 'account', 'account_document');
+DROP TRIGGER IF EXISTS accounts_updated ON accounts;
+CREATE CONSTRAINT TRIGGER accounts_updated AFTER UPDATE ON accounts
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION record_event('account.updated', 'account', 'account_document');

@@ -9,6 +9,10 @@ public import PostgresNIO
 
 /// The event types finance's triggers record (triggers/finance.sql).
 public enum FinanceEvents {
+    /// An account was added to the chart (by a user, or opened for a new warehouse).
+    public static let accountCreated = EventType("account.created")
+    /// An account was renamed, deactivated or activated.
+    public static let accountUpdated = EventType("account.updated")
     /// A manual journal entry (or a reversing one) was posted.
     public static let journalPosted = EventType("journal.posted")
     /// A customer paid.
@@ -26,13 +30,15 @@ public enum FinanceEvents {
 extension Permission {
     /// Reading the chart of accounts, the ledger and the books.
     public static let financeRead = Permission("finance.read")
-    /// Posting journal entries, receipts and payments, and allocating them.
+    /// Posting journal entries, receipts and payments, allocating them; keeping the chart of accounts.
     public static let financePost = Permission("finance.post")
     /// Moving the lock date.
     public static let financeLock = Permission("finance.lock")
 }
 
 extension SQLDocumentSource {
+    /// Accounts of the chart.
+    public static let account = SQLDocumentSource(noun: "account", table: "accounts", function: "account_document")
     /// Manual journal entries.
     public static let journalEntry = SQLDocumentSource(
         noun: "journal entry", table: "journal_entries", function: "journal_entry_document")
@@ -55,10 +61,12 @@ public struct FinanceModule: ERPModule {
     /// The module.
     public init() {}
 
-    /// journal.posted, payment.received, payment.made, payment.allocated,
+    /// account.created, account.updated, journal.posted, payment.received, payment.made, payment.allocated,
     /// payment.unallocated, finance.lock_date_set.
     public var events: [EventDeclaration] {
         [
+            EventDeclaration(FinanceEvents.accountCreated, payload: AccountDocument.self),
+            EventDeclaration(FinanceEvents.accountUpdated, payload: AccountDocument.self),
             EventDeclaration(FinanceEvents.journalPosted, payload: JournalEntryDocument.self),
             EventDeclaration(FinanceEvents.paymentReceived, payload: PaymentDocument.self),
             EventDeclaration(FinanceEvents.paymentMade, payload: PaymentDocument.self),

@@ -213,7 +213,7 @@ import Users
         "purchase_return": "purchase-returns", "stock_issue": "stock-issues", "stock_transfer": "stock-transfers",
         "stock_adjustment": "stock-adjustments", "user": "users", "customer": "customers", "invoice": "invoices",
         "sales_order": "sales-orders", "delivery": "deliveries", "credit_note": "credit-notes",
-        "journal_entry": "journal-entries", "customer_receipt": "customer-receipts",
+        "account": "accounts", "journal_entry": "journal-entries", "customer_receipt": "customer-receipts",
         "vendor_payment": "vendor-payments",
     ]
 
@@ -415,8 +415,10 @@ import Users
             NewCreditNote(
                 invoiceId: Int64(invoice), reason: "return", note: "one damaged in transit",
                 lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1, writeOff: false)]))
-        // Finance: a journal and its reversal, a receipt allocated and partly given back, a
+        // Finance: an account added and renamed, a journal and its reversal, a receipt allocated and partly given back, a
         // vendor payment, the lock date.
+        let bank = try await shop.create("accounts", NewAccount(code: "1202", name: "HDFC current", groupCode: "1200"))
+        try await shop.patch("accounts/\(bank)", version: 1, AccountChanges(name: "HDFC current account"))
         let entry = try await shop.create(
             "journal-entries",
             NewJournalEntry(

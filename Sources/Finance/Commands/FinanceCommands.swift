@@ -324,6 +324,80 @@ public enum FinanceCommands {
             logger: context.logger)
     }
 
+    // MARK: Accounts
+
+    /// Adds an account or group under a group; returns its id.
+    ///
+    /// - Throws: ``CommandError`` `.invalid` for an unknown or inactive group, or one that
+    ///   is not a group; a code in use is a 409 (`accounts_code_key`).
+    public static func create(_ account: NewAccount, on transaction: PostgresConnection, context: CommandContext)
+        async throws -> Int64
+    {
+        do { try account.validate() } catch { throw CommandError(error) }
+        let group = try await accounts([account.groupCode], on: transaction, context: context)[account.groupCode]
+        guard let group, group.isGroup, group.active else {
+            throw CommandError(
+                .invalid, "the request has invalid fields",
+                fieldErrors: [
+                    FieldError(
+                        "groupCode",
+                        group == nil
+                            ? "there is no account \(account.groupCode)" : "\(account.groupCode) is not an active group"
+                    )
+                ])
+        }
+        return try await transaction.preparedInsertReturningID(
+            """
+            INSERT INTO accounts (code, name, type, group_id, is_group)
+            SELECT \(account.code), \(account.name.trimmingCharacters(in: .whitespacesAndNewlines)), g.type, g.id,
+                   \(account.isGroup ?? false)
+              FROM accounts g WHERE g.id = \(group.id)
+            RETURNING id
+            """,
+            logger: context.logger)
+    }
+
+    /// Renames, deactivates or reactivates account `id`, at `version`.
+    ///
+    /// - Throws: ``CommandError`` `.invalid` when deactivating an account the posting
+    ///   rules post to (by role or warehouse) or a group with active accounts;
+    ///   `.versionMismatch`, `.notFound`.
+    public static func update(
+        id: Int64, version: Int, _ changes: AccountChanges, on transaction: PostgresConnection,
+        context: CommandContext
+    ) async throws {
+        var check = Validation()
+        check.text(changes.name, "name", maximum: 200, required: false)
+        do { try check.check() } catch { throw CommandError(error) }
+        let found = try await transaction.preparedRows(
+            """
+            SELECT a.version, a.role IS NOT NULL OR a.warehouse_id IS NOT NULL,
+                   EXISTS (SELECT 1 FROM accounts c WHERE c.group_id = a.id AND c.active)
+              FROM accounts a WHERE a.id = \(id) FOR UPDATE
+            """,
+            as: (Int, Bool, Bool).self, logger: context.logger)
+        guard let (current, ruled, hasActive) = found.first else {
+            throw CommandError(.notFound, "there is no account \(id)")
+        }
+        guard current == version else {
+            throw CommandError(.versionMismatch, "account \(id) is at version \(current), not \(version)")
+        }
+        if changes.active == false {
+            check.require(
+                !ruled, "active", "the posting rules post to this account: it stays active (rename it if you like)")
+            check.require(!hasActive, "active", "the group still has active accounts: deactivate them first")
+        }
+        do { try check.check() } catch { throw CommandError(error) }
+        try await transaction.preparedExecute(
+            """
+            UPDATE accounts
+               SET name = COALESCE(btrim(\(changes.name)), name), active = COALESCE(\(changes.active), active),
+                   version = version + 1
+             WHERE id = \(id)
+            """,
+            logger: context.logger)
+    }
+
     // MARK: Lock date
 
     /// Moves the lock date forward; it stays before the business date, so that today's

@@ -342,3 +342,49 @@ public struct FinanceSettingsDocument: Sendable, Codable, Hashable {
     /// Raised by every change.
     public var version: Int
 }
+
+/// The body of `POST /accounts`: an account (or a group) under a group.
+public struct NewAccount: Sendable, Codable, Hashable {
+    /// Its code: capital letters, digits, `/` and `-`, up to 20, e.g. `1202`.
+    public var code: String
+    /// Its name.
+    public var name: String
+    /// The group it goes under; it takes the group's type.
+    public var groupCode: String
+    /// A group holds accounts and takes no postings.
+    public var isGroup: Bool?
+
+    /// An account.
+    public init(code: String, name: String, groupCode: String, isGroup: Bool? = nil) {
+        self.code = code
+        self.name = name
+        self.groupCode = groupCode
+        self.isGroup = isGroup
+    }
+
+    /// - Throws: ``InvalidFields`` listing each bad field.
+    public func validate() throws(InvalidFields) {
+        var check = Validation()
+        check.require(
+            code.count <= 20 && code.first.map { $0.isNumber || ("A"..."Z").contains($0) } == true
+                && code.allSatisfy { $0.isASCII && ($0.isNumber || ("A"..."Z").contains($0) || $0 == "/" || $0 == "-") },
+            "code", "must be 1 to 20 capital letters, digits, / or -, starting with a letter or digit")
+        check.text(name, "name", maximum: 200)
+        check.require(!groupCode.isEmpty, "groupCode", "is required: the group it goes under")
+        try check.check()
+    }
+}
+
+/// The body of `PATCH /accounts/{id}`: a new name, or `"active": false` to deactivate.
+public struct AccountChanges: Sendable, Codable, Hashable {
+    /// A new name.
+    public var name: String?
+    /// `false` deactivates: no new postings; `true` activates again.
+    public var active: Bool?
+
+    /// Changes.
+    public init(name: String? = nil, active: Bool? = nil) {
+        self.name = name
+        self.active = active
+    }
+}

@@ -107,20 +107,22 @@ public struct AccountDocument: Codable, Sendable, Hashable {
     public var warehouseId: Int64?
     /// Whether it takes new postings.
     public var active: Bool
+    /// Raised by every change; send it as If-Match.
+    public var version: Int
 
     /// The whole chart, in code order.
     public static func chart(on connection: PostgresConnection, logger: Logger) async throws -> [AccountDocument] {
         try await connection.rows(
             """
-            SELECT a.id, a.code, a.name, a.type, g.code, a.is_group, a.control, a.warehouse_id, a.active
+            SELECT a.id, a.code, a.name, a.type, g.code, a.is_group, a.control, a.warehouse_id, a.active, a.version
               FROM accounts a LEFT JOIN accounts g ON g.id = a.group_id
              ORDER BY a.code
             """,
-            as: (Int64, String, String, String, String?, Bool, String?, Int64?, Bool).self, logger: logger
+            as: (Int64, String, String, String, String?, Bool, String?, Int64?, Bool, Int).self, logger: logger
         ).map {
             AccountDocument(
                 id: $0.0, code: $0.1, name: $0.2, type: $0.3, groupCode: $0.4, isGroup: $0.5, control: $0.6,
-                warehouseId: $0.7, active: $0.8)
+                warehouseId: $0.7, active: $0.8, version: $0.9)
         }
     }
 }

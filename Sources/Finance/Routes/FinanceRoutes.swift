@@ -102,7 +102,53 @@ struct FinanceRoutes {
         }
     }
 
+    private func registerAccounts(on api: APIRoutes) {
+        let client = client
+        let commands = CommandRunner(client: client)
+        api.post(
+            "accounts", permission: .financePost,
+            doc: .command(
+                "Add an account (or a group) under a group; it takes the group's type", body: NewAccount.self,
+                answers: AccountDocument.self, status: 201)
+        ) { request, context in
+            let body = try await CommandBody<NewAccount>(request, context: context)
+            let account = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
+                let id = try await FinanceCommands.create(account, on: transaction, context: command)
+                return try await CommandRunner.Outcome(
+                    status: .created,
+                    json: DocumentRoutes.document(.account, id: id, on: transaction, logger: command.logger))
+            }
+        }
+        api.get("accounts/:id", permission: .financeRead, doc: .reads("One account", AccountDocument.self)) {
+            _, context in
+            let id = try context.pathID()
+            return SQLJSON(
+                try await client.withLiveConnection { connection in
+                    try await DocumentRoutes.document(.account, id: id, on: connection, logger: context.logger)
+                })
+        }
+        api.patch(
+            "accounts/:id", permission: .financePost,
+            doc: .command(
+                "Rename an account; \"active\": false deactivates it (not one the posting rules use)",
+                body: AccountChanges.self, answers: AccountDocument.self)
+        ) { request, context in
+            let id = try context.pathID()
+            let version = try CommandRunner.expectedVersion(request)
+            let body = try await CommandBody<AccountChanges>(request, context: context)
+            let changes = body.command
+            return try await commands.run(request, context: context, body: body.bytes) { transaction, command in
+                try await FinanceCommands.update(id: id, version: version, changes, on: transaction, context: command)
+                return try await CommandRunner.Outcome(
+                    status: .ok,
+                    json: DocumentRoutes.document(.account, id: id, on: transaction, logger: command.logger))
+            }
+        }
+    }
+
     private func registerBooks(on api: APIRoutes) {
+        registerAccounts(on: api)
         let client = client
         api.get("accounts", permission: .financeRead, doc: .reads("The chart of accounts, in code order", Chart.self)) {
             _, context in

@@ -1,14 +1,16 @@
 // The randomized stock workload with selling in it: receipts, issues, transfers and counts
 // interleaved with counter sales, sales orders confirmed and cancelled, deliveries, B2B
-// invoices and credit notes (returns restocked or written off, price reductions). It ends
-// with every invariant holding, stock values and reservations included, and with replays
-// of stock levels and the sales register equal to the live projections.
+// invoices and credit notes (returns restocked or written off, price reductions), vendor
+// bills and customer receipts. It ends with every invariant holding (stock values,
+// reservations and the ledger's included), and with replays of stock levels, the sales
+// register and the ledger equal to the live projections.
 import ERPApp
 import ERPEvents
 import ERPKernel
 import ERPPlatform
 import ERPStore
 import ERPTestSupport
+import Finance
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -25,6 +27,7 @@ import Testing
             let products = [shop.arnica, shop.belladonna]
             let warehouses = [shop.mumbai, shop.bengaluru]
             let batches = ["B1", "B2", "B3"]
+            var purchaseOrders: [Int] = []
             for warehouse in warehouses {
                 let order = try await shop.approvedOrder(
                     vendor: shop.mumbaiVendor, warehouse: warehouse,
@@ -33,6 +36,7 @@ import Testing
                     batches.enumerated().map { (line, 40, $1, Shop.date(daysFromToday: 20 + 200 * $0)) }
                 }
                 try await shop.create("goods-receipts", Shop.receipt(order: order, lines))
+                purchaseOrders.append(order)
             }
 
             let seed = UInt64.random(in: 0...UInt64.max)
@@ -41,6 +45,7 @@ import Testing
             var orders: [Int] = []
             var deliveries: [Int] = []
             var invoices: [Int] = []
+            var b2bInvoices: [Int] = []
             for step in 0..<200 {
                 let product = products.randomElement(using: &random) ?? 0
                 let warehouse = warehouses.randomElement(using: &random) ?? 0
@@ -50,7 +55,7 @@ import Testing
                 let lines = Shop.stockLines([(product, batch, quantity)])
                 let kind: String
                 let response: TestResponse
-                switch Int.random(in: 0..<14, using: &random) {
+                switch Int.random(in: 0..<16, using: &random) {
                 case 0..<2:
                     kind = "issue"
                     response = try await shop.post(
@@ -100,7 +105,29 @@ import Testing
                     let billed = Array(deliveries.prefix(3))
                     deliveries.removeFirst(billed.count)
                     response = try await shop.post("invoices", #"{"deliveryIds": \#(billed)}"#)
-                    if response.status == .created { invoices.append(try LiveAPI.json(response)["id"] as? Int ?? 0) }
+                    if response.status == .created {
+                        invoices.append(try LiveAPI.json(response)["id"] as? Int ?? 0)
+                        b2bInvoices.append(invoices.last ?? 0)
+                    }
+                case 14:
+                    kind = "vendor bill"
+                    let order = purchaseOrders.randomElement(using: &random) ?? 0
+                    let line = Int.random(in: 1...products.count, using: &random)
+                    let price = Int.random(in: 100...6_000, using: &random)
+                    response = try await shop.post(
+                        "vendor-bills",
+                        #"{"purchaseOrderId": \#(order), "billNumber": "B-\#(step)", "billDate": "\#(Shop.date(daysFromToday: 0))", "lines": [{"orderLineNumber": \#(line), "quantity": \#(quantity * 5), "unitPrice": \#(price)}]}"#
+                    )
+                case 15:
+                    kind = "customer receipt"
+                    // Against a B2B invoice; more than is outstanding is refused.
+                    guard let invoice = b2bInvoices.randomElement(using: &random) else { continue }
+                    let amount = Int.random(in: 100...20_000, using: &random)
+                    let allocated = Int.random(in: 0...amount, using: &random)
+                    response = try await shop.post(
+                        "customer-receipts",
+                        #"{"customerId": \#(customer), "mode": "upi", "reference": "R-\#(step)", "accountCode": "1201", "amountPaise": \#(amount), "allocations": [{"invoiceId": \#(invoice), "amountPaise": \#(max(1, allocated))}]}"#
+                    )
                 default:
                     kind = "credit note"
                     guard let invoice = invoices.randomElement(using: &random) else { continue }
@@ -123,7 +150,7 @@ import Testing
                     "seed \(seed), \(kind): \(String(buffer: response.body))")
                 if step == 100 { try await LiveAPI.catchUpProjections(test) }
             }
-            for kind in ["counter sale", "confirm", "delivery", "credit note"] {
+            for kind in ["counter sale", "confirm", "delivery", "credit note", "vendor bill"] {
                 #expect(
                     (statuses[kind]?[200] ?? 0) + (statuses[kind]?[201] ?? 0) > 0,
                     "seed \(seed): no \(kind) went through: \(statuses)")
@@ -133,6 +160,7 @@ import Testing
             // Replays of the projectors this issue changed or added equal the live ones.
             for (projector, table) in [
                 (StockLevelsProjector() as any Projector, "stock_levels"), (SalesRegisterProjector(), "sales_register"),
+                (LedgerProjector(), "ledger_lines"),
             ] {
                 let snapshot =
                     "SELECT md5(COALESCE(string_agg(to_jsonb(t)::text, ',' ORDER BY to_jsonb(t)::text), '')) FROM \(table) t"

@@ -48,7 +48,7 @@ public enum InvoiceCommand {
                 fieldErrors: [FieldError("company.drugLicences", "none is valid on \(date)")])
         }
         let ids = invoice.deliveryIds.sorted()
-        let deliveries = try await transaction.rows(
+        let deliveries = try await transaction.preparedRows(
             """
             SELECT id, customer_id, warehouse_id, invoice_id FROM deliveries WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE
             """,
@@ -117,7 +117,7 @@ public enum InvoiceCommand {
         }
         do { try check.check() } catch { throw CommandError(error) }
         let totals = DocumentTotals(taxes)
-        let id = try await transaction.insertReturningID(
+        let id = try await transaction.preparedInsertReturningID(
             """
             INSERT INTO invoices (kind, financial_year, invoice_date, warehouse_id, customer_id, recipient, place_of_supply,
                                   supplier, discount_paise, taxable_paise, cgst_paise, sgst_paise, igst_paise,
@@ -130,7 +130,7 @@ public enum InvoiceCommand {
             RETURNING id
             """,
             logger: context.logger)
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             INSERT INTO invoice_lines (invoice_id, line_number, product_id, batch_id, description, hsn_code, unit, quantity,
                                        unit_price_paise, price_basis, discount_paise, taxable_paise, gst_rate_basis_points,
@@ -149,9 +149,9 @@ public enum InvoiceCommand {
                    WITH ORDINALITY AS l(p, b, d, h, u, q, price, disc, t, r, c, s, i, v, dl, dn, n)
             """,
             logger: context.logger)
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             "UPDATE deliveries SET invoice_id = \(id) WHERE id = ANY(\(ids))", logger: context.logger)
-        try await transaction.execute(
+        try await transaction.preparedExecute(
             """
             UPDATE sales_order_lines l
                SET invoiced = l.invoiced + d.q
@@ -170,7 +170,7 @@ public enum InvoiceCommand {
     static func lines(_ deliveries: [Int64], on transaction: PostgresConnection, context: CommandContext)
         async throws -> [Line]
     {
-        let rows = try await transaction.rows(
+        let rows = try await transaction.preparedRows(
             """
             SELECT dl.delivery_id, dl.line_number, d.order_id, dl.order_line, dl.product_id, dl.batch_id, dl.quantity,
                    -dl.value_paise, l.rate_paise, l.discount_basis_points::bigint, l.discount_paise, l.quantity, l.invoiced

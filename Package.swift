@@ -165,7 +165,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // ---- Modules: one per business domain. MasterData ← Inventory ← Purchasing, Notifications. ----
+        // ---- Modules: one per business domain. MasterData ← Inventory ← Purchasing, Sales ← Finance ← Notifications. ----
 
         .target(
             name: "MasterData",
@@ -203,7 +203,7 @@ let package = Package(
         .target(
             name: "Notifications",
             dependencies: moduleDependencies + [
-                "MasterData", "Inventory",
+                "MasterData", "Inventory", "Sales", "Finance",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

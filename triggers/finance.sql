@@ -149,3 +149,22 @@ DROP TRIGGER IF EXISTS accounts_updated ON accounts;
 CREATE CONSTRAINT TRIGGER accounts_updated AFTER UPDATE ON accounts
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     EXECUTE FUNCTION record_event('account.updated', 'account', 'account_document');
+
+-- A finding of the overdue scan: the invoice (number, dates, total) and its customer,
+-- as they stood on the business date of the scan.
+CREATE OR REPLACE FUNCTION invoice_overdue_document(finding jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', f.id, 'invoiceId', f.invoice_id, 'invoiceNumber', i.number, 'invoiceDate', i.invoice_date,
+        'customerId', f.customer_id, 'customerName', c.name, 'dueOn', f.due_on, 'totalPaise', i.total_paise,
+        'outstandingPaise', f.outstanding_paise, 'daysOverdue', f.days_overdue, 'detectedOn', f.detected_on)
+      FROM invoice_overdue_findings f
+      JOIN invoices i ON i.id = f.invoice_id
+      JOIN customers c ON c.id = f.customer_id
+     WHERE f.id = (finding ->> 'id')::bigint
+$$;
+
+DROP TRIGGER IF EXISTS invoice_overdue_detected ON invoice_overdue_findings;
+CREATE CONSTRAINT TRIGGER invoice_overdue_detected AFTER INSERT ON invoice_overdue_findings
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION record_event('invoice.overdue_detected', 'invoice_overdue_finding', 'invoice_overdue_document');

@@ -43,10 +43,10 @@ public enum Modules {
             MasterDataModule(),
             InventoryModule(expiryWindowDays: settings.expiryWindowDays),
             PurchasingModule(),
-            NotificationsModule(webhooks: settings.webhooks),
             UsersModule(settings: settings.authentication),
             SalesModule(),
             FinanceModule(),
+            NotificationsModule(webhooks: settings.webhooks),
         ])
     }
 

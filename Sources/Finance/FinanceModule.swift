@@ -3,8 +3,11 @@
 // journal per business event, with the books read from it.
 public import ERPEvents
 public import ERPHTTP
+public import ERPJobs
+public import ERPKernel
 public import ERPPlatform
 public import ERPStore
+public import Foundation
 public import PostgresNIO
 
 /// The event types finance's triggers record (triggers/finance.sql).
@@ -25,6 +28,8 @@ public enum FinanceEvents {
     public static let paymentUnallocated = EventType("payment.unallocated")
     /// The lock date moved forward.
     public static let lockDateSet = EventType("finance.lock_date_set")
+    /// The overdue scan found an invoice past its due date with something outstanding.
+    public static let invoiceOverdueDetected = EventType("invoice.overdue_detected")
 }
 
 extension Permission {
@@ -58,11 +63,16 @@ public struct FinanceModule: ERPModule {
     /// `finance`.
     public let name = "finance"
 
-    /// The module.
-    public init() {}
+    /// The zone the overdue scan's schedule is read in.
+    public var timeZone: TimeZone
+
+    /// The module; the default suits an Indian business.
+    public init(timeZone: TimeZone = .india) {
+        self.timeZone = timeZone
+    }
 
     /// account.created, account.updated, journal.posted, payment.received, payment.made, payment.allocated,
-    /// payment.unallocated, finance.lock_date_set.
+    /// payment.unallocated, finance.lock_date_set, invoice.overdue_detected.
     public var events: [EventDeclaration] {
         [
             EventDeclaration(FinanceEvents.accountCreated, payload: AccountDocument.self),
@@ -73,6 +83,7 @@ public struct FinanceModule: ERPModule {
             EventDeclaration(FinanceEvents.paymentAllocated, payload: AllocationDocument.self),
             EventDeclaration(FinanceEvents.paymentUnallocated, payload: AllocationDocument.self),
             EventDeclaration(FinanceEvents.lockDateSet, payload: FinanceSettingsDocument.self),
+            EventDeclaration(FinanceEvents.invoiceOverdueDetected, payload: InvoiceOverdueFinding.self),
         ]
     }
 
@@ -81,6 +92,24 @@ public struct FinanceModule: ERPModule {
 
     /// Journals balance; the books agree with stock, parties and receipts.
     public func invariants(_ catalog: EventCatalog) -> [Invariant] { Invariant.ledger }
+
+    /// `default`.
+    public var queues: [String] { [OverdueScan.queue] }
+
+    /// The overdue scan.
+    public func jobHandlers(_ context: JobContext) -> [any JobHandler] {
+        [OverdueScan(client: context.client)]
+    }
+
+    /// The overdue scan at 02:15 daily, after the day has turned.
+    public func schedules() -> [JobSchedule] {
+        [
+            JobSchedule(
+                name: "overdue-scan", cron: .daily(hour: 2, minute: 15), timeZone: timeZone,
+                job: NewJob(OverdueScan.self, .init(), maxAttempts: 5)
+            )
+        ]
+    }
 
     /// `/api/v1/accounts`, `/journal-entries`, `/customer-receipts`, `/vendor-payments`,
     /// `/finance/lock-date`, `/reports/trial-balance`.

@@ -52,6 +52,7 @@ public enum NotificationQueries {
     private static let json = """
         jsonb_build_object(
             'id', n.id, 'kind', n.kind, 'productId', n.product_id, 'warehouseId', n.warehouse_id, 'batchId', n.batch_id,
+            'customerId', n.customer_id, 'invoiceId', n.invoice_id,
             'message', n.message, 'details', n.details, 'status', \(status), 'raisedAt', n.raised_at,
             'acknowledgedAt', COALESCE(n.acknowledged_at, a.acknowledged_at),
             'acknowledgedBy', COALESCE(n.acknowledged_by, a.acknowledged_by))

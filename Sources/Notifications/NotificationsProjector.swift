@@ -1,30 +1,41 @@
 // Raises notifications: a product × warehouse falling below its reorder level, a
-// received batch that expires within 90 days, and what the expiry scan found; and
+// received batch that expires within 90 days, what the expiry scan found, an invoice
+// the overdue scan found overdue and a customer going over their credit limit; and
 // records their acknowledgements.
 public import ERPEvents
 import ERPKernel
 import ERPStore
+import Finance
 import Foundation
 import Inventory
 public import Logging
 import MasterData
 public import PostgresNIO
+import Sales
 
-/// Keeps `notifications` (and its own totals in `notification_stock` and
-/// `notification_products`) from the stock-moving and product events, the expiry scan's
-/// findings and the acknowledgements.
+/// Keeps `notifications` (and its own totals in `notification_stock`,
+/// `notification_products` and `notification_customers`) from the stock-moving and
+/// product events, the expiry and overdue scans' findings, the customer, invoice,
+/// credit note and receipt events, and the acknowledgements.
 ///
 /// A reorder notification is raised when on hand goes from at-or-above the reorder
 /// level to below it: once per crossing, however many movements follow while it stays
-/// below. Each notification has a unique subject, so applying an event twice (a replay)
-/// raises nothing new.
+/// below. A credit limit notification likewise, when what a customer owes (invoices
+/// less credit notes and receipts, the figure the sales order's credit check uses) goes
+/// from at-or-below their limit to above it, by an invoice or by the limit being
+/// lowered. An overdue invoice is notified once. Each notification has a unique
+/// subject, so applying an event twice (a replay) raises nothing new.
 public struct NotificationsProjector: Projector {
     /// The projector's name: the key of its checkpoint.
     public let name = "notifications"
     /// The events that move stock and the product events.
     public let eventTypes: Set<EventType>?
+    /// The events whose payloads carry `movements`.
+    let movingStock: Set<EventType>
     /// The events that bring new batches in, whose expiry is checked at receipt.
     let receivingStock: Set<EventType>
+    /// 2: customers' credit and overdue invoices are notified too.
+    public var version: Int { 2 }
 
     /// A received batch expiring within this many days of its receipt raises a notification.
     public static let expiryWarningDays = 90
@@ -32,15 +43,18 @@ public struct NotificationsProjector: Projector {
     /// Every row comes from an event, acknowledgements included, so a rebuild replaces
     /// all three tables.
     public let tables: [ReadModelTable] = [
-        .replaced("notification_products"), .replaced("notification_stock"), .replaced("notifications"),
+        .replaced("notification_products"), .replaced("notification_stock"), .replaced("notification_customers"),
+        .replaced("notifications"),
     ]
 
     /// Creates the projector of `movingStock`, the event types whose payloads carry
     /// `movements`, of which `receivingStock` bring new batches in.
     public init(movingStock: Set<EventType>, receivingStock: Set<EventType>) {
-        eventTypes = movingStock.union(MasterDataEvents.product).union([
-            InventoryEvents.batchExpiryDetected, NotificationsEvents.acknowledged,
+        eventTypes = movingStock.union(MasterDataEvents.product).union(Self.owing).union([
+            InventoryEvents.batchExpiryDetected, FinanceEvents.invoiceOverdueDetected, NotificationsEvents.acknowledged,
+            SalesEvents.customerCreated, SalesEvents.customerUpdated,
         ])
+        self.movingStock = movingStock
         self.receivingStock = receivingStock
     }
 
@@ -55,12 +69,43 @@ public struct NotificationsProjector: Projector {
         var crossings = 0
     }
 
+    /// The events that change what a customer owes: invoices add their total, credit
+    /// notes and receipts take theirs off.
+    static let owing: Set<EventType> = [
+        SalesEvents.invoiceIssued, SalesEvents.creditNoteIssued, FinanceEvents.paymentReceived,
+    ]
+
+    /// What the projector reads of a customer event.
+    private struct CustomerTerms: Decodable {
+        var id: Int64
+        var name: String
+        var creditLimitPaise: Int64
+    }
+
+    /// What the projector reads of an invoice or credit note (`total`) or a receipt
+    /// (`amountPaise`): counter sales have no customer.
+    private struct Owing: Decodable {
+        var customerId: Int64?
+        var total: Int64?
+        var amountPaise: Int64?
+    }
+
+    private struct Credit {
+        var name: String
+        var limit: Int64
+        var owed: Int64 = 0
+        var over = false
+        var crossings = 0
+    }
+
     private struct Raised {
         var kind: String
         var subject: String
-        var product: Int64
-        var warehouse: Int64
-        var batch: Int64?
+        var product: Int64? = nil
+        var warehouse: Int64? = nil
+        var batch: Int64? = nil
+        var customer: Int64? = nil
+        var invoice: Int64? = nil
         var message: String
         var details: String
         var position: Int64
@@ -73,17 +118,34 @@ public struct NotificationsProjector: Projector {
         var documents: [Int: StockMovingDocument] = [:]
         var findings: [Int: BatchExpiryFinding] = [:]
         var acknowledgements: [NotificationAcknowledgement] = []
+        var overdue: [Int: InvoiceOverdueFinding] = [:]
+        var terms: [Int: CustomerTerms] = [:]
+        var owing: [Int: (customer: Int64, paise: Int64)] = [:]
         for (index, event) in events.enumerated() {
             if MasterDataEvents.product.contains(event.type) {
                 productEvents[index] = try event.decodePayload(as: ProductSummary.self)
             } else if event.type == InventoryEvents.batchExpiryDetected {
                 findings[index] = try event.decodePayload(as: BatchExpiryFinding.self)
+            } else if event.type == FinanceEvents.invoiceOverdueDetected {
+                overdue[index] = try event.decodePayload(as: InvoiceOverdueFinding.self)
             } else if event.type == NotificationsEvents.acknowledged {
                 acknowledgements.append(try event.decodePayload(as: NotificationAcknowledgement.self))
-            } else {
+            } else if event.type == SalesEvents.customerCreated || event.type == SalesEvents.customerUpdated {
+                terms[index] = try event.decodePayload(as: CustomerTerms.self)
+            }
+            if movingStock.contains(event.type) {
                 documents[index] = try event.decodePayload(as: StockMovingDocument.self)
             }
+            if Self.owing.contains(event.type) {
+                let document = try event.decodePayload(as: Owing.self)
+                if let customer = document.customerId {
+                    let amount = document.total ?? document.amountPaise ?? 0
+                    owing[index] = (customer, event.type == SalesEvents.invoiceIssued ? amount : -amount)
+                }
+            }
         }
+        let customerIDs = Set(terms.values.map(\.id)).union(owing.values.map(\.customer))
+        var credits = try await loadCredits(of: customerIDs, on: transaction, logger: logger)
         let productIDs = Set(productEvents.values.map(\.id)).union(
             documents.values.flatMap { $0.movements.map(\.productId) })
         var products = try await loadProducts(productIDs, on: transaction, logger: logger)
@@ -107,7 +169,39 @@ public struct NotificationsProjector: Projector {
                 touched = Set(stock.keys.filter { $0.product == product.id })
             } else if let finding = findings[index] {
                 raised.append(try Self.raised(by: finding, at: event))
-            } else if let document = documents[index] {
+            } else if let finding = overdue[index] {
+                raised.append(try Self.raised(by: finding, at: event))
+            }
+            if let terms = terms[index] {
+                var credit = credits[terms.id] ?? Credit(name: terms.name, limit: terms.creditLimitPaise)
+                credit.name = terms.name
+                credit.limit = terms.creditLimitPaise
+                credits[terms.id] = credit
+            }
+            // A customer this projection never saw created (a log older than it) has no
+            // limit to cross.
+            if let change = owing[index] ?? terms[index].map({ (customer: $0.id, paise: Int64(0)) }),
+                var credit = credits[change.customer]
+            {
+                let customer = change.customer
+                credit.owed += change.paise
+                let over = credit.owed > credit.limit
+                if over && !credit.over {
+                    credit.crossings += 1
+                    raised.append(
+                        Raised(
+                            kind: "over_credit_limit", subject: "over_credit_limit:\(customer):\(credit.crossings)",
+                            customer: customer,
+                            message:
+                                "\(credit.name) (customer \(customer)) owes \(Money(paise: credit.owed)), over their credit limit of \(Money(paise: credit.limit))",
+                            details: try Self.json(
+                                OverCreditLimitDetails(owedPaise: credit.owed, creditLimitPaise: credit.limit)),
+                            position: event.position, raisedAt: event.recordedAt))
+                }
+                credit.over = over
+                credits[customer] = credit
+            }
+            if let document = documents[index] {
                 for movement in document.movements {
                     let place = Place(product: movement.productId, warehouse: movement.warehouseId)
                     stock[place, default: Stock()].onHand += movement.quantity
@@ -156,8 +250,39 @@ public struct NotificationsProjector: Projector {
                 stock[place] = level
             }
         }
+        try await save(credits, on: transaction, logger: logger)
         try await save(Array(products.values), stock, raised, on: transaction, logger: logger)
         try await record(acknowledgements, on: transaction, logger: logger)
+    }
+
+    /// What a credit limit notification's `details` hold.
+    private struct OverCreditLimitDetails: Encodable {
+        var owedPaise: Int64
+        var creditLimitPaise: Int64
+    }
+
+    /// What an overdue invoice notification's `details` hold.
+    private struct OverdueDetails: Encodable {
+        var invoiceNumber: String
+        var dueOn: CalendarDate
+        var totalPaise: Int64
+        var outstandingPaise: Int64
+        var daysOverdue: Int
+    }
+
+    /// The notification the overdue scan's finding raises.
+    private static func raised(by finding: InvoiceOverdueFinding, at event: RecordedEvent) throws -> Raised {
+        let days = finding.daysOverdue == 1 ? "1 day" : "\(finding.daysOverdue) days"
+        return Raised(
+            kind: "invoice_overdue", subject: "invoice_overdue:\(finding.invoiceId)", customer: finding.customerId,
+            invoice: finding.invoiceId,
+            message:
+                "invoice \(finding.invoiceNumber) of \(finding.customerName) (customer \(finding.customerId)) was due on \(finding.dueOn): \(Money(paise: finding.outstandingPaise)) of \(Money(paise: finding.totalPaise)) outstanding, \(days) overdue",
+            details: try json(
+                OverdueDetails(
+                    invoiceNumber: finding.invoiceNumber, dueOn: finding.dueOn, totalPaise: finding.totalPaise,
+                    outstandingPaise: finding.outstandingPaise, daysOverdue: finding.daysOverdue)),
+            position: event.position, raisedAt: event.recordedAt)
     }
 
     /// What a below-reorder notification's `details` hold.
@@ -268,6 +393,37 @@ public struct NotificationsProjector: Projector {
         return products
     }
 
+    private func loadCredits(of customers: Set<Int64>, on transaction: PostgresConnection, logger: Logger)
+        async throws -> [Int64: Credit]
+    {
+        let rows = try await transaction.rows(
+            """
+            SELECT customer_id, name, credit_limit_paise, owed_paise, over_limit, crossings
+              FROM notification_customers
+             WHERE customer_id = ANY(\(Array(customers)))
+            """,
+            as: (Int64, String, Int64, Int64, Bool, Int).self, logger: logger)
+        return Dictionary(
+            rows.map { ($0.0, Credit(name: $0.1, limit: $0.2, owed: $0.3, over: $0.4, crossings: $0.5)) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    private func save(_ credits: [Int64: Credit], on transaction: PostgresConnection, logger: Logger) async throws {
+        guard !credits.isEmpty else { return }
+        let customers = Array(credits.keys)
+        let rows = customers.map { credits[$0, default: Credit(name: "", limit: 0)] }
+        try await transaction.query(
+            """
+            INSERT INTO notification_customers AS c (customer_id, name, credit_limit_paise, owed_paise, over_limit, crossings)
+            SELECT * FROM unnest(\(customers)::bigint[], \(rows.map(\.name))::text[], \(rows.map(\.limit))::bigint[],
+                                 \(rows.map(\.owed))::bigint[], \(rows.map(\.over))::boolean[], \(rows.map(\.crossings))::integer[])
+            ON CONFLICT (customer_id) DO UPDATE
+               SET name = EXCLUDED.name, credit_limit_paise = EXCLUDED.credit_limit_paise, owed_paise = EXCLUDED.owed_paise,
+                   over_limit = EXCLUDED.over_limit, crossings = EXCLUDED.crossings
+            """,
+            logger: logger)
+    }
+
     private func loadStock(of products: Set<Int64>, on transaction: PostgresConnection, logger: Logger) async throws
         -> [Place: Stock]
     {
@@ -318,19 +474,22 @@ public struct NotificationsProjector: Projector {
         guard !raised.isEmpty else { return }
         // In log order, so a rebuild numbers the notifications as the live run did.
         let raised = raised.sorted { ($0.position, $0.subject) < ($1.position, $1.subject) }
-        // Arrays cannot carry NULL here: batch 0 is none. Ids are numbered on from the
+        // Arrays cannot carry NULL here: id 0 is none. Ids are numbered on from the
         // highest in log order, not drawn from the sequence (which a rolled-back batch
         // advances), so a rebuild gives every notification the id it had.
         try await transaction.query(
             """
-            INSERT INTO notifications (id, kind, subject, product_id, warehouse_id, batch_id, message, details,
-                                       event_position, raised_at)
+            INSERT INTO notifications (id, kind, subject, product_id, warehouse_id, batch_id, customer_id, invoice_id,
+                                       message, details, event_position, raised_at)
             OVERRIDING SYSTEM VALUE
-            SELECT (SELECT COALESCE(max(id), 0) FROM notifications) + n, k, s, p, w, NULLIF(b, 0), m, d::jsonb, e, r
-              FROM unnest(\(raised.map(\.kind))::text[], \(raised.map(\.subject))::text[], \(raised.map(\.product))::bigint[],
-                          \(raised.map(\.warehouse))::bigint[], \(raised.map { $0.batch ?? 0 })::bigint[], \(raised.map(\.message))::text[],
-                          \(raised.map(\.details))::text[], \(raised.map(\.position))::bigint[], \(raised.map(\.raisedAt))::timestamptz[])
-                   WITH ORDINALITY AS u(k, s, p, w, b, m, d, e, r, n)
+            SELECT (SELECT COALESCE(max(id), 0) FROM notifications) + n, k, s, NULLIF(p, 0), NULLIF(w, 0), NULLIF(b, 0),
+                   NULLIF(c, 0), NULLIF(i, 0), m, d::jsonb, e, r
+              FROM unnest(\(raised.map(\.kind))::text[], \(raised.map(\.subject))::text[], \(raised.map { $0.product ?? 0 })::bigint[],
+                          \(raised.map { $0.warehouse ?? 0 })::bigint[], \(raised.map { $0.batch ?? 0 })::bigint[],
+                          \(raised.map { $0.customer ?? 0 })::bigint[], \(raised.map { $0.invoice ?? 0 })::bigint[],
+                          \(raised.map(\.message))::text[], \(raised.map(\.details))::text[], \(raised.map(\.position))::bigint[],
+                          \(raised.map(\.raisedAt))::timestamptz[])
+                   WITH ORDINALITY AS u(k, s, p, w, b, c, i, m, d, e, r, n)
             ON CONFLICT (subject) DO NOTHING
             """,
             logger: logger

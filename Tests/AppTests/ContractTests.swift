@@ -443,6 +443,20 @@ import Users
             NewPayment(
                 vendorId: Int64(shop.mumbaiVendor), mode: "bank_transfer", reference: "NEFT-1", accountCode: "1201",
                 amountPaise: 10_000, allocations: [NewAllocation(vendorBillId: bill, amountPaise: 10_000)]))
+        // The invoice issued 45 days ago, on 30 days' terms: the overdue scan finds it.
+        try await test.execute("UPDATE invoices SET invoice_date = invoice_date - 45 WHERE id = \(invoice)")
+        try await test.withPool { client in
+            let configuration = JobRunner.Configuration(queues: ["default": 1], pollInterval: .milliseconds(50))
+            try await test.withRunners([configuration], handlers: [OverdueScan(client: client)]) {
+                try await test.withConnection { connection in
+                    _ = try await JobQueue.enqueue(
+                        NewJob(OverdueScan.self, .init()), on: connection, logger: test.logger)
+                }
+                try await eventually("the overdue scan ran") {
+                    try await test.scalar("SELECT count(*) FROM invoice_overdue_findings", as: Int64.self) > 0
+                }
+            }
+        }
         let lock = try await shop.post(
             "finance/lock-date", LockDate(lockDate: try CalendarDate(Shop.date(daysFromToday: -1))))
         #expect(lock.status == .ok, "\(String(buffer: lock.body))")

@@ -388,3 +388,30 @@ public struct AccountChanges: Sendable, Codable, Hashable {
         self.active = active
     }
 }
+
+/// The payload of `invoice.overdue_detected`: an invoice past its due date with
+/// something outstanding, as the overdue scan found it.
+public struct InvoiceOverdueFinding: Sendable, Codable, Hashable {
+    /// The finding's id.
+    public var id: Int64
+    /// The invoice.
+    public var invoiceId: Int64
+    /// Its number.
+    public var invoiceNumber: String
+    /// Its date.
+    public var invoiceDate: CalendarDate
+    /// Its customer.
+    public var customerId: Int64
+    /// The customer's name.
+    public var customerName: String
+    /// The invoice date plus the customer's payment terms.
+    public var dueOn: CalendarDate
+    /// The invoice's total in paise.
+    public var totalPaise: Int64
+    /// What was outstanding on it on the day of the scan, in paise.
+    public var outstandingPaise: Int64
+    /// Days past the due date on the day of the scan.
+    public var daysOverdue: Int
+    /// The business date of the scan.
+    public var detectedOn: CalendarDate
+}

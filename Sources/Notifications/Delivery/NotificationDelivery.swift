@@ -107,7 +107,8 @@ public struct NotificationDelivery: JobHandler, JobDefinition {
                 """
                 SELECT jsonb_build_object(
                     'id', n.id, 'kind', n.kind, 'subject', n.subject, 'productId', n.product_id,
-                    'warehouseId', n.warehouse_id, 'batchId', n.batch_id, 'message', n.message,
+                    'warehouseId', n.warehouse_id, 'batchId', n.batch_id, 'customerId', n.customer_id,
+                    'invoiceId', n.invoice_id, 'message', n.message,
                     'details', n.details, 'raisedAt', n.raised_at)::text
                   FROM notifications n WHERE n.subject = \(subject)
                 """,

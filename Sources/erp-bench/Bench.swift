@@ -5,6 +5,7 @@ import ERPEvents
 import ERPStore
 import Foundation
 import Logging
+import PostgresNIO
 
 @main
 struct Bench: AsyncParsableCommand {
@@ -33,6 +34,11 @@ struct Bench: AsyncParsableCommand {
               replay    a stock history of --replay-events events written by `erp seed`'s \
             generator; `erp replay stock_levels` from the start to the swap, beside one set-based \
             SQL statement computing the same on-hand totals (the ceiling).
+              finance   a stock history of --finance-stock-events events and --open-invoices open \
+            B2B invoices (over a million journal lines); the ledger projector rebuilt from the \
+            start by the live runner; the trial balance and receivables aging read beside it; \
+            then --clients clients posting customer receipts over HTTP as a signed-in accountant \
+            for --receipt-seconds, all into the same bank account.
               jobs      --drain-jobs no-op jobs already enqueued; how fast a runner working \
             one queue at --job-concurrency drains them (claims and acknowledgements in \
             batches), then --job-runners runners side by side. Then --latency-jobs jobs enqueued one at a time into an idle runner: \
@@ -84,17 +90,24 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Events in the stock history the replay runs rebuild from.")
     var replayEvents = 1_000_000
 
+    @Option(help: "Events in the stock history the finance runs start from (about two journal lines each).")
+    var financeStockEvents = 320_000
+
+    @Option(help: "Open B2B invoices the finance runs add to it (four journal lines each).")
+    var openInvoices = 100_000
+
     @Option(
         help: ArgumentHelp(
             "The pgbench executable; found on PATH or under /usr/lib/postgresql when absent.", valueName: "path"))
     var pgbench: String?
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case pipeline, receipts, jobs, replay
+        case pipeline, receipts, jobs, replay, finance
         case counterSales = "counter-sales"
     }
 
-    @Option(help: "Run only this part: pipeline (latency and catch-up), receipts, counter-sales, jobs or replay.")
+    @Option(
+        help: "Run only this part: pipeline (latency and catch-up), receipts, counter-sales, jobs, replay or finance.")
     var only: Suite?
 
     @Flag(
@@ -108,6 +121,9 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError(
                 "--rate, --backlog, --runs, --writers, --clients and --receipt-seconds must be positive and --seconds at least 2"
             )
+        }
+        guard financeStockEvents > 0, openInvoices > 0 else {
+            throw ValidationError("--finance-stock-events and --open-invoices must be positive")
         }
         guard replayEvents > 0, drainJobs > 0, latencyJobs > 0, (1...1000).contains(jobConcurrency),
             (1...8).contains(jobRunners)
@@ -141,11 +157,19 @@ struct Bench: AsyncParsableCommand {
             }
             if only == nil || only == .jobs { sections.append(try await jobs(workspace, logger: logger)) }
             if only == nil || only == .replay { sections.append(try await replay(workspace, logger: logger)) }
+            if only == nil || only == .finance {
+                // A database of its own: the replay's history would be in this one's ledger.
+                try await workspace.drop()
+                workspace = try await BenchDatabase.create(on: server, logger: logger)
+                if keepDatabase { workspace.scriptsFolder = FileManager.default.currentDirectoryPath }
+                sections.append(try await finance(workspace, logger: logger))
+            }
             let version = try await workspace.serverVersion()
             print(header(serverVersion: version) + "\n\n" + sections.joined(separator: "\n\n"))
             if !keepDatabase { try await workspace.drop() }
         } catch {
-            try? await workspace.drop()
+            if error is PSQLError { progress("failed: \(String(reflecting: error))") }
+            if !keepDatabase { try? await workspace.drop() }
             throw error
         }
     }
@@ -233,6 +257,54 @@ struct Bench: AsyncParsableCommand {
         return """
             Replay — `erp replay stock_levels` over \(seeded) seeded events (receipts, issues, transfers, adjustments), \
             from the start of the log to the swap, beside INSERT … SELECT … GROUP BY over the same movements
+
+            \(table.rendered)
+            """
+    }
+
+    private func finance(_ workspace: BenchDatabase, logger: Logger) async throws -> String {
+        let benchmark = FinanceBenchmark(
+            workspace: workspace, clients: clients, seconds: receiptSeconds, logger: logger)
+        progress("seeding \(financeStockEvents) stock events and \(openInvoices) open invoices")
+        let history = try await benchmark.seed(stockEvents: financeStockEvents, invoices: openInvoices)
+        var catchUps: [Double] = []
+        var lines = 0
+        var balances: [Double] = []
+        var balancesMax: [Double] = []
+        var agings: [Double] = []
+        var agingsMax: [Double] = []
+        var open = 0
+        var receipts: [LoadResult] = []
+        for run in 1...runs {
+            progress("finance run \(run)/\(runs): the ledger rebuilt from \(history.events) events")
+            let (posted, perSecond) = try await benchmark.catchUp()
+            lines = posted
+            catchUps.append(perSecond)
+            progress("finance run \(run)/\(runs): trial balance and receivables aging, 10 reads each")
+            let reports = try await benchmark.reports(times: 10)
+            balances.append(median(reports.trialBalance))
+            balancesMax.append(reports.trialBalance.max() ?? 0)
+            agings.append(median(reports.aging))
+            agingsMax.append(reports.aging.max() ?? 0)
+            open = reports.openInvoices
+            progress(
+                "finance run \(run)/\(runs): customer receipts over HTTP, \(clients) clients for \(receiptSeconds) s")
+            receipts.append(try await benchmark.receiptsOverHTTP(history))
+        }
+        var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
+        addRow(to: &table, "ledger catch-up, journal lines/s", catchUps, digits: 0, target: "≥ 100000")
+        addRow(to: &table, "trial balance, median ms", balances, digits: 1, target: "≤ 50")
+        addRow(to: &table, "trial balance, slowest ms", balancesMax, digits: 1)
+        addRow(to: &table, "receivables aging, median ms", agings, digits: 0, target: "≤ 500")
+        addRow(to: &table, "receivables aging, slowest ms", agingsMax, digits: 0)
+        addRow(to: &table, "HTTP receipts/s, one bank account", receipts.map(\.perSecond), digits: 0, target: "≥ 300")
+        addRow(to: &table, "HTTP p50, ms", receipts.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "HTTP p99, ms", receipts.map(\.p99Milliseconds), digits: 2)
+        return """
+            Finance — \(history.events) events (a stock history and \(history.invoices) B2B invoices), \(lines) journal lines, \
+            \(open) open invoices; the ledger rebuilt by the live runner (batches of 1000); each report read 10 times on one \
+            connection (no HTTP); then \(clients) clients posting ₹1 receipts by bank transfer into Bank (1201), each settling \
+            its own customer's oldest invoice, \(receiptSeconds) s per run
 
             \(table.rendered)
             """

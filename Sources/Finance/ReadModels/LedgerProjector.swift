@@ -23,6 +23,21 @@ public struct LedgerProjector: Projector {
         .replaced("ledger_party_balances"),
     ]
 
+    /// The payloads without what no posting rule reads: the supplier and recipient
+    /// profiles, the lines of documents whose rule posts totals, and each movement's
+    /// product, batch and quantity (a rule reads its warehouse and value), so less is
+    /// sent and decoded.
+    public let payloadSQL: String? = """
+        ((CASE WHEN type IN ('credit_note.issued', 'purchase.returned', 'journal.posted')
+               THEN payload - 'supplier' - 'recipient'
+               ELSE payload - 'supplier' - 'recipient' - 'lines' END)
+         || CASE WHEN payload ? 'movements'
+                 THEN jsonb_build_object('movements', COALESCE(
+                          (SELECT jsonb_agg(jsonb_build_object('warehouseId', m -> 'warehouseId', 'value', m -> 'value'))
+                             FROM jsonb_array_elements(payload -> 'movements') m), '[]'::jsonb))
+                 ELSE '{}'::jsonb END)::text
+        """
+
     /// Creates the projector.
     public init() {}
 

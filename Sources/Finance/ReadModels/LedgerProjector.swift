@@ -6,6 +6,8 @@ import ERPStore
 import Foundation
 public import Logging
 public import PostgresNIO
+import Purchasing
+import Sales
 
 /// Keeps `ledger_journals`, `ledger_lines`, `ledger_account_days` and
 /// `ledger_party_balances` from the events ``Posting`` has rules for.
@@ -28,7 +30,7 @@ public struct LedgerProjector: Projector {
     /// product, batch and quantity (a rule reads its warehouse and value), so less is
     /// sent and decoded.
     public let payloadSQL: String? = """
-        ((CASE WHEN type IN ('credit_note.issued', 'purchase.returned', 'journal.posted')
+        ((CASE WHEN type IN (\(Self.linesRead.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
                THEN payload - 'supplier' - 'recipient'
                ELSE payload - 'supplier' - 'recipient' - 'lines' END)
          || CASE WHEN payload ? 'movements'
@@ -37,6 +39,11 @@ public struct LedgerProjector: Projector {
                              FROM jsonb_array_elements(payload -> 'movements') m), '[]'::jsonb))
                  ELSE '{}'::jsonb END)::text
         """
+
+    /// The events whose posting rule reads their lines.
+    static let linesRead: [EventType] = [
+        SalesEvents.creditNoteIssued, PurchasingEvents.purchaseReturned, FinanceEvents.journalPosted,
+    ]
 
     /// Creates the projector.
     public init() {}

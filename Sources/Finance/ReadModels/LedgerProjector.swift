@@ -48,27 +48,50 @@ public struct LedgerProjector: Projector {
     /// Creates the projector.
     public init() {}
 
-    /// Posts the journal of each event.
+    /// Posts the journal of each event: the journals first, then the lines of those not
+    /// posted before with the day and party balances they add, summed here so that the
+    /// database inserts rows and reads none back.
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
-        let journals = try events.compactMap { try Posting.journal(for: $0) }
+        let candidates = try events.compactMap { try Posting.journal(for: $0) }
+        guard !candidates.isEmpty else { return }
+        let returned: [Int64] = try await transaction.rows(
+            """
+            INSERT INTO ledger_journals (position, event_type, document_type, document_id, reference, posting_date)
+            SELECT * FROM unnest(\(candidates.map(\.position))::bigint[], \(candidates.map(\.eventType.rawValue))::text[],
+                                 \(candidates.map(\.documentType))::text[], \(candidates.map(\.documentID))::bigint[],
+                                 \(candidates.map(\.reference))::text[], \(candidates.map(\.date.description))::date[])
+            ON CONFLICT (position) DO NOTHING
+            RETURNING position
+            """,
+            as: Int64.self, logger: logger)
+        let inserted = Set(returned)
+        let journals = candidates.filter { inserted.contains($0.position) }
         guard !journals.isEmpty else { return }
         let accounts = try await LedgerAccounts.load(on: transaction, logger: logger)
         var lines: [(journal: Journal, number: Int32, line: PostingLine, account: Int64)] = []
+        var days: [DayKey: (debit: Int64, credit: Int64)] = [:]
+        var parties: [PartyKey: (debit: Int64, credit: Int64)] = [:]
         for journal in journals {
             for (index, line) in journal.lines.enumerated() {
-                lines.append((journal, Int32(index + 1), line, try accounts.id(of: line.account)))
+                let account = try accounts.id(of: line.account)
+                lines.append((journal, Int32(index + 1), line, account))
+                days[DayKey(account: account, date: journal.date), default: (0, 0)].debit += line.debit
+                days[DayKey(account: account, date: journal.date), default: (0, 0)].credit += line.credit
+                if let party = line.party {
+                    let key = PartyKey(type: party.type, id: party.id, account: account)
+                    parties[key, default: (0, 0)].debit += line.debit
+                    parties[key, default: (0, 0)].credit += line.credit
+                }
             }
+        }
+        // Sorted, so that concurrent batches take the balance rows' locks in one order.
+        let daySums = days.sorted { ($0.key.account, $0.key.date) < ($1.key.account, $1.key.date) }
+        let partySums = parties.sorted {
+            ($0.key.type, $0.key.id, $0.key.account) < ($1.key.type, $1.key.id, $1.key.account)
         }
         try await transaction.query(
             """
-            WITH journals AS (
-                INSERT INTO ledger_journals (position, event_type, document_type, document_id, reference, posting_date)
-                SELECT * FROM unnest(\(journals.map(\.position))::bigint[], \(journals.map(\.eventType.rawValue))::text[],
-                                     \(journals.map(\.documentType))::text[], \(journals.map(\.documentID))::bigint[],
-                                     \(journals.map(\.reference))::text[], \(journals.map(\.date.description))::date[])
-                ON CONFLICT (position) DO NOTHING
-                RETURNING position),
-            lines AS (
+            WITH lines AS (
                 INSERT INTO ledger_lines (position, line_number, account_id, party_type, party_id, debit_paise,
                                           credit_paise, posting_date, reference)
                 -- Arrays carry no NULL here: '' is no party.
@@ -77,24 +100,36 @@ public struct LedgerProjector: Projector {
                               \(lines.map(\.account))::bigint[], \(lines.map { $0.line.party?.type ?? "" })::text[],
                               \(lines.map { $0.line.party?.id ?? 0 })::bigint[], \(lines.map(\.line.debit))::bigint[],
                               \(lines.map(\.line.credit))::bigint[], \(lines.map(\.journal.date.description))::date[],
-                              \(lines.map(\.journal.reference))::text[]) AS l(p, n, a, pt, pi, d, c, dt, r)
-                 WHERE l.p IN (SELECT position FROM journals)
-                RETURNING account_id, party_type, party_id, debit_paise, credit_paise, posting_date),
+                              \(lines.map(\.journal.reference))::text[]) AS l(p, n, a, pt, pi, d, c, dt, r)),
             days AS (
                 INSERT INTO ledger_account_days AS b (account_id, posting_date, debit_paise, credit_paise)
-                SELECT account_id, posting_date, sum(debit_paise), sum(credit_paise) FROM lines GROUP BY 1, 2
-                 ORDER BY 1, 2
+                SELECT * FROM unnest(\(daySums.map(\.key.account))::bigint[], \(daySums.map(\.key.date.description))::date[],
+                                     \(daySums.map(\.value.debit))::bigint[], \(daySums.map(\.value.credit))::bigint[])
                 ON CONFLICT (account_id, posting_date) DO UPDATE
                    SET debit_paise = b.debit_paise + EXCLUDED.debit_paise,
                        credit_paise = b.credit_paise + EXCLUDED.credit_paise)
             INSERT INTO ledger_party_balances AS b (party_type, party_id, account_id, debit_paise, credit_paise)
-            SELECT party_type, party_id, account_id, sum(debit_paise), sum(credit_paise)
-              FROM lines WHERE party_id IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            SELECT * FROM unnest(\(partySums.map(\.key.type))::text[], \(partySums.map(\.key.id))::bigint[],
+                                 \(partySums.map(\.key.account))::bigint[], \(partySums.map(\.value.debit))::bigint[],
+                                 \(partySums.map(\.value.credit))::bigint[])
             ON CONFLICT (party_type, party_id, account_id) DO UPDATE
                SET debit_paise = b.debit_paise + EXCLUDED.debit_paise,
                    credit_paise = b.credit_paise + EXCLUDED.credit_paise
             """,
             logger: logger)
+    }
+
+    /// An account on a day: a row of `ledger_account_days`.
+    struct DayKey: Hashable {
+        var account: Int64
+        var date: CalendarDate
+    }
+
+    /// A party on a control account: a row of `ledger_party_balances`.
+    struct PartyKey: Hashable {
+        var type: String
+        var id: Int64
+        var account: Int64
     }
 }
 

@@ -139,6 +139,22 @@ import Testing
                 #expect(aging.bucketsPaise.values.reduce(0, +) == aging.totalOutstandingPaise)
                 #expect(aging.bucketsPaise[bucket] == 10_000)
             }
+            // A credit note for one of the two units comes off what is outstanding; one for
+            // the other leaves nothing, and the invoice is no longer listed.
+            for left in [true, false] {
+                let note = try await shop.create(
+                    "credit-notes",
+                    NewCreditNote(
+                        invoiceId: Int64(invoice), reason: "return",
+                        lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1)]))
+                let total = try #require(try await shop.get("credit-notes/\(note)")["total"] as? Int)
+                let aging = try await shop.get("reports/receivables", as: Aging.self)
+                if left {
+                    #expect(aging.items.map(\.outstandingPaise) == [Int64(10_000 - total)])
+                } else {
+                    #expect(aging.items.isEmpty && aging.totalOutstandingPaise == 0)
+                }
+            }
             // The vendor's ₹882 bill, unpaid; nothing dated before it.
             let payables = try await shop.get("reports/payables", as: Aging.self)
             #expect(payables.items.map(\.outstandingPaise) == [88_200])

@@ -449,33 +449,48 @@ public struct Aging: CSVReport, Codable, Hashable {
     }
 
     /// Open B2B invoices (`receivables`) or vendor bills (`payables`) dated up to `date`,
-    /// with what is outstanding on them now (total less credit notes and allocations).
+    /// with what is outstanding on them now (total less credit notes and allocations),
+    /// earliest due first.
+    ///
+    /// Credit notes and allocations are summed per document once and joined, rather than
+    /// summed again for each document.
     public static func of(
         receivables: Bool, asOf date: CalendarDate, on connection: PostgresConnection, logger: Logger
     ) async throws -> Aging {
         let rows = try await connection.rows(
             receivables
                 ? """
-                SELECT i.id, i.number, c.id, c.name, i.invoice_date::text, (i.invoice_date + c.payment_terms_days)::text,
-                       \(date.description)::date - (i.invoice_date + c.payment_terms_days), i.total_paise,
-                       (i.total_paise
-                        - COALESCE((SELECT sum(n.total_paise) FROM credit_notes n WHERE n.invoice_id = i.id), 0)
-                        - COALESCE((SELECT sum(x.amount_paise) FROM payment_allocations x WHERE x.invoice_id = i.id), 0))::bigint
-                  FROM invoices i JOIN customers c ON c.id = i.customer_id
-                 WHERE i.kind = 'b2b' AND i.invoice_date <= \(date.description)::date
+                SELECT i.id, i.number, c.id, c.name, i.invoice_date::text, d.due::text,
+                       \(date.description)::date - d.due, i.total_paise, o.outstanding
+                  FROM invoices i
+                  JOIN customers c ON c.id = i.customer_id
+                  LEFT JOIN (SELECT invoice_id, sum(total_paise) AS paise FROM credit_notes
+                              WHERE invoice_id IS NOT NULL GROUP BY invoice_id) n ON n.invoice_id = i.id
+                  LEFT JOIN (SELECT invoice_id, sum(amount_paise) AS paise FROM payment_allocations
+                              WHERE invoice_id IS NOT NULL GROUP BY invoice_id) x ON x.invoice_id = i.id
+                 CROSS JOIN LATERAL (SELECT (i.total_paise - COALESCE(n.paise, 0) - COALESCE(x.paise, 0))::bigint
+                                                AS outstanding) o
+                 CROSS JOIN LATERAL (SELECT i.invoice_date + c.payment_terms_days AS due) d
+                 WHERE i.kind = 'b2b' AND i.invoice_date <= \(date.description)::date AND o.outstanding > 0
+                 ORDER BY d.due, i.id
                 """
                 : """
-                SELECT b.id, b.bill_number, v.id, v.name, b.bill_date::text, (b.bill_date + v.payment_terms_days)::text,
-                       \(date.description)::date - (b.bill_date + v.payment_terms_days), b.total_paise,
-                       (b.total_paise
-                        - COALESCE((SELECT sum(x.amount_paise) FROM payment_allocations x WHERE x.vendor_bill_id = b.id), 0))::bigint
-                  FROM vendor_bills b JOIN vendors v ON v.id = b.vendor_id
-                 WHERE b.bill_date <= \(date.description)::date
+                SELECT b.id, b.bill_number, v.id, v.name, b.bill_date::text, d.due::text,
+                       \(date.description)::date - d.due, b.total_paise, o.outstanding
+                  FROM vendor_bills b
+                  JOIN vendors v ON v.id = b.vendor_id
+                  LEFT JOIN (SELECT vendor_bill_id, sum(amount_paise) AS paise FROM payment_allocations
+                              WHERE vendor_bill_id IS NOT NULL GROUP BY vendor_bill_id) x ON x.vendor_bill_id = b.id
+                 CROSS JOIN LATERAL (SELECT (b.total_paise - COALESCE(x.paise, 0))::bigint AS outstanding) o
+                 CROSS JOIN LATERAL (SELECT b.bill_date + v.payment_terms_days AS due) d
+                 WHERE b.bill_date <= \(date.description)::date AND o.outstanding > 0
+                 ORDER BY d.due, b.id
                 """,
             as: (Int64, String?, Int64, String, String, String, Int, Int64, Int64).self, logger: logger)
         var items: [Item] = []
+        items.reserveCapacity(rows.count)
         var buckets = Dictionary(uniqueKeysWithValues: Self.buckets.map { ($0, Int64(0)) })
-        for (id, number, party, name, documentDate, due, days, total, outstanding) in rows where outstanding > 0 {
+        for (id, number, party, name, documentDate, due, days, total, outstanding) in rows {
             let bucket = Self.bucket(daysPastDue: days)
             buckets[bucket, default: 0] += outstanding
             items.append(
@@ -484,7 +499,6 @@ public struct Aging: CSVReport, Codable, Hashable {
                     documentDate: try CalendarDate(documentDate), dueDate: try CalendarDate(due), daysPastDue: days,
                     totalPaise: total, outstandingPaise: outstanding, bucket: bucket))
         }
-        items.sort { ($0.dueDate, $0.documentId) < ($1.dueDate, $1.documentId) }
         return Aging(
             kind: receivables ? "receivables" : "payables", asOf: date, items: items, bucketsPaise: buckets,
             totalOutstandingPaise: items.reduce(0) { $0 + $1.outstandingPaise })

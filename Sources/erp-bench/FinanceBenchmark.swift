@@ -17,6 +17,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import PostgresNIO
 import Sales
+import Synchronization
 import Users
 
 /// A stock history written by `erp seed`'s generator (each receipt, issue, transfer and
@@ -37,9 +38,10 @@ struct FinanceBenchmark {
     struct History {
         var events: Int
         var invoices: Int
-        /// A customer per client, and the oldest open invoice of each, which its receipts settle.
+        /// A customer per client, and the open invoices of each, oldest first, which its
+        /// receipts settle in turn (₹1 each; an invoice is ₹105).
         var customers: [Int64]
-        var invoicesToSettle: [Int64]
+        var invoicesToSettle: [[Int64]]
     }
 
     private func decode<Body: Decodable>(_ json: String) throws -> Body {
@@ -133,9 +135,14 @@ struct FinanceBenchmark {
             let mine = Array(customers.prefix(clients))
             let settle = try await connection.rows(
                 """
-                SELECT (SELECT min(i.id) FROM invoices i WHERE i.customer_id = c) FROM unnest(\(mine)::bigint[]) c
+                SELECT (SELECT array_agg(i.id ORDER BY i.id) FROM invoices i WHERE i.customer_id = c)
+                  FROM unnest(\(mine)::bigint[]) WITH ORDINALITY AS u(c, n) ORDER BY n
                 """,
-                as: Int64.self, logger: logger)
+                as: [Int64]?.self, logger: logger
+            ).compactMap { (row: [Int64]?) -> [Int64]? in row }
+            guard settle.count == mine.count else {
+                throw BenchFailure(description: "every client needs a customer with an invoice: raise --open-invoices")
+            }
             let events =
                 try await connection.value("SELECT max(position) FROM events", as: Int64.self, logger: logger) ?? 0
             return History(events: Int(events), invoices: written, customers: mine, invoicesToSettle: settle)
@@ -194,10 +201,12 @@ struct FinanceBenchmark {
         }
     }
 
-    /// The receipt client `client` posts: ₹1 by bank transfer into Bank (1201), settling
-    /// its customer's oldest invoice.
-    static func body(_ history: History, client: Int) -> String {
-        #"{"customerId": \#(history.customers[client]), "mode": "bank_transfer", "reference": "NEFT-BENCH-\#(client)", "accountCode": "1201", "amountPaise": 100, "allocations": [{"invoiceId": \#(history.invoicesToSettle[client]), "amountPaise": 100}]}"#
+    /// The `receipt`th receipt client `client` posts: ₹1 by bank transfer into Bank (1201),
+    /// settling its customer's invoices in turn.
+    static func body(_ history: History, client: Int, receipt: Int) -> String {
+        let invoices = history.invoicesToSettle[client]
+        return
+            #"{"customerId": \#(history.customers[client]), "mode": "bank_transfer", "reference": "NEFT-BENCH-\#(client)", "accountCode": "1201", "amountPaise": 100, "allocations": [{"invoiceId": \#(invoices[receipt % invoices.count]), "amountPaise": 100}]}"#
     }
 
     /// Runs the API server in this process and posts customer receipts to it, signed in
@@ -226,12 +235,17 @@ struct FinanceBenchmark {
             defer { _ = http.shutdown() }
             let token = try await signIn(http, port: port)
             let url = "http://127.0.0.1:\(port)/api/v1/customer-receipts"
+            let posted = Mutex([Int](repeating: 0, count: clients))
             return try await Load(clients: clients, seconds: seconds).measure { index in
+                let receipt = posted.withLock { counts in
+                    defer { counts[index] += 1 }
+                    return counts[index]
+                }
                 var request = HTTPClientRequest(url: url)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
-                request.body = .bytes(ByteBuffer(string: Self.body(history, client: index)))
+                request.body = .bytes(ByteBuffer(string: Self.body(history, client: index, receipt: receipt)))
                 let response = try await http.execute(request, timeout: .seconds(30))
                 let body = try await response.body.collect(upTo: 1 << 20)
                 guard response.status == .created else {

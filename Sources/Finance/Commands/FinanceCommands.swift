@@ -30,7 +30,12 @@ public enum FinanceCommands {
     static func requireOpen(
         _ date: CalendarDate, field: String, on transaction: PostgresConnection, context: CommandContext
     ) async throws {
-        if let locked = try await lockDate(on: transaction, context: context), date <= locked {
+        try refuseLocked(date, lockDate: try await lockDate(on: transaction, context: context), field: field)
+    }
+
+    /// Refuses a posting dated on or before `lockDate` (422 saying why).
+    static func refuseLocked(_ date: CalendarDate, lockDate: CalendarDate?, field: String) throws {
+        if let locked = lockDate, date <= locked {
             throw CommandError(
                 .invalid,
                 "\(date) is on or before the lock date \(locked): the books up to it are closed; post a correction dated after it",
@@ -189,24 +194,34 @@ public enum FinanceCommands {
         _ payment: NewPayment, receipt: Bool, on transaction: PostgresConnection, context: CommandContext
     ) async throws -> Int64 {
         do { try payment.validate(receipt: receipt) } catch { throw CommandError(error) }
-        let date: CalendarDate
-        if let paymentDate = payment.paymentDate {
-            date = paymentDate
-        } else {
-            date = try await businessDate(on: transaction, context: context)
+        let party = receipt ? ("customer", payment.customerId ?? 0) : ("vendor", payment.vendorId ?? 0)
+        // What the checks need, in one round trip: the business date, the lock date (read
+        // FOR SHARE, as `lockDate` does), whether the party exists, and the account.
+        let checks = try await transaction.preparedRows(
+            """
+            SELECT business_date()::text,
+                   (SELECT lock_date::text FROM finance_settings WHERE id = 1 FOR SHARE),
+                   EXISTS (SELECT 1 FROM \(unescaped: party.0 == "customer" ? "customers" : "vendors") WHERE id = \(party.1)),
+                   a.id, a.is_group, a.active, a.role, g.role
+              FROM (VALUES (1)) AS one (x)
+              LEFT JOIN accounts a ON a.code = \(payment.accountCode)
+              LEFT JOIN accounts g ON g.id = a.group_id
+            """,
+            as: (String, String?, Bool, Int64?, Bool?, Bool?, String?, String?).self, logger: context.logger)
+        guard let (today, lockText, partyExists, accountID, isGroup, active, role, groupRole) = checks.first else {
+            throw CommandError(.notFound, "the database gave no business date")
         }
-        try await requireOpen(date, field: "paymentDate", on: transaction, context: context)
+        let date = try payment.paymentDate ?? CalendarDate(today)
+        try refuseLocked(date, lockDate: try lockText.map { try CalendarDate($0) }, field: "paymentDate")
         var check = Validation()
-        let account = try await accounts([payment.accountCode], on: transaction, context: context)[payment.accountCode]
-        if let account {
+        if accountID != nil {
             check.require(
-                !account.isGroup && account.active && (account.role == "cash" || account.groupRole == "bank_accounts"),
+                isGroup == false && active == true && (role == "cash" || groupRole == "bank_accounts"),
                 "accountCode", "\(payment.accountCode) is not an active cash or bank account")
         } else {
             check.fail("accountCode", "there is no account \(payment.accountCode)")
         }
-        let party = receipt ? ("customer", payment.customerId ?? 0) : ("vendor", payment.vendorId ?? 0)
-        if !(try await partyExists(party.0, party.1, on: transaction, context: context)) {
+        if !partyExists {
             check.fail(receipt ? "customerId" : "vendorId", "there is no \(party.0) \(party.1)")
         }
         do { try check.check() } catch { throw CommandError(error) }
@@ -216,13 +231,16 @@ public enum FinanceCommands {
                                   account_id, amount_paise, payment_date, narration)
             VALUES (\(receipt ? "receipt" : "payment"), \(payment.customerId), \(payment.vendorId), \(payment.mode),
                     \(Text.blankIsNil(payment.reference)), \(payment.chequeNumber), \(payment.chequeDate?.description)::date,
-                    \(account?.id ?? 0), \(payment.amountPaise), \(date.description)::date,
+                    \(accountID ?? 0), \(payment.amountPaise), \(date.description)::date,
                     \(Text.blankIsNil(payment.narration)))
             RETURNING id
             """,
             logger: context.logger)
         if let allocations = payment.allocations, !allocations.isEmpty {
-            try await allocate(id, allocations, releasing: false, on: transaction, context: context)
+            // The payment is this transaction's own new row: nothing is allocated from it yet.
+            try await allocate(
+                PaymentToAllocate(id: id, receipt: receipt, party: party.1, amount: payment.amountPaise, allocated: 0),
+                allocations, releasing: false, on: transaction, context: context)
         }
         return id
     }
@@ -250,7 +268,31 @@ public enum FinanceCommands {
         guard let (direction, party, amount, allocated) = found.first else {
             throw CommandError(.notFound, "there is no payment \(id)")
         }
-        let receipt = direction == "receipt"
+        try await allocate(
+            PaymentToAllocate(
+                id: id, receipt: direction == "receipt", party: party, amount: amount, allocated: allocated),
+            allocations, releasing: releasing, on: transaction, context: context)
+    }
+
+    /// A payment as allocating reads it, its row locked.
+    struct PaymentToAllocate {
+        var id: Int64
+        var receipt: Bool
+        /// The customer or vendor.
+        var party: Int64
+        var amount: Int64
+        /// What is allocated from it so far.
+        var allocated: Int64
+    }
+
+    /// Allocates `allocations` of `payment`, whose row this transaction holds locked.
+    static func allocate(
+        _ payment: PaymentToAllocate, _ allocations: [NewAllocation], releasing: Bool,
+        on transaction: PostgresConnection, context: CommandContext
+    ) async throws {
+        let (id, receipt, party, amount, allocated) = (
+            payment.id, payment.receipt, payment.party, payment.amount, payment.allocated
+        )
         var check = Validation()
         check.require(!allocations.isEmpty, "allocations", "name at least one invoice or bill")
         NewPayment.check(allocations, receipt: receipt, into: &check)

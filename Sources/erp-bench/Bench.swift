@@ -304,7 +304,7 @@ struct Bench: AsyncParsableCommand {
             Finance — \(history.events) events (a stock history and \(history.invoices) B2B invoices), \(lines) journal lines, \
             \(open) open invoices; the ledger rebuilt by the live runner (batches of 1000); each report read 10 times on one \
             connection (no HTTP); then \(clients) clients posting ₹1 receipts by bank transfer into Bank (1201), each settling \
-            its own customer's oldest invoice, \(receiptSeconds) s per run
+            its own customer's invoices in turn, \(receiptSeconds) s per run
 
             \(table.rendered)
             """

@@ -68,6 +68,7 @@ LANGUAGE sql STABLE AS $$
       FROM journal_entries e
      WHERE e.id = (entry ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('journal_entry_document');
 
 CREATE OR REPLACE FUNCTION payment_document(payment jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -86,6 +87,7 @@ LANGUAGE sql STABLE AS $$
       FROM payments p JOIN accounts a ON a.id = p.account_id
      WHERE p.id = (payment ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('payment_document');
 
 -- One allocation or unallocation: its payment, party and document, signed.
 CREATE OR REPLACE FUNCTION payment_allocation_document(allocation jsonb) RETURNS jsonb
@@ -97,36 +99,38 @@ LANGUAGE sql STABLE AS $$
       FROM payment_allocations x JOIN payments p ON p.id = x.payment_id
      WHERE x.id = (allocation ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('payment_allocation_document');
 
 CREATE OR REPLACE FUNCTION finance_settings_document(settings jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('lockDate', s.lock_date, 'version', s.version) FROM finance_settings s WHERE s.id = 1
 $$;
+SELECT document_event_trigger('finance_settings_document');
 
 DROP TRIGGER IF EXISTS journal_entries_posted ON journal_entries;
 CREATE CONSTRAINT TRIGGER journal_entries_posted AFTER INSERT ON journal_entries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('journal.posted', 'journal_entry', 'journal_entry_document');
+    EXECUTE FUNCTION journal_entry_document_event('journal.posted', 'journal_entry');
 DROP TRIGGER IF EXISTS payments_received ON payments;
 CREATE CONSTRAINT TRIGGER payments_received AFTER INSERT ON payments
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.direction = 'receipt')
-    EXECUTE FUNCTION record_event('payment.received', 'customer_receipt', 'payment_document');
+    EXECUTE FUNCTION payment_document_event('payment.received', 'customer_receipt');
 DROP TRIGGER IF EXISTS payments_made ON payments;
 CREATE CONSTRAINT TRIGGER payments_made AFTER INSERT ON payments
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.direction = 'payment')
-    EXECUTE FUNCTION record_event('payment.made', 'vendor_payment', 'payment_document');
+    EXECUTE FUNCTION payment_document_event('payment.made', 'vendor_payment');
 DROP TRIGGER IF EXISTS payment_allocations_allocated ON payment_allocations;
 CREATE CONSTRAINT TRIGGER payment_allocations_allocated AFTER INSERT ON payment_allocations
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.amount_paise > 0)
-    EXECUTE FUNCTION record_event('payment.allocated', 'payment_allocation', 'payment_allocation_document');
+    EXECUTE FUNCTION payment_allocation_document_event('payment.allocated', 'payment_allocation');
 DROP TRIGGER IF EXISTS payment_allocations_unallocated ON payment_allocations;
 CREATE CONSTRAINT TRIGGER payment_allocations_unallocated AFTER INSERT ON payment_allocations
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.amount_paise < 0)
-    EXECUTE FUNCTION record_event('payment.unallocated', 'payment_allocation', 'payment_allocation_document');
+    EXECUTE FUNCTION payment_allocation_document_event('payment.unallocated', 'payment_allocation');
 DROP TRIGGER IF EXISTS finance_lock_date_set ON finance_settings;
 CREATE CONSTRAINT TRIGGER finance_lock_date_set AFTER UPDATE ON finance_settings
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.lock_date IS DISTINCT FROM NEW.lock_date)
-    EXECUTE FUNCTION record_event('finance.lock_date_set', 'finance_settings', 'finance_settings_document');
+    EXECUTE FUNCTION finance_settings_document_event('finance.lock_date_set', 'finance_settings');
 
 -- An account of the chart as the API shows it.
 CREATE OR REPLACE FUNCTION account_document(account jsonb) RETURNS jsonb
@@ -137,6 +141,7 @@ LANGUAGE sql STABLE AS $$
       FROM accounts a LEFT JOIN accounts g ON g.id = a.group_id
      WHERE a.id = (account ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('account_document');
 
 DROP TRIGGER IF EXISTS accounts_skip_unchanged ON accounts;
 CREATE TRIGGER accounts_skip_unchanged BEFORE UPDATE ON accounts
@@ -144,11 +149,11 @@ CREATE TRIGGER accounts_skip_unchanged BEFORE UPDATE ON accounts
 DROP TRIGGER IF EXISTS accounts_created ON accounts;
 CREATE CONSTRAINT TRIGGER accounts_created AFTER INSERT ON accounts
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('account.created', 'account', 'account_document');
+    EXECUTE FUNCTION account_document_event('account.created', 'account');
 DROP TRIGGER IF EXISTS accounts_updated ON accounts;
 CREATE CONSTRAINT TRIGGER accounts_updated AFTER UPDATE ON accounts
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('account.updated', 'account', 'account_document');
+    EXECUTE FUNCTION account_document_event('account.updated', 'account');
 
 -- A finding of the overdue scan: the invoice (number, dates, total) and its customer,
 -- as they stood on the business date of the scan.
@@ -163,8 +168,9 @@ LANGUAGE sql STABLE AS $$
       JOIN customers c ON c.id = f.customer_id
      WHERE f.id = (finding ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('invoice_overdue_document');
 
 DROP TRIGGER IF EXISTS invoice_overdue_detected ON invoice_overdue_findings;
 CREATE CONSTRAINT TRIGGER invoice_overdue_detected AFTER INSERT ON invoice_overdue_findings
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('invoice.overdue_detected', 'invoice_overdue_finding', 'invoice_overdue_document');
+    EXECUTE FUNCTION invoice_overdue_document_event('invoice.overdue_detected', 'invoice_overdue_finding');

@@ -57,19 +57,20 @@ BEGIN
     );
 END
 $$;
+SELECT document_event_trigger('stock_document');
 
 DROP TRIGGER IF EXISTS stock_issue_posted ON stock_documents;
 CREATE CONSTRAINT TRIGGER stock_issue_posted AFTER INSERT ON stock_documents
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.kind = 'issue')
-    EXECUTE FUNCTION record_event('stock.issued', 'stock_issue', 'stock_document');
+    EXECUTE FUNCTION stock_document_event('stock.issued', 'stock_issue');
 DROP TRIGGER IF EXISTS stock_transfer_posted ON stock_documents;
 CREATE CONSTRAINT TRIGGER stock_transfer_posted AFTER INSERT ON stock_documents
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.kind = 'transfer')
-    EXECUTE FUNCTION record_event('stock.transferred', 'stock_transfer', 'stock_document');
+    EXECUTE FUNCTION stock_document_event('stock.transferred', 'stock_transfer');
 DROP TRIGGER IF EXISTS stock_adjustment_posted ON stock_documents;
 CREATE CONSTRAINT TRIGGER stock_adjustment_posted AFTER INSERT ON stock_documents
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.kind = 'adjustment')
-    EXECUTE FUNCTION record_event('stock.adjusted', 'stock_adjustment', 'stock_document');
+    EXECUTE FUNCTION stock_document_event('stock.adjusted', 'stock_adjustment');
 
 -- What the daily expiry scan found: a batch × warehouse with stock on hand that expires
 -- within the scan's window (or already has). The payload names the batch, product and
@@ -88,8 +89,9 @@ LANGUAGE sql STABLE AS $$
       JOIN warehouses w ON w.id = f.warehouse_id
      WHERE f.id = (document ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('batch_expiry_document');
 
 DROP TRIGGER IF EXISTS batch_expiry_detected ON batch_expiry_findings;
 CREATE CONSTRAINT TRIGGER batch_expiry_detected AFTER INSERT ON batch_expiry_findings
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('batch.expiry_detected', 'batch_expiry_finding', 'batch_expiry_document');
+    EXECUTE FUNCTION batch_expiry_document_event('batch.expiry_detected', 'batch_expiry_finding');

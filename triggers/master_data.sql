@@ -25,6 +25,7 @@ LANGUAGE sql STABLE AS $$
       FROM products p
      WHERE p.id = (product ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('product_document');
 
 CREATE OR REPLACE FUNCTION warehouse_document(warehouse jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -35,6 +36,7 @@ LANGUAGE sql STABLE AS $$
       FROM warehouses w
      WHERE w.id = (warehouse ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('warehouse_document');
 
 CREATE OR REPLACE FUNCTION vendor_document(vendor jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -45,33 +47,34 @@ LANGUAGE sql STABLE AS $$
       FROM vendors v
      WHERE v.id = (vendor ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('vendor_document');
 
 DROP TRIGGER IF EXISTS products_created ON products;
 CREATE CONSTRAINT TRIGGER products_created AFTER INSERT ON products
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('product.created', 'product', 'product_document');
+    EXECUTE FUNCTION product_document_event('product.created', 'product');
 DROP TRIGGER IF EXISTS products_updated ON products;
 CREATE CONSTRAINT TRIGGER products_updated AFTER UPDATE ON products
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('product.updated', 'product', 'product_document');
+    EXECUTE FUNCTION product_document_event('product.updated', 'product');
 
 DROP TRIGGER IF EXISTS warehouses_created ON warehouses;
 CREATE CONSTRAINT TRIGGER warehouses_created AFTER INSERT ON warehouses
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('warehouse.created', 'warehouse', 'warehouse_document');
+    EXECUTE FUNCTION warehouse_document_event('warehouse.created', 'warehouse');
 DROP TRIGGER IF EXISTS warehouses_updated ON warehouses;
 CREATE CONSTRAINT TRIGGER warehouses_updated AFTER UPDATE ON warehouses
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('warehouse.updated', 'warehouse', 'warehouse_document');
+    EXECUTE FUNCTION warehouse_document_event('warehouse.updated', 'warehouse');
 
 DROP TRIGGER IF EXISTS vendors_created ON vendors;
 CREATE CONSTRAINT TRIGGER vendors_created AFTER INSERT ON vendors
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('vendor.created', 'vendor', 'vendor_document');
+    EXECUTE FUNCTION vendor_document_event('vendor.created', 'vendor');
 DROP TRIGGER IF EXISTS vendors_updated ON vendors;
 CREATE CONSTRAINT TRIGGER vendors_updated AFTER UPDATE ON vendors
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('vendor.updated', 'vendor', 'vendor_document');
+    EXECUTE FUNCTION vendor_document_event('vendor.updated', 'vendor');
 
 -- An UPDATE that leaves every column as it was (version and updated_at aside) is
 -- dropped before it happens, so it neither bumps the version nor records an event. A

@@ -35,8 +35,9 @@ LANGUAGE sql STABLE AS $$
       FROM notification_acknowledgements a
      WHERE a.id = (acknowledgement ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('notification_acknowledgement_document');
 
 DROP TRIGGER IF EXISTS notification_acknowledged ON notification_acknowledgements;
 CREATE CONSTRAINT TRIGGER notification_acknowledged AFTER INSERT ON notification_acknowledgements
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('notification.acknowledged', 'notification_acknowledgement', 'notification_acknowledgement_document');
+    EXECUTE FUNCTION notification_acknowledgement_document_event('notification.acknowledged', 'notification_acknowledgement');

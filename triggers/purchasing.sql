@@ -27,8 +27,10 @@ LANGUAGE sql STABLE AS $$
       FROM purchase_orders o
      WHERE o.id = (purchase_order ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('purchase_order_document');
 
--- PL/pgSQL, to keep its plan for the session (see inventory.sql).
+-- PL/pgSQL, to keep its plan for the session (see inventory.sql). The lines and the
+-- movements come from one scan of the lines: with a subquery each it cost a fifth more.
 CREATE OR REPLACE FUNCTION goods_receipt_document(receipt jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -36,33 +38,30 @@ BEGIN
         SELECT jsonb_build_object(
             'id', r.id, 'purchaseOrderId', r.order_id, 'vendorId', r.vendor_id, 'warehouseId', r.warehouse_id,
             'vendorReference', r.vendor_reference, 'receivedOn', r.received_on, 'postedAt', r.posted_at,
-            'lines', (
-                SELECT jsonb_agg(jsonb_build_object(
-                           'lineNumber', l.line_number, 'orderLineNumber', l.order_line_number,
-                           'productId', l.product_id, 'batchId', l.batch_id, 'batchNumber', b.batch_number,
-                           'manufacturedOn', b.manufactured_on, 'expiresOn', b.expires_on, 'mrp', b.mrp_paise,
-                           'quantity', l.quantity, 'unitCost', l.unit_cost_paise)
-                       ORDER BY l.line_number)
-                  FROM goods_receipt_lines l
-                  JOIN batches b ON b.id = l.batch_id
-                 WHERE l.receipt_id = r.id
-            ),
-            'movements', (
-                SELECT jsonb_agg(jsonb_build_object(
-                           'productId', l.product_id, 'warehouseId', r.warehouse_id, 'batchId', l.batch_id,
-                           'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', l.quantity,
-                           'unitCost', l.unit_cost_paise, 'value', l.quantity * l.unit_cost_paise)
-                       ORDER BY l.line_number)
-                  FROM goods_receipt_lines l
-                  JOIN batches b ON b.id = l.batch_id
-                 WHERE l.receipt_id = r.id
-            )
+            'lines', x.lines, 'movements', x.movements
         )
-          FROM goods_receipts r
+          FROM goods_receipts r,
+               LATERAL (
+                   SELECT jsonb_agg(jsonb_build_object(
+                              'lineNumber', l.line_number, 'orderLineNumber', l.order_line_number,
+                              'productId', l.product_id, 'batchId', l.batch_id, 'batchNumber', b.batch_number,
+                              'manufacturedOn', b.manufactured_on, 'expiresOn', b.expires_on, 'mrp', b.mrp_paise,
+                              'quantity', l.quantity, 'unitCost', l.unit_cost_paise)
+                          ORDER BY l.line_number) AS lines,
+                          jsonb_agg(jsonb_build_object(
+                              'productId', l.product_id, 'warehouseId', r.warehouse_id, 'batchId', l.batch_id,
+                              'batchNumber', b.batch_number, 'expiresOn', b.expires_on, 'quantity', l.quantity,
+                              'unitCost', l.unit_cost_paise, 'value', l.quantity * l.unit_cost_paise)
+                          ORDER BY l.line_number) AS movements
+                     FROM goods_receipt_lines l
+                     JOIN batches b ON b.id = l.batch_id
+                    WHERE l.receipt_id = r.id
+               ) x
          WHERE r.id = (receipt ->> 'id')::bigint
     );
 END
 $$;
+SELECT document_event_trigger('goods_receipt_document');
 
 CREATE OR REPLACE FUNCTION vendor_bill_document(bill jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -86,6 +85,7 @@ LANGUAGE sql STABLE AS $$
       FROM vendor_bills v
      WHERE v.id = (bill ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('vendor_bill_document');
 
 CREATE OR REPLACE FUNCTION purchase_return_document(purchase_return jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -117,32 +117,33 @@ LANGUAGE sql STABLE AS $$
       FROM purchase_returns r
      WHERE r.id = (purchase_return ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('purchase_return_document');
 
 DROP TRIGGER IF EXISTS purchase_order_approved ON purchase_orders;
 CREATE CONSTRAINT TRIGGER purchase_order_approved AFTER UPDATE ON purchase_orders
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.status = 'draft' AND NEW.status = 'approved')
-    EXECUTE FUNCTION record_event('purchase_order.approved', 'purchase_order', 'purchase_order_document');
+    EXECUTE FUNCTION purchase_order_document_event('purchase_order.approved', 'purchase_order');
 DROP TRIGGER IF EXISTS purchase_order_cancelled ON purchase_orders;
 CREATE CONSTRAINT TRIGGER purchase_order_cancelled AFTER UPDATE ON purchase_orders
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.status <> 'cancelled' AND NEW.status = 'cancelled')
-    EXECUTE FUNCTION record_event('purchase_order.cancelled', 'purchase_order', 'purchase_order_document');
+    EXECUTE FUNCTION purchase_order_document_event('purchase_order.cancelled', 'purchase_order');
 DROP TRIGGER IF EXISTS purchase_order_updated ON purchase_orders;
 CREATE CONSTRAINT TRIGGER purchase_order_updated AFTER UPDATE ON purchase_orders
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.status = 'draft' AND NEW.status = 'draft' AND OLD.version <> NEW.version)
-    EXECUTE FUNCTION record_event('purchase_order.updated', 'purchase_order', 'purchase_order_document');
+    EXECUTE FUNCTION purchase_order_document_event('purchase_order.updated', 'purchase_order');
 
 DROP TRIGGER IF EXISTS goods_received ON goods_receipts;
 CREATE CONSTRAINT TRIGGER goods_received AFTER INSERT ON goods_receipts
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('goods.received', 'goods_receipt', 'goods_receipt_document');
+    EXECUTE FUNCTION goods_receipt_document_event('goods.received', 'goods_receipt');
 DROP TRIGGER IF EXISTS vendor_bill_posted ON vendor_bills;
 CREATE CONSTRAINT TRIGGER vendor_bill_posted AFTER INSERT ON vendor_bills
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('vendor_bill.posted', 'vendor_bill', 'vendor_bill_document');
+    EXECUTE FUNCTION vendor_bill_document_event('vendor_bill.posted', 'vendor_bill');
 DROP TRIGGER IF EXISTS purchase_returned ON purchase_returns;
 CREATE CONSTRAINT TRIGGER purchase_returned AFTER INSERT ON purchase_returns
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('purchase.returned', 'purchase_return', 'purchase_return_document');
+    EXECUTE FUNCTION purchase_return_document_event('purchase.returned', 'purchase_return');

@@ -16,6 +16,7 @@ LANGUAGE sql STABLE AS $$
       FROM company_profile c
      WHERE c.id = 1
 $$;
+SELECT document_event_trigger('company_document');
 
 CREATE OR REPLACE FUNCTION customer_document(customer jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -28,6 +29,7 @@ LANGUAGE sql STABLE AS $$
       FROM customers c
      WHERE c.id = (customer ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('customer_document');
 
 DROP TRIGGER IF EXISTS company_profile_skip_unchanged ON company_profile;
 CREATE TRIGGER company_profile_skip_unchanged BEFORE UPDATE ON company_profile
@@ -35,7 +37,7 @@ CREATE TRIGGER company_profile_skip_unchanged BEFORE UPDATE ON company_profile
 DROP TRIGGER IF EXISTS company_profile_updated ON company_profile;
 CREATE CONSTRAINT TRIGGER company_profile_updated AFTER UPDATE ON company_profile
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('company.updated', 'company', 'company_document');
+    EXECUTE FUNCTION company_document_event('company.updated', 'company');
 
 DROP TRIGGER IF EXISTS customers_skip_unchanged ON customers;
 CREATE TRIGGER customers_skip_unchanged BEFORE UPDATE ON customers
@@ -43,11 +45,11 @@ CREATE TRIGGER customers_skip_unchanged BEFORE UPDATE ON customers
 DROP TRIGGER IF EXISTS customers_created ON customers;
 CREATE CONSTRAINT TRIGGER customers_created AFTER INSERT ON customers
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('customer.created', 'customer', 'customer_document');
+    EXECUTE FUNCTION customer_document_event('customer.created', 'customer');
 DROP TRIGGER IF EXISTS customers_updated ON customers;
 CREATE CONSTRAINT TRIGGER customers_updated AFTER UPDATE ON customers
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('customer.updated', 'customer', 'customer_document');
+    EXECUTE FUNCTION customer_document_event('customer.updated', 'customer');
 
 -- An invoice with its lines (batch, expiry and manufacturer on each, Rule 46 and the
 -- Drugs Rules), its payments, and `movements`: the stock it took out, at cost.
@@ -150,11 +152,12 @@ BEGIN
     RETURN jsonb_set(document, '{number}', to_jsonb(issued));
 END
 $$;
+SELECT document_event_trigger('issue_invoice');
 
 DROP TRIGGER IF EXISTS invoices_issued ON invoices;
 CREATE CONSTRAINT TRIGGER invoices_issued AFTER INSERT ON invoices
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('invoice.issued', 'invoice', 'issue_invoice');
+    EXECUTE FUNCTION issue_invoice_event('invoice.issued', 'invoice');
 
 -- A sales order with its lines.
 CREATE OR REPLACE FUNCTION sales_order_document(sales_order jsonb) RETURNS jsonb
@@ -186,6 +189,7 @@ LANGUAGE sql STABLE AS $$
                  FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
                 WHERE o.id = (sales_order ->> 'id')::bigint), '[]'::jsonb))
 $$;
+SELECT document_event_trigger('sales_order_confirmed_document');
 
 -- sales_order.cancelled: the order and the reservations it gives back (none for a draft).
 CREATE OR REPLACE FUNCTION sales_order_cancelled_document(sales_order jsonb) RETURNS jsonb
@@ -197,17 +201,18 @@ LANGUAGE sql STABLE AS $$
                 WHERE o.id = (sales_order ->> 'id')::bigint AND o.confirmed_at IS NOT NULL
                   AND l.quantity > l.delivered), '[]'::jsonb))
 $$;
+SELECT document_event_trigger('sales_order_cancelled_document');
 
 DROP TRIGGER IF EXISTS sales_orders_confirmed ON sales_orders;
 CREATE CONSTRAINT TRIGGER sales_orders_confirmed AFTER UPDATE ON sales_orders
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.status = 'draft' AND NEW.status = 'confirmed')
-    EXECUTE FUNCTION record_event('sales_order.confirmed', 'sales_order', 'sales_order_confirmed_document');
+    EXECUTE FUNCTION sales_order_confirmed_document_event('sales_order.confirmed', 'sales_order');
 DROP TRIGGER IF EXISTS sales_orders_cancelled ON sales_orders;
 CREATE CONSTRAINT TRIGGER sales_orders_cancelled AFTER UPDATE ON sales_orders
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.status <> 'cancelled' AND NEW.status = 'cancelled')
-    EXECUTE FUNCTION record_event('sales_order.cancelled', 'sales_order', 'sales_order_cancelled_document');
+    EXECUTE FUNCTION sales_order_cancelled_document_event('sales_order.cancelled', 'sales_order');
 
 -- A delivery: its lines (a batch each), the stock that left at cost, and the
 -- reservations of its order it used up.
@@ -244,11 +249,12 @@ LANGUAGE sql STABLE AS $$
       FROM deliveries d
      WHERE d.id = (delivery ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('delivery_document');
 
 DROP TRIGGER IF EXISTS deliveries_delivered ON deliveries;
 CREATE CONSTRAINT TRIGGER deliveries_delivered AFTER INSERT ON deliveries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('goods.delivered', 'delivery', 'delivery_document');
+    EXECUTE FUNCTION delivery_document_event('goods.delivered', 'delivery');
 
 -- A credit note: the invoice it cites (number and date), its lines, and `movements`:
 -- the returned goods put back into their batches at the cost they left with.
@@ -285,8 +291,9 @@ LANGUAGE sql STABLE AS $$
       JOIN invoices i ON i.id = n.invoice_id
      WHERE n.id = (credit_note ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('credit_note_document');
 
 DROP TRIGGER IF EXISTS credit_notes_issued ON credit_notes;
 CREATE CONSTRAINT TRIGGER credit_notes_issued AFTER INSERT ON credit_notes
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('credit_note.issued', 'credit_note', 'credit_note_document');
+    EXECUTE FUNCTION credit_note_document_event('credit_note.issued', 'credit_note');

@@ -14,21 +14,22 @@ LANGUAGE sql STABLE AS $$
       FROM users u
      WHERE u.id = (account ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('user_document');
 
 DROP TRIGGER IF EXISTS users_created ON users;
 CREATE CONSTRAINT TRIGGER users_created AFTER INSERT ON users
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('user.created', 'user', 'user_document');
+    EXECUTE FUNCTION user_document_event('user.created', 'user');
 DROP TRIGGER IF EXISTS users_updated ON users;
 CREATE CONSTRAINT TRIGGER users_updated AFTER UPDATE ON users
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.password_hash IS NOT DISTINCT FROM NEW.password_hash)
-    EXECUTE FUNCTION record_event('user.updated', 'user', 'user_document');
+    EXECUTE FUNCTION user_document_event('user.updated', 'user');
 DROP TRIGGER IF EXISTS users_password_changed ON users;
 CREATE CONSTRAINT TRIGGER users_password_changed AFTER UPDATE ON users
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.password_hash IS DISTINCT FROM NEW.password_hash)
-    EXECUTE FUNCTION record_event('user.password_changed', 'user', 'user_document');
+    EXECUTE FUNCTION user_document_event('user.password_changed', 'user');
 
 -- Roles: a custom role created or changed (its permissions, its description).
 DROP TRIGGER IF EXISTS roles_created ON roles;
@@ -51,16 +52,17 @@ LANGUAGE sql STABLE AS $$
       FROM api_keys k
      WHERE k.id = (key ->> 'id')::bigint
 $$;
+SELECT document_event_trigger('api_key_document');
 
 DROP TRIGGER IF EXISTS api_keys_created ON api_keys;
 CREATE CONSTRAINT TRIGGER api_keys_created AFTER INSERT ON api_keys
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    EXECUTE FUNCTION record_event('api_key.created', 'api_key', 'api_key_document');
+    EXECUTE FUNCTION api_key_document_event('api_key.created', 'api_key');
 DROP TRIGGER IF EXISTS api_keys_revoked ON api_keys;
 CREATE CONSTRAINT TRIGGER api_keys_revoked AFTER UPDATE ON api_keys
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL)
-    EXECUTE FUNCTION record_event('api_key.revoked', 'api_key', 'api_key_document');
+    EXECUTE FUNCTION api_key_document_event('api_key.revoked', 'api_key');
 
 -- Sessions: a sign-in, each refresh, the end of one. Never a token or its hash.
 CREATE OR REPLACE FUNCTION auth_session_document(session jsonb) RETURNS jsonb
@@ -72,18 +74,19 @@ LANGUAGE sql STABLE AS $$
       FROM auth_sessions s JOIN users u ON u.id = s.user_id
      WHERE s.id = (session ->> 'id')::uuid
 $$;
+SELECT document_event_trigger('auth_session_document');
 
 DROP TRIGGER IF EXISTS auth_sessions_created ON auth_sessions;
 CREATE TRIGGER auth_sessions_created AFTER INSERT ON auth_sessions
-    FOR EACH ROW EXECUTE FUNCTION record_event('auth.login_succeeded', 'session', 'auth_session_document');
+    FOR EACH ROW EXECUTE FUNCTION auth_session_document_event('auth.login_succeeded', 'session');
 DROP TRIGGER IF EXISTS auth_sessions_refreshed ON auth_sessions;
 CREATE TRIGGER auth_sessions_refreshed AFTER UPDATE ON auth_sessions
     FOR EACH ROW WHEN (OLD.generation IS DISTINCT FROM NEW.generation AND NEW.revoked_at IS NULL)
-    EXECUTE FUNCTION record_event('auth.token_refreshed', 'session', 'auth_session_document');
+    EXECUTE FUNCTION auth_session_document_event('auth.token_refreshed', 'session');
 DROP TRIGGER IF EXISTS auth_sessions_revoked ON auth_sessions;
 CREATE TRIGGER auth_sessions_revoked AFTER UPDATE ON auth_sessions
     FOR EACH ROW WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL)
-    EXECUTE FUNCTION record_event('auth.session_revoked', 'session', 'auth_session_document');
+    EXECUTE FUNCTION auth_session_document_event('auth.session_revoked', 'session');
 
 -- A failed sign-in: the email as typed, the address, why (the caller is told only that
 -- the email or the password is wrong).

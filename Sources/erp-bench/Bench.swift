@@ -69,6 +69,12 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Concurrent clients in the goods receipt runs.")
     var clients = 16
 
+    @Option(
+        help:
+            "Concurrent pgbench clients in the event-cost runs: the receipt transaction with its event trigger on, then off."
+    )
+    var eventClients = 32
+
     @Option(help: "Length of each goods receipt run per path, in seconds (plus one second of warm-up).")
     var receiptSeconds = 10
 
@@ -313,7 +319,14 @@ struct Bench: AsyncParsableCommand {
     private func receipts(_ workspace: BenchDatabase, pgbench: String, logger: Logger) async throws -> String {
         let benchmark = ReceiptBenchmark(
             workspace: workspace, clients: clients, seconds: receiptSeconds, logger: logger)
-        let orders = try await benchmark.prepare()
+        let eventCost = ReceiptBenchmark(
+            workspace: workspace, clients: eventClients, seconds: receiptSeconds, logger: logger)
+        let orders = try await ReceiptBenchmark(
+            workspace: workspace, clients: max(clients, eventClients), seconds: receiptSeconds, logger: logger
+        ).prepare()
+        var eventsOn: [ReceiptBenchmark.Result] = []
+        var eventsOff: [ReceiptBenchmark.Result] = []
+        var payload: [(perDocument: Double, perLine: Double)] = []
         var http: [ReceiptBenchmark.Result] = []
         var unchecked: [ReceiptBenchmark.Result] = []
         var direct: [ReceiptBenchmark.Result] = []
@@ -336,6 +349,14 @@ struct Bench: AsyncParsableCommand {
                 sql[queryProtocol, default: []].append(
                     try await benchmark.runPgbench(orders, pgbench: pgbench, protocol: queryProtocol))
             }
+            // Events on and off take turns going first too.
+            for events in run.isMultiple(of: 2) ? [false, true] : [true, false] {
+                progress(
+                    "receipts run \(run)/\(runs): pgbench, prepared, \(eventClients) clients, events \(events ? "on" : "off")")
+                let result = try await eventCost.runPgbench(orders, pgbench: pgbench, events: events)
+                if events { eventsOn.append(result) } else { eventsOff.append(result) }
+            }
+            payload.append(try await benchmark.payloadCost())
         }
         let simple = sql[.simple, default: []]
         let prepared = sql[.prepared, default: []]
@@ -360,10 +381,21 @@ struct Bench: AsyncParsableCommand {
             target: "≥ 0.50")
         addRow(
             to: &table, "HTTP ÷ pgbench prepared", zip(http, prepared).map { $0.perSecond / max($1.perSecond, 1) },
-            digits: 2)
+            digits: 2, target: "≥ 0.80")
+        addRow(
+            to: &table, "pgbench prepared, \(eventClients) clients, events on, receipts/s", eventsOn.map(\.perSecond),
+            digits: 0)
+        addRow(to: &table, "the same, event trigger off, receipts/s", eventsOff.map(\.perSecond), digits: 0)
+        addRow(
+            to: &table, "events on ÷ off", zip(eventsOn, eventsOff).map { $0.perSecond / max($1.perSecond, 1) },
+            digits: 2, target: "≥ 0.95")
+        addRow(to: &table, "event payload build, µs per receipt", payload.map(\.perDocument), digits: 1)
+        addRow(to: &table, "event payload build, µs per line", payload.map(\.perLine), digits: 1)
         return """
             Goods receipts of 3 lines — \(clients) concurrent clients, \(receiptSeconds) s per path per run (HTTP, the command without HTTP, \
-            pgbench with its default simple protocol, with the extended protocol PostgresNIO uses, and with prepared statements)
+            pgbench with its default simple protocol, with the extended protocol PostgresNIO uses, and with prepared statements); \
+            then pgbench with prepared statements at \(eventClients) clients with the receipt's event trigger on and off, and the \
+            payload function timed over the receipts posted (one statement, up to 5,000 receipts)
 
             \(table.rendered)
             """

@@ -2,6 +2,7 @@
 import ERPStore
 import Foundation
 import Logging
+import PostgresNIO
 
 extension ReceiptBenchmark {
     /// Runs pgbench with ``script(_:)`` at the same number of clients.
@@ -9,6 +10,49 @@ extension ReceiptBenchmark {
         try await Load(clients: clients, seconds: seconds, scriptsFolder: workspace.scriptsFolder).pgbench(
             script(orders), named: "goods-receipt", url: workspace.database.configuration.url, pgbench: pgbench,
             protocol: queryProtocol)
+    }
+
+    /// pgbench running ``script(_:)`` with prepared statements, with the goods receipt's
+    /// event trigger on or (`ALTER TABLE … DISABLE TRIGGER`, for this run only) off: what
+    /// recording the event costs the write path. Turned back on however the run ends.
+    func runPgbench(_ orders: Orders, pgbench: String, events: Bool) async throws -> Result {
+        if events { return try await runPgbench(orders, pgbench: pgbench, protocol: .prepared) }
+        try await setEventTrigger("DISABLE")
+        do {
+            let result = try await runPgbench(orders, pgbench: pgbench, protocol: .prepared)
+            try await setEventTrigger("ENABLE")
+            return result
+        } catch {
+            try? await setEventTrigger("ENABLE")
+            throw error
+        }
+    }
+
+    private func setEventTrigger(_ action: String) async throws {
+        _ = try await workspace.database.withConnection(as: "erp-bench") { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "ALTER TABLE goods_receipts \(action) TRIGGER goods_received"), logger: logger)
+        }
+    }
+
+    /// What building the goods receipt event's payload costs: `goods_receipt_document` for
+    /// (at most 5,000 of) the receipts already posted, in one statement, per document and per line.
+    func payloadCost() async throws -> (perDocument: Double, perLine: Double) {
+        try await workspace.database.withConnection(as: "erp-bench") { connection in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let rows = try await connection.query(
+                """
+                SELECT count(*)::bigint, sum(jsonb_array_length(goods_receipt_document(jsonb_build_object('id', id)) -> 'lines'))::bigint
+                  FROM (SELECT id FROM goods_receipts ORDER BY id LIMIT 5000) r
+                """, logger: logger)
+            var documents: Int64 = 0
+            var lines: Int64 = 0
+            for try await (count, sum) in rows.decode((Int64, Int64?).self) { (documents, lines) = (count, sum ?? 0) }
+            let microseconds = (clock.now - started) / .microseconds(1)
+            guard documents > 0, lines > 0 else { throw Failure(description: "no goods receipts to build payloads of") }
+            return (microseconds / Double(documents), microseconds / Double(lines))
+        }
     }
 
     /// The statements `GoodsReceiptCommands.receive` sends for a three-line receipt, in

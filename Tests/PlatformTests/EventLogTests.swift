@@ -54,6 +54,33 @@ import Testing
         }
     }
 
+    @Test func aDocumentsEventTriggerCallsItsFunctionByNameNotThroughExecute() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.documents)
+            let source = try await test.scalar(
+                "SELECT prosrc FROM pg_proc WHERE oid = 'test_order_document_event'::regproc", as: String.self)
+            #expect(source.contains("test_order_document(row_json)"))
+            #expect(!source.uppercased().contains("EXECUTE"), "\(source)")
+        }
+    }
+
+    @Test func recordEventRefusesADocumentFunctionArgument() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.documents)
+            // The old three-argument form would otherwise record the bare row, silently.
+            try await test.execute(
+                """
+                CREATE TRIGGER test_order_old_form AFTER INSERT ON test_orders FOR EACH ROW
+                    EXECUTE FUNCTION record_event('test_order.opened', 'test_order', 'test_order_document')
+                """)
+            await #expect(throws: (any Error).self) {
+                try await test.execute("INSERT INTO test_orders (customer) VALUES ('Sharma Pharmacy')")
+            }
+            #expect(try await test.scalar("SELECT count(*) FROM test_orders", as: Int64.self) == 0)
+            #expect(try await test.scalar("SELECT count(*) FROM events WHERE type = 'test_order.opened'", as: Int64.self) == 0)
+        }
+    }
+
     @Test func aWriteFromPlainSQLStillNamesItsActor() async throws {
         try await TestDatabase.withDatabase { test in
             try await test.execute(TestSchema.documents)

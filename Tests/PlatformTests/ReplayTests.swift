@@ -465,8 +465,10 @@ import Testing
         try await TestDatabase.withDatabase { test in
             let types = try await test.scalar(
                 """
-                SELECT array_agg(DISTINCT split_part(encode(tgargs, 'escape'), '\\000', 1))
-                  FROM pg_trigger WHERE tgfoid = 'record_event'::regproc
+                SELECT array_agg(DISTINCT split_part(encode(t.tgargs, 'escape'), '\\000', 1))
+                  FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                 WHERE p.oid = 'record_event'::regproc
+                    OR obj_description(p.oid, 'pg_proc') LIKE 'document event trigger: %'
                 """,
                 as: [String].self
             )

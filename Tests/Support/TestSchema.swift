@@ -30,10 +30,11 @@ public enum TestSchema {
                 SELECT jsonb_agg(to_jsonb(l) - 'order_id' ORDER BY l.line_no)
                   FROM test_order_lines l WHERE l.order_id = (header ->> 'id')::bigint), '[]'))
         $$;
+        SELECT document_event_trigger('test_order_document');
         CREATE TRIGGER test_order_posted
             AFTER UPDATE OF status ON test_orders FOR EACH ROW
             WHEN (NEW.status = 'posted' AND OLD.status <> 'posted')
-            EXECUTE FUNCTION record_event('test_order.posted', 'test_order', 'test_order_document');
+            EXECUTE FUNCTION test_order_document_event('test_order.posted', 'test_order');
         CREATE TABLE test_customers (
             id   bigserial PRIMARY KEY,
             name text NOT NULL

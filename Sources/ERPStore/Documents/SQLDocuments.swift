@@ -3,7 +3,7 @@
 public import PostgresNIO
 
 /// Where a kind of document lives and the SQL function that builds its JSON (the one its
-/// event trigger passes to `record_event`). Modules declare theirs as constants.
+/// event trigger calls: `<function>_event`, from `document_event_trigger`). Modules declare theirs as constants.
 public struct SQLDocumentSource: Sendable, Hashable {
     /// For messages: "purchase order".
     public var noun: String

@@ -352,7 +352,8 @@ struct Bench: AsyncParsableCommand {
             // Events on and off take turns going first too.
             for events in run.isMultiple(of: 2) ? [false, true] : [true, false] {
                 progress(
-                    "receipts run \(run)/\(runs): pgbench, prepared, \(eventClients) clients, events \(events ? "on" : "off")")
+                    "receipts run \(run)/\(runs): pgbench, prepared, \(eventClients) clients, events \(events ? "on" : "off")"
+                )
                 let result = try await eventCost.runPgbench(orders, pgbench: pgbench, events: events)
                 if events { eventsOn.append(result) } else { eventsOff.append(result) }
             }

@@ -77,7 +77,9 @@ import Testing
                 try await test.execute("INSERT INTO test_orders (customer) VALUES ('Sharma Pharmacy')")
             }
             #expect(try await test.scalar("SELECT count(*) FROM test_orders", as: Int64.self) == 0)
-            #expect(try await test.scalar("SELECT count(*) FROM events WHERE type = 'test_order.opened'", as: Int64.self) == 0)
+            #expect(
+                try await test.scalar("SELECT count(*) FROM events WHERE type = 'test_order.opened'", as: Int64.self)
+                    == 0)
         }
     }
 

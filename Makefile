@@ -83,6 +83,7 @@ test: lint
 bench:
 	@set -e; \
 	$(SWIFT) build -c release --product erp-bench; \
+	$(SWIFT) build -c release --product erp; \
 	bench="$$($(SWIFT) build -c release --show-bin-path)/erp-bench"; \
 	if [ -n "$$DATABASE_URL" ]; then "$$bench" $(BENCH_ARGS); exit $$?; fi; \
 	data=$$(mktemp -d /tmp/erp-bench-pg.XXXXXX); \

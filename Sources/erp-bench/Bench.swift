@@ -27,6 +27,8 @@ struct Bench: AsyncParsableCommand {
             command handler directly (no HTTP), and as the same statements in a pgbench \
             script. The three run back to back in each run, so their ratio is measured on \
             the same machine state.
+            Then `erp serve` (--erp) runs in its own process: its resident memory idle, and after \
+            the same HTTP receipts posted to it.
               counter-sales  --clients concurrent clients each sell their own three products \
             over the counter, one unit each, FEFO, cash, for --receipt-seconds: over HTTP as a \
             signed-in cashier, by calling the command directly, and as the same statements in a \
@@ -106,6 +108,12 @@ struct Bench: AsyncParsableCommand {
         help: ArgumentHelp(
             "The pgbench executable; found on PATH or under /usr/lib/postgresql when absent.", valueName: "path"))
     var pgbench: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The erp executable whose `serve` memory the receipts runs measure; the one beside erp-bench when absent.",
+            valueName: "path"))
+    var erp: String?
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
         case pipeline, receipts, jobs, replay, finance
@@ -327,6 +335,14 @@ struct Bench: AsyncParsableCommand {
         var eventsOn: [ReceiptBenchmark.Result] = []
         var eventsOff: [ReceiptBenchmark.Result] = []
         var payload: [(perDocument: Double, perLine: Double)] = []
+        var serve: [ServeMemory] = []
+        let erpPath =
+            erp
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("erp")
+            .path
+        guard FileManager.default.isExecutableFile(atPath: erpPath) else {
+            throw ValidationError("\(erpPath) is not an executable: build the erp product too, or pass --erp")
+        }
         var http: [ReceiptBenchmark.Result] = []
         var unchecked: [ReceiptBenchmark.Result] = []
         var direct: [ReceiptBenchmark.Result] = []
@@ -358,6 +374,8 @@ struct Bench: AsyncParsableCommand {
                 if events { eventsOn.append(result) } else { eventsOff.append(result) }
             }
             payload.append(try await benchmark.payloadCost())
+            progress("receipts run \(run)/\(runs): erp serve in its own process, memory idle and under HTTP receipts")
+            serve.append(try await benchmark.measureServeMemory(orders, erp: erpPath))
         }
         let simple = sql[.simple, default: []]
         let prepared = sql[.prepared, default: []]
@@ -392,11 +410,19 @@ struct Bench: AsyncParsableCommand {
             digits: 2, target: "≥ 0.95")
         addRow(to: &table, "event payload build, µs per receipt", payload.map(\.perDocument), digits: 1)
         addRow(to: &table, "event payload build, µs per line", payload.map(\.perLine), digits: 1)
+        addRow(to: &table, "erp serve resident memory idle, MiB", serve.map(\.idle), digits: 1, target: "≤ 64")
+        addRow(
+            to: &table, "erp serve resident after HTTP receipts, MiB", serve.map(\.afterLoad), digits: 1,
+            target: "≤ 160")
+        addRow(to: &table, "erp serve resident peak, MiB", serve.map(\.peak), digits: 1)
+        addRow(to: &table, "HTTP receipts/s to erp serve (own process)", serve.map(\.load.perSecond), digits: 0)
         return """
             Goods receipts of 3 lines — \(clients) concurrent clients, \(receiptSeconds) s per path per run (HTTP, the command without HTTP, \
             pgbench with its default simple protocol, with the extended protocol PostgresNIO uses, and with prepared statements); \
             then pgbench with prepared statements at \(eventClients) clients with the receipt's event trigger on and off, and the \
-            payload function timed over the receipts posted (one statement, up to 5,000 receipts)
+            payload function timed over the receipts posted (one statement, up to 5,000 receipts); then `erp serve` started in \
+            its own process (API, pipeline, job runner): its resident memory 2 s after it serves, and after \(receiptSeconds) s of \
+            the same HTTP receipts
 
             \(table.rendered)
             """

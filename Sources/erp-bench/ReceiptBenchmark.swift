@@ -130,32 +130,37 @@ struct ReceiptBenchmark {
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw Failure(description: "the API server did not start") }
+            return try await postReceipts(orders, port: port, signIn: credentials == .signedIn)
+        }
+    }
 
-            var configuration = HTTPClient.Configuration()
-            configuration.connectionPool = .init(
-                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            defer { _ = http.shutdown() }
-            let token = credentials == .signedIn ? try await signIn(http, port: port) : "unchecked"
-            let url = "http://127.0.0.1:\(port)/api/v1/goods-receipts"
-            return try await measure { index in
-                var request = HTTPClientRequest(url: url)
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Authorization", value: "Bearer \(token)")
-                request.body = .bytes(ByteBuffer(string: Self.body(order: orders.ids[index], client: index)))
-                let response = try await http.execute(request, timeout: .seconds(30))
-                let body = try await response.body.collect(upTo: 1 << 20)
-                guard response.status == .created else {
-                    throw Failure(
-                        description: "POST /goods-receipts answered \(response.status): \(String(buffer: body))")
-                }
+    /// Posts receipts for `seconds` from every client to the API on `port`, as the signed-in
+    /// storekeeper or (`signIn` false) with a token nothing checks.
+    func postReceipts(_ orders: Orders, port: Int, signIn: Bool) async throws -> Result {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        defer { _ = http.shutdown() }
+        let token = signIn ? try await self.signIn(http, port: port) : "unchecked"
+        let url = "http://127.0.0.1:\(port)/api/v1/goods-receipts"
+        return try await measure { index in
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.body = .bytes(ByteBuffer(string: Self.body(order: orders.ids[index], client: index)))
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            guard response.status == .created else {
+                throw Failure(
+                    description: "POST /goods-receipts answered \(response.status): \(String(buffer: body))")
             }
         }
     }
 
     /// The storekeeper's access token, from `POST /auth/login`.
-    private func signIn(_ http: HTTPClient, port: Int) async throws -> String {
+    func signIn(_ http: HTTPClient, port: Int) async throws -> String {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/auth/login")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

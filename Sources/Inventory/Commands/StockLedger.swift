@@ -89,29 +89,48 @@ public enum StockLedger {
         }
         let keys = net.keys.sorted()
         let incoming = keys.filter { net[$0, default: 0] > 0 }
-        if !incoming.isEmpty {
-            try await transaction.preparedExecute(
+        let locked: [(Int64, Int64, Int64, Int64)]
+        if incoming.count == keys.count {
+            // Only stock coming in (a goods receipt): one upsert creates the missing rows and
+            // locks the others, in key order, and returns what each holds.
+            locked = try await transaction.preparedRows(
                 """
-                INSERT INTO stock_on_hand (product_id, warehouse_id, batch_id, quantity)
+                INSERT INTO stock_on_hand AS s (product_id, warehouse_id, batch_id, quantity)
                 SELECT p, w, b, 0
-                  FROM unnest(\(incoming.map(\.product))::bigint[], \(incoming.map(\.warehouse))::bigint[], \(incoming.map(\.batch))::bigint[]) AS k(p, w, b)
+                  FROM unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[], \(keys.map(\.batch))::bigint[]) AS k(p, w, b)
                  ORDER BY p, w, b
-                ON CONFLICT DO NOTHING
+                ON CONFLICT (product_id, warehouse_id, batch_id) DO UPDATE SET quantity = s.quantity
+                RETURNING s.product_id, s.warehouse_id, s.batch_id, s.quantity
                 """,
-                logger: context.logger
+                as: (Int64, Int64, Int64, Int64).self, logger: context.logger
+            )
+        } else {
+            // Stock going out is only taken from rows that exist: they are locked, never
+            // created, so a missing batch reads as none available.
+            if !incoming.isEmpty {
+                try await transaction.preparedExecute(
+                    """
+                    INSERT INTO stock_on_hand (product_id, warehouse_id, batch_id, quantity)
+                    SELECT p, w, b, 0
+                      FROM unnest(\(incoming.map(\.product))::bigint[], \(incoming.map(\.warehouse))::bigint[], \(incoming.map(\.batch))::bigint[]) AS k(p, w, b)
+                     ORDER BY p, w, b
+                    ON CONFLICT DO NOTHING
+                    """,
+                    logger: context.logger
+                )
+            }
+            locked = try await transaction.preparedRows(
+                """
+                SELECT s.product_id, s.warehouse_id, s.batch_id, s.quantity
+                  FROM stock_on_hand s
+                  JOIN unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[], \(keys.map(\.batch))::bigint[]) AS k(p, w, b)
+                    ON (s.product_id, s.warehouse_id, s.batch_id) = (k.p, k.w, k.b)
+                 ORDER BY s.product_id, s.warehouse_id, s.batch_id
+                   FOR UPDATE OF s
+                """,
+                as: (Int64, Int64, Int64, Int64).self, logger: context.logger
             )
         }
-        let locked = try await transaction.preparedRows(
-            """
-            SELECT s.product_id, s.warehouse_id, s.batch_id, s.quantity
-              FROM stock_on_hand s
-              JOIN unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[], \(keys.map(\.batch))::bigint[]) AS k(p, w, b)
-                ON (s.product_id, s.warehouse_id, s.batch_id) = (k.p, k.w, k.b)
-             ORDER BY s.product_id, s.warehouse_id, s.batch_id
-               FOR UPDATE OF s
-            """,
-            as: (Int64, Int64, Int64, Int64).self, logger: context.logger
-        )
         var available: [Key: Int64] = [:]
         for (product, warehouse, batch, quantity) in locked {
             available[Key(product: product, warehouse: warehouse, batch: batch)] = quantity
@@ -139,43 +158,45 @@ public enum StockLedger {
                 fieldErrors: [FieldError("\(change.field).quantity", "only \(onHand) available")]
             )
         }
-        try await transaction.preparedExecute(
-            """
-            UPDATE stock_on_hand s
-               SET quantity = s.quantity + k.q
-              FROM unnest(\(keys.map(\.product))::bigint[], \(keys.map(\.warehouse))::bigint[], \(keys.map(\.batch))::bigint[],
-                          \(keys.map { net[$0, default: 0] })::bigint[]) AS k(p, w, b, q)
-             WHERE (s.product_id, s.warehouse_id, s.batch_id) = (k.p, k.w, k.b) AND k.q <> 0
-            """,
-            logger: context.logger
-        )
-        return try await value(changes, releasing: releasing, on: transaction, context: context)
+        let moved = OnHandChange(
+            products: keys.map(\.product), warehouses: keys.map(\.warehouse), batches: keys.map(\.batch),
+            quantities: keys.map { net[$0, default: 0] })
+        return try await value(changes, moving: moved, releasing: releasing, on: transaction, context: context)
     }
 
-    /// Values `changes`, writes the new value of each product × warehouse, and keeps what
-    /// is reserved there within the unexpired stock left.
+    /// The net change of each locked on-hand row, in key order.
+    private struct OnHandChange {
+        var products: [Int64]
+        var warehouses: [Int64]
+        var batches: [Int64]
+        var quantities: [Int64]
+    }
+
+    /// Writes `moving` to the on-hand rows, values `changes`, writes the new value of each
+    /// product × warehouse, and keeps what is reserved there within the unexpired stock left.
     private static func value(
-        _ changes: [StockChange], releasing: [StockPlace: Int64], on transaction: PostgresConnection,
-        context: CommandContext
+        _ changes: [StockChange], moving: OnHandChange, releasing: [StockPlace: Int64],
+        on transaction: PostgresConnection, context: CommandContext
     ) async throws -> [Money] {
         let places = Set(changes.map { StockPlace(product: $0.productID, warehouse: $0.warehouseID) }).sorted()
         guard !places.isEmpty else { return [] }
-        try await transaction.preparedExecute(
-            """
-            INSERT INTO stock_valuation (product_id, warehouse_id, on_hand, value_paise)
-            SELECT p, w, 0, 0 FROM unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
-             ORDER BY p, w
-            ON CONFLICT DO NOTHING
-            """,
-            logger: context.logger)
+        // One statement moves the on-hand rows (locked already) and creates or locks each
+        // place's value row in place order, returning it: the upsert's no-op update is
+        // what takes the lock on a row that exists.
         let locked = try await transaction.preparedRows(
             """
-            SELECT v.product_id, v.warehouse_id, v.on_hand, v.value_paise, v.reserved
-              FROM stock_valuation v
-              JOIN unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
-                ON (v.product_id, v.warehouse_id) = (k.p, k.w)
-             ORDER BY v.product_id, v.warehouse_id
-               FOR UPDATE OF v
+            WITH moved AS (
+                UPDATE stock_on_hand s
+                   SET quantity = s.quantity + k.q
+                  FROM unnest(\(moving.products)::bigint[], \(moving.warehouses)::bigint[], \(moving.batches)::bigint[],
+                              \(moving.quantities)::bigint[]) AS k(p, w, b, q)
+                 WHERE (s.product_id, s.warehouse_id, s.batch_id) = (k.p, k.w, k.b) AND k.q <> 0
+            )
+            INSERT INTO stock_valuation AS v (product_id, warehouse_id, on_hand, value_paise)
+            SELECT p, w, 0, 0 FROM unnest(\(places.map(\.product))::bigint[], \(places.map(\.warehouse))::bigint[]) AS k(p, w)
+             ORDER BY p, w
+            ON CONFLICT (product_id, warehouse_id) DO UPDATE SET on_hand = v.on_hand
+            RETURNING v.product_id, v.warehouse_id, v.on_hand, v.value_paise, v.reserved
             """,
             as: (Int64, Int64, Int64, Int64, Int64).self, logger: context.logger)
         var ledger = StockValuation()

@@ -63,17 +63,6 @@ public enum GoodsReceiptCommands {
             },
             on: transaction, context: context
         )
-        try await StockLedger.apply(
-            zip(receipt.lines, zip(products, batches)).enumerated().map { index, item in
-                let (line, (product, batch)) = item
-                return StockChange(
-                    productID: product, warehouseID: order.warehouseID, batchID: batch, quantity: line.quantity,
-                    field: "lines[\(index)]", batchLabel: "product \(product) batch \(line.batchNumber)",
-                    unitCost: costs[index]
-                )
-            },
-            on: transaction, context: context
-        )
         let id = try await transaction.preparedInsertReturningID(
             """
             INSERT INTO goods_receipts (order_id, vendor_id, warehouse_id, vendor_reference, received_on)
@@ -92,6 +81,19 @@ public enum GoodsReceiptCommands {
             logger: context.logger
         )
         try await order.record(received: receiving, billed: [:], on: transaction, context: context)
+        // Stock last: every receipt of a product into the warehouse updates its one value
+        // row, and holds that lock until the commit, so the less comes after it the better.
+        try await StockLedger.apply(
+            zip(receipt.lines, zip(products, batches)).enumerated().map { index, item in
+                let (line, (product, batch)) = item
+                return StockChange(
+                    productID: product, warehouseID: order.warehouseID, batchID: batch, quantity: line.quantity,
+                    field: "lines[\(index)]", batchLabel: "product \(product) batch \(line.batchNumber)",
+                    unitCost: costs[index]
+                )
+            },
+            on: transaction, context: context
+        )
         return id
     }
 }

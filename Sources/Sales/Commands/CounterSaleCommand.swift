@@ -125,13 +125,6 @@ public enum CounterSaleCommand {
         }
         do { try check.check() } catch { throw CommandError(error) }
 
-        let values = try await StockLedger.apply(
-            pieces.map {
-                StockChange(
-                    productID: $0.product, warehouseID: sale.warehouseId, batchID: $0.batch, quantity: -$0.quantity,
-                    field: "lines[\($0.request)]", batchLabel: "product \($0.product) batch \($0.batchNumber)")
-            },
-            on: transaction, context: context)
         let supplier = try PartyCommands.json(company)
         let id = try await transaction.preparedInsertReturningID(
             """
@@ -146,6 +139,23 @@ public enum CounterSaleCommand {
             RETURNING id
             """,
             logger: context.logger)
+        try await transaction.preparedExecute(
+            """
+            INSERT INTO invoice_payments (invoice_id, line_number, mode, reference, amount_paise)
+            SELECT \(id), n, m, NULLIF(btrim(r), ''), a
+              FROM unnest(\(sale.payments.map(\.mode))::text[], \(sale.payments.map { $0.reference ?? "" })::text[],
+                          \(sale.payments.map(\.amountPaise))::bigint[]) WITH ORDINALITY AS p(m, r, a, n)
+            """,
+            logger: context.logger)
+        // Stock next to last: each sale of a product updates its one value row in the
+        // warehouse and holds that lock until the commit, so the less comes after it the better.
+        let values = try await StockLedger.apply(
+            pieces.map {
+                StockChange(
+                    productID: $0.product, warehouseID: sale.warehouseId, batchID: $0.batch, quantity: -$0.quantity,
+                    field: "lines[\($0.request)]", batchLabel: "product \($0.product) batch \($0.batchNumber)")
+            },
+            on: transaction, context: context)
         let prices = pieces.map { piece in sale.lines[piece.request].unitPrice ?? piece.mrp }
         try await transaction.preparedExecute(
             """
@@ -162,14 +172,6 @@ public enum CounterSaleCommand {
                           \(taxes.map(\.sgst.paise))::bigint[], \(taxes.map(\.igst.paise))::bigint[],
                           \(values.map { -$0.paise })::bigint[])
                    WITH ORDINALITY AS l(p, b, d, h, u, q, price, disc, t, r, c, s, i, v, n)
-            """,
-            logger: context.logger)
-        try await transaction.preparedExecute(
-            """
-            INSERT INTO invoice_payments (invoice_id, line_number, mode, reference, amount_paise)
-            SELECT \(id), n, m, NULLIF(btrim(r), ''), a
-              FROM unnest(\(sale.payments.map(\.mode))::text[], \(sale.payments.map { $0.reference ?? "" })::text[],
-                          \(sale.payments.map(\.amountPaise))::bigint[]) WITH ORDINALITY AS p(m, r, a, n)
             """,
             logger: context.logger)
         // The number is taken at the commit, by invoice.issued's trigger.

@@ -36,6 +36,8 @@ import Testing
         "from", "to", "date",
         // Sales orders, deliveries, credit notes and the e-invoice's date and number.
         "confirmedAt", "deliveredOn", "noteDate", "invoiceNumber", "Dt", "No",
+        // Payments, journal entries and the receivables report default to the business date.
+        "paymentDate", "entryDate", "asOf", "documentDate", "dueDate",
     ]
 
     /// The administrator the Users README signs in as.

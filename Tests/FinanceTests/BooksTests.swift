@@ -123,7 +123,7 @@ import Testing
         try await LiveAPI.with { _, http in
             let (shop, customer, invoice) = try await PaymentAndJournalTests.invoicedCustomer(http)
             // ₹63 received against the ₹163 invoice: ₹100 outstanding, due in 30 days.
-            try await shop.create(
+            let receipt = try await shop.create(
                 "customer-receipts",
                 NewPayment(
                     customerId: Int64(customer), mode: "cash", accountCode: "1100", amountPaise: 6_300,
@@ -139,20 +139,39 @@ import Testing
                 #expect(aging.bucketsPaise.values.reduce(0, +) == aging.totalOutstandingPaise)
                 #expect(aging.bucketsPaise[bucket] == 10_000)
             }
-            // A credit note for one of the two units comes off what is outstanding; one for
-            // the other leaves nothing, and the invoice is no longer listed.
+            // A credit note for one of the two units comes off what is outstanding. One for
+            // the other is more than the receipt leaves unpaid: refused until the receipt's
+            // ₹63 is given back as an advance; then what the notes' rounding leaves is
+            // settled from that advance, and the invoice is no longer listed.
+            var credited = 0
             for left in [true, false] {
-                let note = try await shop.create(
-                    "credit-notes",
-                    NewCreditNote(
-                        invoiceId: Int64(invoice), reason: "return",
-                        lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1)]))
-                let total = try #require(try await shop.get("credit-notes/\(note)")["total"] as? Int)
+                let note = NewCreditNote(
+                    invoiceId: Int64(invoice), reason: "return", lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1)]
+                )
+                if !left {
+                    #expect(try await shop.post("credit-notes", note).status == .unprocessableContent)
+                    try await shop.create(
+                        "customer-receipts/\(receipt)/unallocations",
+                        AllocationChange(allocations: [NewAllocation(invoiceId: Int64(invoice), amountPaise: 6_300)]))
+                }
+                let id = try await shop.create("credit-notes", note)
+                let total = try #require(try await shop.get("credit-notes/\(id)")["total"] as? Int)
+                credited += total
                 let aging = try await shop.get("reports/receivables", as: Aging.self)
                 if left {
                     #expect(aging.items.map(\.outstandingPaise) == [Int64(10_000 - total)])
                 } else {
-                    #expect(aging.items.isEmpty && aging.totalOutstandingPaise == 0)
+                    let residue = Int64(16_300 - credited)
+                    #expect(aging.items.map(\.outstandingPaise) == (residue > 0 ? [residue] : []))
+                    if residue > 0 {
+                        try await shop.create(
+                            "customer-receipts/\(receipt)/allocations",
+                            AllocationChange(allocations: [
+                                NewAllocation(invoiceId: Int64(invoice), amountPaise: residue)
+                            ]))
+                    }
+                    let settled = try await shop.get("reports/receivables", as: Aging.self)
+                    #expect(settled.items.isEmpty && settled.totalOutstandingPaise == 0)
                 }
             }
             // The vendor's ₹882 bill, unpaid; nothing dated before it.

@@ -143,6 +143,49 @@ import Testing
         }
     }
 
+    /// Regression: a credit note on an invoice receipts had settled credited more than was
+    /// unpaid, and the allocations came to more than the invoice less its credit notes.
+    @Test func aCreditNoteForMoreThanIsUnpaidWaitsForTheReceiptsAllocationsToBeGivenBack() async throws {
+        try await LiveAPI.with { test, http in
+            let (shop, customer, invoice) = try await Self.invoicedCustomer(http)
+            let receipt = try await shop.create(
+                "customer-receipts",
+                NewPayment(
+                    customerId: Int64(customer), mode: "cash", accountCode: "1100", amountPaise: 16_300,
+                    allocations: [NewAllocation(invoiceId: Int64(invoice), amountPaise: 16_300)]))
+            let return1 = NewCreditNote(
+                invoiceId: Int64(invoice), reason: "return", lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1)])
+            func counts() async throws -> [Int64] {
+                [
+                    try await test.scalar("SELECT count(*) FROM credit_notes", as: Int64.self),
+                    try await test.scalar("SELECT count(*) FROM events", as: Int64.self),
+                    try await test.scalar(
+                        "SELECT COALESCE(sum(quantity), 0)::bigint FROM stock_on_hand", as: Int64.self),
+                ]
+            }
+            let before = try await counts()
+            let paid = try Self.problem(try await shop.post("credit-notes", return1))
+            #expect(paid.status == .unprocessableContent)
+            #expect(paid.fields["invoiceId"]?.hasPrefix("₹0.00 is unpaid; the note comes to ₹") == true, "\(paid)")
+            #expect(try await counts() == before)
+
+            // ₹100 given back to the customer as an advance: the note fits, and every
+            // invariant holds.
+            try await shop.create(
+                "customer-receipts/\(receipt)/unallocations",
+                AllocationChange(allocations: [NewAllocation(invoiceId: Int64(invoice), amountPaise: 10_000)]))
+            let note = try await shop.create("credit-notes", return1)
+            let total = try #require(try await shop.get("credit-notes/\(note)")["total"] as? Int)
+            #expect((1...10_000).contains(total))
+            // The second unit's note is again more than the ₹100 less the first note left.
+            let return2 = NewCreditNote(
+                invoiceId: Int64(invoice), reason: "return", lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1)])
+            let again = try Self.problem(try await shop.post("credit-notes", return2))
+            #expect(again.status == .unprocessableContent, "\(again)")
+            try await LedgerPostingTests.verify(test)
+        }
+    }
+
     @Test func aVendorPaymentClearsCreditorsAndSettlesItsVendorsBillOnly() async throws {
         try await LiveAPI.with { test, http in
             let (shop, _, _) = try await LedgerPostingTests.stockedShop(http)

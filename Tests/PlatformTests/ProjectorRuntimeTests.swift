@@ -1,5 +1,4 @@
 import ERPApp
-import ERPEvents
 import ERPKernel
 import ERPPlatform
 import ERPStore
@@ -11,6 +10,8 @@ import Notifications
 import PostgresNIO
 import Purchasing
 import Testing
+
+@testable import ERPEvents
 
 @Suite struct ProjectorRuntimeTests {
     static func insertEvent(_ test: TestDatabase, payload: String = "{}", on connection: PostgresConnection? = nil)
@@ -294,6 +295,68 @@ import Testing
             }
             let applied = try await Self.applied(test, by: "recorder")
             #expect(applied.total == 600 && applied.distinct == 600, "\(applied)")
+        }
+    }
+
+    @Test func oneLogReadServesEveryProjectorAtTheSameCheckpointButNeverOneFromBeforeItsWakeUp() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute(TestSchema.projectionLog)
+            let pipeline = EventPipeline(
+                projectors: (1...6).map { RecordingProjector(name: "p\($0)", eventTypes: [EventType("test.t\($0)")]) },
+                database: test.database, logger: test.logger)
+            func write(_ type: String) async throws {
+                _ = try await test.withConnection {
+                    try await $0.query(
+                        "INSERT INTO events (type, aggregate_type, aggregate_id, payload) VALUES (\(type), 't', '1', '{}')",
+                        logger: test.logger)
+                }
+            }
+            for index in 1...6 { try await write("test.t\(index)") }
+            var connections: [PostgresConnection] = []
+            defer { for connection in connections { Task { try? await connection.close() } } }
+            for runner in pipeline.runners {
+                let connection = try await test.database.connect(as: "shared-read-test")
+                connections.append(connection)
+                #expect(try await runner.tryToBecomeActive(on: connection))
+            }
+            let runners = Array(zip(pipeline.runners, connections))
+            /// One wake-up's catch-up by `runners`, in turn: the log queries it took.
+            func round(_ runners: ArraySlice<(ProjectorRunner, PostgresConnection)>) async throws -> (
+                queries: Int, heldBack: Bool
+            ) {
+                pipeline.listener.wakeAll()
+                let generation = pipeline.shared.generation
+                let before = pipeline.sharedLogQueries
+                var heldBack = false
+                for (runner, connection) in runners {
+                    let outcome = try await runner.catchUp(on: connection, generation: generation)
+                    if case .heldBack = outcome { heldBack = true }
+                }
+                return (pipeline.sharedLogQueries - before, heldBack)
+            }
+            // Other tests' open transactions hold the horizon back now and then: a round
+            // is repeated until nothing is held back. Every round is one query for all six.
+            try await eventually(timeout: .seconds(60), "all six caught up") {
+                let (queries, heldBack) = try await round(runners[...])
+                #expect(queries == 1)
+                return !heldBack
+            }
+            for index in 1...6 { #expect(try await Self.applied(test, by: "p\(index)") == (1, 1)) }
+
+            // Three runners read that nothing follows; then an event for the fourth commits
+            // and wakes the pipeline. The fourth must not take the batch the three shared.
+            try await eventually(timeout: .seconds(60), "nothing held back") {
+                !(try await round(runners[0..<3])).heldBack
+            }
+            try await write("test.t4")
+            try await eventually(timeout: .seconds(60), "p4 applies the new event") {
+                pipeline.listener.wakeAll()
+                let before = pipeline.sharedLogQueries
+                _ = try await runners[3].0.catchUp(on: runners[3].1, generation: pipeline.shared.generation)
+                #expect(pipeline.sharedLogQueries == before + 1)
+                return try await Self.applied(test, by: "p4").distinct == 2
+            }
+            #expect(try await Self.applied(test, by: "p4") == (2, 2))
         }
     }
 

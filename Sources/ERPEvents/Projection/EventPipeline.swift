@@ -39,6 +39,8 @@ public struct EventPipeline: Service {
     public let listener: ChannelListener
     /// One runner per projector.
     public let runners: [ProjectorRunner]
+    /// The one read of the log the runners share.
+    let shared: SharedLogRead
     let database: Database
     let configuration: Configuration
     let logger: Logger
@@ -47,14 +49,26 @@ public struct EventPipeline: Service {
     public init(projectors: [any Projector], database: Database, configuration: Configuration = .init(), logger: Logger)
     {
         self.listener = ChannelListener(channel: EventReader.channel, database: database, logger: logger)
-        self.runners = projectors.map {
-            ProjectorRunner(projector: $0, database: database, configuration: configuration.runner, logger: logger)
+        let shared = SharedLogRead(
+            columns: projectors.map { SharedLogRead.Column(types: $0.eventTypes, payloadSQL: $0.payloadSQL) },
+            logger: logger)
+        self.shared = shared
+        self.runners = projectors.enumerated().map {
+            ProjectorRunner(
+                projector: $0.element, database: database, configuration: configuration.runner,
+                shared: (shared, $0.offset), logger: logger)
         }
         self.database = database
         self.configuration = configuration
         self.logger = logger
+        // A new generation first, so every runner this wakes takes only batches read after it.
+        listener.subscribe { shared.advance() }
         for runner in runners { listener.subscribe(runner.wakeUp) }
     }
+
+    /// How many log queries the runners have shared so far (a runner isolating a failing
+    /// event reads on its own): a wake-up costs one, however many projectors it wakes.
+    public var sharedLogQueries: Int { shared.queriesRun }
 
     /// The runners whose step has gone longer than the watchdog timeout without progress.
     public var stuckRunners: [ProjectorRunner] {

@@ -91,10 +91,14 @@ public final class ProjectorRunner: Sendable {
     let database: Database
     let configuration: Configuration
     let reader: EventReader
+    /// The pipeline's one read of the log for all its runners, and this runner's column in it.
+    let shared: (read: SharedLogRead, column: Int)?
     let logger: Logger
     private let active = Atomic<Bool>(false)
     /// A look again at held-back events is scheduled (there is at most one).
     private let lookAgainPending = Atomic<Bool>(false)
+    /// The shared read's generation of the last batch read: a look again needs a later one.
+    private let lastReadGeneration = Atomic<Int>(0)
     /// What the pipeline's watchdog reads: whether a step is under way and when it last progressed.
     let health = RunnerHealth()
 
@@ -133,7 +137,18 @@ public final class ProjectorRunner: Sendable {
     }
 
     /// Creates a runner; nothing connects until ``run()``.
-    public init(projector: any Projector, database: Database, configuration: Configuration = .init(), logger: Logger) {
+    public convenience init(
+        projector: any Projector, database: Database, configuration: Configuration = .init(), logger: Logger
+    ) {
+        self.init(projector: projector, database: database, configuration: configuration, shared: nil, logger: logger)
+    }
+
+    /// Creates a runner that reads its batches through `shared` (a pipeline's runners).
+    init(
+        projector: any Projector, database: Database, configuration: Configuration,
+        shared: (read: SharedLogRead, column: Int)?, logger: Logger
+    ) {
+        self.shared = shared
         self.projector = projector
         self.database = database
         self.configuration = configuration
@@ -188,7 +203,7 @@ public final class ProjectorRunner: Sendable {
                 health.endStep()
                 if backoff.attempts > 0 {
                     // Events may have arrived while disconnected: catch up without waiting.
-                    wakeUp.signal()
+                    lookAgain()
                 }
                 backoff.reset()
                 try await serve(on: opened, wakeUps: &wakeUps)
@@ -225,6 +240,8 @@ public final class ProjectorRunner: Sendable {
         var patience = Backoff(initial: .milliseconds(1), maximum: configuration.heldBackMaximumDelay)
         try await withThrowingDiscardingTaskGroup { lookAgain in
             while await wakeUps.next() != nil {
+                // Batches the pipeline read from this wake-up's generation on are fresh enough.
+                let generation = shared?.read.generation ?? 0
                 health.beginStep()
                 defer { health.endStep() }
                 if !holdsLock {
@@ -233,7 +250,9 @@ public final class ProjectorRunner: Sendable {
                     active.store(true, ordering: .relaxed)
                     logger.info("projector active")
                 }
-                let outcome = try await connection.untilClosed { [self] in try await catchUp(on: $0) }
+                let outcome = try await connection.untilClosed { [self] in
+                    try await catchUp(on: $0, generation: generation)
+                }
                 guard case .heldBack(let applied) = outcome else {
                     patience.reset()
                     continue
@@ -247,11 +266,18 @@ public final class ProjectorRunner: Sendable {
                 lookAgain.addTask { [self] in
                     try? await Task.sleep(for: pause)
                     lookAgainPending.store(false, ordering: .relaxed)
-                    wakeUp.signal()
+                    self.lookAgain()
                 }
             }
             lookAgain.cancelAll()
         }
+    }
+
+    /// Wakes this runner alone, to a batch read after the last one it had (which the
+    /// other runners looking again at the same time share).
+    private func lookAgain() {
+        shared?.read.advance(toAtLeast: lastReadGeneration.load(ordering: .relaxed) + 1)
+        wakeUp.signal()
     }
 
     /// Takes this projector's advisory lock on `connection` if no other session holds it.
@@ -286,6 +312,14 @@ public final class ProjectorRunner: Sendable {
     ///
     /// - Throws: Connection failures; projector errors are retried and end in ``Outcome/stalled``.
     public func catchUp(on connection: PostgresConnection) async throws -> Outcome {
+        // Called without a wake-up: nothing read before this call answers for the log.
+        shared?.read.advance()
+        return try await catchUp(on: connection, generation: shared?.read.generation ?? 0)
+    }
+
+    /// ``catchUp(on:)`` for a runner woken in `generation`: batches of the shared read
+    /// begun since then answer for the log.
+    func catchUp(on connection: PostgresConnection, generation: Int) async throws -> Outcome {
         // While this runner holds the lock only it applies events, so it reads the stored
         // checkpoint once; a stall, a takeover or a conflict makes it read it again, and
         // so does an idle spell, in which an operator may have paused or reset it.
@@ -343,11 +377,20 @@ public final class ProjectorRunner: Sendable {
         while true {
             if wakeUp.isFinished || Task.isCancelled { return .stopped }
             health.progressed()
-            let batch = try await reader.read(
-                after: checkpoint, types: projector.eventTypes,
-                limit: isolateUntil == nil ? configuration.batchSize : 1, payloadSQL: projector.payloadSQL,
-                on: connection
-            )
+            let batch: EventReader.Batch
+            if let shared, isolateUntil == nil {
+                let read = try await shared.read.read(
+                    for: shared.column, after: checkpoint, limit: configuration.batchSize, generation: generation,
+                    on: connection)
+                batch = read.batch
+                lastReadGeneration.store(read.generation, ordering: .relaxed)
+            } else {
+                batch = try await reader.read(
+                    after: checkpoint, types: projector.eventTypes,
+                    limit: isolateUntil == nil ? configuration.batchSize : 1, payloadSQL: projector.payloadSQL,
+                    on: connection
+                )
+            }
             if let end = batch.end, batch.events.isEmpty, isolateUntil == nil {
                 // Only events of other types: nothing to apply, nothing to commit.
                 checkpoint = end

@@ -31,7 +31,8 @@ public enum CreditNoteCommand {
     /// Issues `note` and returns its id.
     ///
     /// - Throws: ``CommandError`` `.notFound` (the invoice), `.invalid` (a field, more
-    ///   credited than invoiced, past the deadline, an expired batch put back).
+    ///   credited than invoiced, past the deadline, an expired batch put back, more than
+    ///   is unpaid on an invoice receipts settle).
     public static func issue(_ note: NewCreditNote, on transaction: PostgresConnection, context: CommandContext)
         async throws -> Int64
     {
@@ -42,13 +43,21 @@ public enum CreditNoteCommand {
         }
         let date = try await SaleParties.businessDate(on: transaction, context: context)
         guard
-            let (number, invoiceDateText, warehouse, customer, place, supplierState) = try await transaction.rows(
-                """
-                SELECT number, invoice_date::text, warehouse_id, customer_id, place_of_supply, supplier ->> 'stateCode'
-                  FROM invoices WHERE id = \(note.invoiceId) AND number IS NOT NULL
-                """,
-                as: (String, String, Int64, Int64?, String, String?).self, logger: context.logger
-            ).first,
+            let (number, invoiceDateText, warehouse, customer, place, supplierState, invoiceTotal, credited, settled) =
+                try await transaction.rows(
+                    // Locked as a receipt's allocation locks it: what is settled stays put
+                    // until this note commits.
+                    """
+                    SELECT i.number, i.invoice_date::text, i.warehouse_id, i.customer_id, i.place_of_supply,
+                           i.supplier ->> 'stateCode', i.total_paise,
+                           (SELECT COALESCE(sum(n.total_paise), 0) FROM credit_notes n WHERE n.invoice_id = i.id)::bigint,
+                           (SELECT COALESCE(sum(x.amount_paise), 0) FROM payment_allocations x WHERE x.invoice_id = i.id)::bigint
+                      FROM invoices i WHERE i.id = \(note.invoiceId) AND i.number IS NOT NULL
+                       FOR UPDATE OF i
+                    """,
+                    as: (String, String, Int64, Int64?, String, String?, Int64, Int64, Int64).self,
+                    logger: context.logger
+                ).first,
             let invoiceDate = try? CalendarDate(invoiceDateText)
         else { throw CommandError(.notFound, "there is no invoice \(note.invoiceId)") }
         let lastDay = FinancialYear(containing: invoiceDate).creditNoteDeadline
@@ -124,6 +133,16 @@ public enum CreditNoteCommand {
         }
         do { try check.check() } catch { throw CommandError(error) }
         let totals = DocumentTotals(credits)
+        // Receipts allocated to the invoice settle at most what it comes to less its
+        // credit notes: a note for more than is unpaid waits for allocations to be given back.
+        if settled > 0, totals.grandTotal.paise > invoiceTotal - credited - settled {
+            let unpaid = Money(paise: invoiceTotal - credited - settled)
+            let excess = totals.grandTotal - unpaid
+            throw CommandError(
+                .invalid,
+                "invoice \(number) comes to \(Money(paise: invoiceTotal)), \(Money(paise: credited)) of it is credited and receipts settle \(Money(paise: settled)): \(unpaid) is unpaid and this credit note comes to \(totals.grandTotal). Give back \(excess) of the receipts' allocations to it first (POST /api/v1/customer-receipts/{id}/unallocations); what is given back stays with the customer as an advance",
+                fieldErrors: [FieldError("invoiceId", "\(unpaid) is unpaid; the note comes to \(totals.grandTotal)")])
+        }
         if !returns.isEmpty { _ = try await StockLedger.apply(returns, on: transaction, context: context) }
         let id = try await transaction.insertReturningID(
             """

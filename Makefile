@@ -56,10 +56,12 @@ admin: build
 TEST_PG_OPTIONS := -c fsync=off -c full_page_writes=off
 # SoloTests need the machine to themselves (they hold the cluster-wide visibility
 # horizon, or time 200 deliveries at once), so they run on their own after the rest.
-# The others run TEST_WIDTH at a time: all at once, on a 2-core machine, each test
-# would take as long as the whole suite and its waits would time out.
+# The others hold a test database TEST_WIDTH at a time (TestSlots in Tests/Support):
+# all at once, on a 2-core machine, each test would take as long as the whole suite
+# and its waits would time out. Swift Testing's own experimental width is not used: it
+# can deadlock (see TestSlots).
 TEST_WIDTH ?= 12
-RUN_TESTS = export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_WIDTH); \
+RUN_TESTS = export ERP_TEST_WIDTH=$(TEST_WIDTH); \
 	ERP_BINARY="$(BIN_DIR)/erp" $(SWIFT) test --skip-build --skip SoloTests && \
 	ERP_BINARY="$(BIN_DIR)/erp" $(SWIFT) test --skip-build --filter SoloTests
 # Any finding fails: long lines, undocumented public declarations, force unwraps, `try!`.

@@ -42,10 +42,31 @@ public struct TestDatabase: Sendable {
         return logger
     }()
 
+    /// Whether this task (or the task it is a child of) holds one of ``TestSlots``.
+    @TaskLocal static var holdsSlot = false
+
     /// Runs `body` with a fresh database: migrated (the default) or empty.
+    ///
+    /// At most ``TestSlots/width`` test bodies run at once; the others wait their turn
+    /// here. A body that opens a second database inside itself keeps its one slot.
     public static func withDatabase<Result: Sendable>(
         migrated: Bool = true,
         _ body: (TestDatabase) async throws -> Result
+    ) async throws -> Result {
+        if holdsSlot { return try await withOwnDatabase(migrated: migrated, body) }
+        await TestSlots.shared.acquire()
+        do {
+            let result = try await $holdsSlot.withValue(true) { try await withOwnDatabase(migrated: migrated, body) }
+            await TestSlots.shared.release()
+            return result
+        } catch {
+            await TestSlots.shared.release()
+            throw error
+        }
+    }
+
+    private static func withOwnDatabase<Result: Sendable>(
+        migrated: Bool, _ body: (TestDatabase) async throws -> Result
     ) async throws -> Result {
         let server = try serverConfiguration()
         let template = migrated ? try await TemplateDatabase.shared.name() : "template0"
@@ -127,6 +148,48 @@ public struct TestDatabase: Sendable {
             let rows = try await connection.query(query, logger: logger)
             for try await value in rows.decode(Value.self) { return value }
             throw SetupError("no rows for \(query.sql)")
+        }
+    }
+}
+
+/// How many tests hold a database at once: `ERP_TEST_WIDTH` (`make test` sets it from
+/// TEST_WIDTH), 12 when unset. On a 2-core machine every test at once would make each as
+/// slow as the whole suite, and their waits would time out.
+///
+/// Swift Testing's own limit (`SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH`) counts a
+/// running suite as one of its slots as well as each test in it: once the suites and
+/// tests under way fill every slot, no test can start its test case, and the run hangs
+/// with nothing running (seen with six suites and six tests at width 12).
+public actor TestSlots {
+    /// The one limit of this test process.
+    public static let shared = TestSlots(
+        width: ProcessInfo.processInfo.environment["ERP_TEST_WIDTH"].flatMap(Int.init).map { max(1, $0) } ?? 12)
+
+    /// Test bodies that may run at once.
+    public let width: Int
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(width: Int) {
+        self.width = width
+        self.free = width
+    }
+
+    /// Takes a slot, waiting in turn for one to be released when none is free.
+    public func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Gives a slot back, to the longest waiting test first.
+    public func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
         }
     }
 }

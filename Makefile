@@ -14,7 +14,7 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8080
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: build run admin test lint bench db-start db-stop clean help
+.PHONY: build run admin test lint bench bench-peers db-start db-stop clean help
 
 help:
 	@echo "make run      build, provision PostgreSQL when DATABASE_URL is unset, migrate, start erp serve"
@@ -22,6 +22,7 @@ help:
 	@echo "make test     the lint step, then the whole test suite against a throwaway PostgreSQL"
 	@echo "make lint     swift format lint --strict over Sources and Tests (.swift-format)"
 	@echo "make bench    the event pipeline benchmark (release build, throwaway PostgreSQL)"
+	@echo "make bench-peers  PgQueuer, python eventsourcing and Tryton beside ERPCore (PyPI, two throwaway clusters)"
 	@echo "make db-start start the persistent cluster of make run (prints its DATABASE_URL)"
 	@echo "make db-stop  stop it"
 
@@ -93,6 +94,41 @@ bench:
 	export DATABASE_URL=$$($(CLUSTER) start "$$data"); \
 	echo "Benchmark PostgreSQL: $$DATABASE_URL"; \
 	"$$bench" $(BENCH_ARGS)
+
+# The peers (PgQueuer 1.6, python eventsourcing 9.5, Tryton 8.2) in virtual environments
+# of their own under .build/peers, made from PyPI with the exact pins beside their
+# scripts (again whenever a pin changes). ERPCore and the peers each get a throwaway
+# cluster of the same settings, unless DATABASE_URL (and PEER_DATABASE_URL) name servers.
+PEERS_DIR    := $(CURDIR)/.build/peers
+PEER_SCRIPTS := $(CURDIR)/Sources/erp-bench/Peers
+bench-peers:
+	@set -e; \
+	if ! python3 -m venv --help >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip; \
+	    else echo "bench-peers needs python3 with venv (Debian: apt-get install python3-venv)"; exit 1; fi; \
+	fi; \
+	for peer in pgqueuer eventsourcing tryton; do \
+	    pins="$(PEER_SCRIPTS)/requirements-$$peer.txt"; env="$(PEERS_DIR)/$$peer"; \
+	    if [ ! -x "$$env/bin/python" ] || ! cmp -s "$$pins" "$$env/pins.txt"; then \
+	        echo "Installing $$peer into $$env from PyPI ($$pins)"; \
+	        rm -rf "$$env"; python3 -m venv "$$env"; \
+	        "$$env/bin/pip" install --quiet --disable-pip-version-check -r "$$pins"; \
+	        cp "$$pins" "$$env/pins.txt"; \
+	    fi; \
+	done; \
+	$(SWIFT) build -c release --product erp-bench; \
+	bench="$$($(SWIFT) build -c release --show-bin-path)/erp-bench"; \
+	args="--only peers --peers $(PEERS_DIR) --peer-scripts $(PEER_SCRIPTS) $(BENCH_ARGS)"; \
+	if [ -n "$$DATABASE_URL" ]; then \
+	    "$$bench" $$args --peer-database-url "$${PEER_DATABASE_URL:-$$DATABASE_URL}"; exit $$?; \
+	fi; \
+	data=$$(mktemp -d /tmp/erp-bench-pg.XXXXXX); peerdata=$$(mktemp -d /tmp/erp-bench-peers-pg.XXXXXX); \
+	trap '$(CLUSTER) stop "$$data"; $(CLUSTER) stop "$$peerdata"; rm -rf "$$data" "$$peerdata"' EXIT; \
+	export DATABASE_URL=$$($(CLUSTER) start "$$data"); \
+	peers=$$($(CLUSTER) start "$$peerdata"); \
+	echo "Benchmark PostgreSQL: $$DATABASE_URL (ERPCore), $$peers (the peers)"; \
+	"$$bench" $$args --peer-database-url "$$peers"
 
 db-start:
 	@url=$$($(CLUSTER) start $(RUN_DATA)); echo "$$url" > $(URL_FILE); echo "$$url"

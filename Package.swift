@@ -283,7 +283,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["README.md"],
+            // Peers: the Python scripts and pins of `make bench-peers`.
+            exclude: ["README.md", "Peers"],
             swiftSettings: swiftSettings
         ),
         // What every test target shares: a database per test, a live API, a shop, processes.

@@ -45,6 +45,12 @@ struct Bench: AsyncParsableCommand {
             one queue at --job-concurrency drains them (claims and acknowledgements in \
             batches), then --job-runners runners side by side. Then --latency-jobs jobs enqueued one at a time into an idle runner: \
             the time from each enqueue's COMMIT until its handler starts.
+              peers     only when named (--only peers; `make bench-peers` makes the Python \
+            environments and two clusters): in turns, ERPCore and PgQueuer 1.6 draining \
+            --drain-jobs jobs (2 runners, 2 processes × batch 500) and their idle job latency; \
+            ERPCore and python eventsourcing 9.5 catching a projector up on --peer-events \
+            events; ERPCore's HTTP goods receipts and Tryton 8.2's incoming shipments posted \
+            by --tryton-processes processes through its own API. Prints each ratio.
 
             `make bench` provisions a throwaway cluster, builds in release mode and runs this.
             """
@@ -116,13 +122,37 @@ struct Bench: AsyncParsableCommand {
     var erp: String?
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case pipeline, receipts, jobs, replay, finance
+        case pipeline, receipts, jobs, replay, finance, peers
         case counterSales = "counter-sales"
     }
 
     @Option(
-        help: "Run only this part: pipeline (latency and catch-up), receipts, counter-sales, jobs, replay or finance.")
+        help:
+            "Run only this part: pipeline (latency and catch-up), receipts, counter-sales, jobs, replay, finance, or peers (which only runs when named: `make bench-peers`)."
+    )
     var only: Suite?
+
+    @Option(
+        help: ArgumentHelp(
+            "The folder of the peers' virtual environments (pgqueuer, eventsourcing, tryton), which `make bench-peers` makes.",
+            valueName: "path"))
+    var peers = ".build/peers"
+
+    @Option(help: ArgumentHelp("The folder of the peers' Python scripts.", valueName: "path"))
+    var peerScripts = "Sources/erp-bench/Peers"
+
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL URL of the server the peers' databases are made on; the same server as ERPCore's when absent.",
+            valueName: "url"))
+    var peerDatabaseURL: String?
+
+    @Option(
+        help: "Events in the log each side's catch-up drains in the peers runs (python eventsourcing's and ERPCore's).")
+    var peerEvents = 20_000
+
+    @Option(help: "Tryton processes posting incoming shipments side by side in the peers runs.")
+    var trytonProcesses = 4
 
     @Flag(
         help:
@@ -171,6 +201,7 @@ struct Bench: AsyncParsableCommand {
             }
             if only == nil || only == .jobs { sections.append(try await jobs(workspace, logger: logger)) }
             if only == nil || only == .replay { sections.append(try await replay(workspace, logger: logger)) }
+            if only == .peers { sections.append(try await peersSection(workspace, logger: logger)) }
             if only == nil || only == .finance {
                 // A database of its own: the replay's history would be in this one's ledger.
                 try await workspace.drop()
@@ -212,6 +243,115 @@ struct Bench: AsyncParsableCommand {
         addRow(to: &table, "catch-up, events/s", throughputs, digits: 0, target: "≥ 50000")
         return """
             Event pipeline — latency: \(rate) events/s for \(seconds) s per run over \(writers) writers; catch-up: \(backlog)-event backlog, batch size 1000
+
+            \(table.rendered)
+            """
+    }
+
+    private func peersSection(_ workspace: BenchDatabase, logger: Logger) async throws -> String {
+        let peerServer = try peerDatabaseURL.map { try DatabaseConfiguration(url: $0) } ?? workspace.server
+        let peers = PeersBenchmark(environments: peers, scripts: peerScripts, server: peerServer, logger: logger)
+        try peers.check()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("erp-bench-peers-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        progress("peers: Tryton's database with its stock module (trytond-admin; a minute or more)")
+        try await peers.prepareTryton(in: folder)
+        progress("peers: \(peerEvents) events into python eventsourcing's log, and into ERPCore's")
+        try await peers.seedEventsourcing(events: peerEvents)
+        try await CatchUpBenchmark.writeBacklog(peerEvents, database: workspace.database, logger: logger)
+        let jobs = JobBenchmark(database: workspace.database, concurrency: jobConcurrency, logger: logger)
+        let receipts = ReceiptBenchmark(workspace: workspace, clients: clients, seconds: receiptSeconds, logger: logger)
+        let orders = try await receipts.prepare()
+        var drains: (erp: [Double], peer: [Double]) = ([], [])
+        var latencies: (erp: [JobBenchmark.Latency], peer: [JobBenchmark.Latency]) = ([], [])
+        var catchUps: (erp: [Double], peer: [Double]) = ([], [])
+        var goods: (erp: [Double], peer: [Double]) = ([], [])
+        for run in 1...runs {
+            // ERPCore goes first in odd runs, the peer in even ones.
+            let erpFirst = !run.isMultiple(of: 2)
+            func inTurn(_ erp: () async throws -> Void, _ peer: () async throws -> Void) async throws {
+                if erpFirst {
+                    try await erp()
+                    try await peer()
+                } else {
+                    try await peer()
+                    try await erp()
+                }
+            }
+            let step = "peers run \(run)/\(runs)"
+            try await inTurn(
+                {
+                    progress("\(step): ERPCore drains \(drainJobs) jobs with 2 runners")
+                    drains.erp.append(try await jobs.drainOnceConnected(drainJobs, runners: 2))
+                },
+                {
+                    progress("\(step): PgQueuer drains \(drainJobs) jobs with 2 processes × batch 500")
+                    drains.peer.append(try await peers.pgqueuerDrain(jobs: drainJobs, processes: 2, batch: 500))
+                })
+            try await inTurn(
+                {
+                    progress("\(step): ERPCore idle job latency over \(latencyJobs) jobs")
+                    latencies.erp.append(try await jobs.idleLatency(latencyJobs, fromBeforeEnqueue: true))
+                },
+                {
+                    progress("\(step): PgQueuer idle job latency over \(latencyJobs) jobs")
+                    latencies.peer.append(try await peers.pgqueuerLatency(jobs: latencyJobs))
+                })
+            try await inTurn(
+                {
+                    progress("\(step): ERPCore catches a projector up on \(peerEvents) events")
+                    catchUps.erp.append(
+                        try await CatchUpBenchmark(database: workspace.database, logger: logger).run(
+                            expecting: peerEvents))
+                },
+                {
+                    progress("\(step): python eventsourcing catches a projection up on \(peerEvents) events")
+                    catchUps.peer.append(try await peers.eventsourcingCatchUp(run: run))
+                })
+            try await inTurn(
+                {
+                    progress("\(step): ERPCore goods receipts over HTTP, \(clients) clients for \(receiptSeconds) s")
+                    goods.erp.append(try await receipts.runOverHTTP(orders).perSecond)
+                },
+                {
+                    progress(
+                        "\(step): Tryton incoming shipments, \(trytonProcesses) processes for \(receiptSeconds) s")
+                    goods.peer.append(
+                        try await peers.trytonReceipts(processes: trytonProcesses, seconds: receiptSeconds, in: folder))
+                })
+        }
+        try await peers.drop("erp_peer_eventsourcing")
+        try await peers.drop("erp_peer_tryton")
+        func ratios(_ pair: (erp: [Double], peer: [Double])) -> [Double] {
+            zip(pair.erp, pair.peer).map { $0 / max($1, 0.001) }
+        }
+        var table = TextTable(columns: ["measurement"] + (1...runs).map { "run \($0)" } + ["median", "target"])
+        addRow(to: &table, "jobs drain, ERPCore 2 runners, jobs/s", drains.erp, digits: 0)
+        addRow(to: &table, "jobs drain, PgQueuer 2 processes × batch 500, jobs/s", drains.peer, digits: 0)
+        addRow(to: &table, "drain, ERPCore ÷ PgQueuer", ratios(drains), digits: 2, target: "≥ 2.5")
+        addRow(to: &table, "idle job latency p50, ERPCore, ms", latencies.erp.map(\.p50Milliseconds), digits: 2)
+        addRow(
+            to: &table, "idle job latency p99, ERPCore, ms", latencies.erp.map(\.p99Milliseconds), digits: 2,
+            target: "≤ 1")
+        addRow(to: &table, "idle job latency p50, PgQueuer, ms", latencies.peer.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "idle job latency p99, PgQueuer, ms", latencies.peer.map(\.p99Milliseconds), digits: 2)
+        addRow(to: &table, "catch-up, ERPCore, events/s", catchUps.erp, digits: 0)
+        addRow(to: &table, "catch-up, python eventsourcing, events/s", catchUps.peer, digits: 0)
+        addRow(to: &table, "catch-up, ERPCore ÷ eventsourcing", ratios(catchUps), digits: 1)
+        addRow(to: &table, "goods receipts, ERPCore over HTTP, receipts/s", goods.erp, digits: 0)
+        addRow(to: &table, "incoming shipments, Tryton in-process, shipments/s", goods.peer, digits: 1)
+        addRow(to: &table, "receipts, ERPCore ÷ Tryton", ratios(goods), digits: 1, target: "≥ 100")
+        return """
+            Peers, side by side in each run, taking turns going first — jobs: \(drainJobs) no-op jobs enqueued in one \
+            statement once the consumers are connected, until all are done (ERPCore: 2 runners at concurrency \
+            \(jobConcurrency); PgQueuer 1.6: 2 processes, batch 500), then \(latencyJobs) jobs one at a time into an idle \
+            consumer, timed from before the enqueue call; catch-up: a projector from an empty checkpoint through \
+            \(peerEvents) events (ERPCore: batches of 1000, one UPDATE each; eventsourcing 9.5: its ProjectionRunner, one \
+            tracking row per event; both sessions commit asynchronously); goods receipts of 3 lines: \(clients) HTTP \
+            clients against Tryton 8.2's incoming shipments (create, receive, done; no lots) posted by \(trytonProcesses) \
+            processes through its own API, no HTTP, \(receiptSeconds) s each. ERPCore on \(workspace.server.redactedURL), \
+            the peers on \(peerServer.with(database: "…").redactedURL)
 
             \(table.rendered)
             """

@@ -77,9 +77,54 @@ struct JobBenchmark {
         }
     }
 
+    /// The peers' drain (`make bench-peers`): `runners` runners start on an empty queue;
+    /// once each is listening (and half a second more, as PgQueuer's consumers get), the
+    /// clock starts, `count` jobs are enqueued in one statement, and it stops when every
+    /// one is acknowledged.
+    ///
+    /// - Returns: Jobs per second.
+    func drainOnceConnected(_ count: Int, runners: Int) async throws -> Double {
+        let started = Atomic<Int>(0)
+        let drainers = (0..<runners).map { _ in
+            JobRunner(
+                handlers: [NoOp(started: { _ in started.add(1, ordering: .relaxed) })], database: database,
+                configuration: .init(queues: ["bench": concurrency]), logger: logger
+            )
+        }
+        let clock = ContinuousClock()
+        return try await withRunners(drainers) {
+            let connected = clock.now + .seconds(30)
+            while !drainers.allSatisfy(\.listener.isConnected) {
+                guard clock.now < connected else { throw Timeout(waitingFor: "the runners to connect") }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            return try await database.withConnection(as: "erp-bench") { connection in
+                let start = clock.now
+                try await connection.query(
+                    "INSERT INTO jobs (kind, queue) SELECT 'bench.noop', 'bench' FROM generate_series(1, \(count))",
+                    logger: logger
+                )
+                let deadline = clock.now + .seconds(300)
+                while started.load(ordering: .relaxed) < count {
+                    guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to start") }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                while try await connection.value(
+                    "SELECT EXISTS (SELECT FROM jobs WHERE queue = 'bench')", as: Bool.self, logger: logger) == true
+                {
+                    guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to be acknowledged") }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                return Double(count) / (clock.now - start).inSeconds
+            }
+        }
+    }
+
     /// Enqueues `count` jobs one at a time into an idle runner, each after the previous one
-    /// started, and times each from its enqueue's COMMIT acknowledgement to its handler starting.
-    func idleLatency(_ count: Int) async throws -> Latency {
+    /// started, and times each from its enqueue's COMMIT acknowledgement to its handler
+    /// starting — or, with `fromBeforeEnqueue` (the peers' clock), from before the enqueue call.
+    func idleLatency(_ count: Int, fromBeforeEnqueue: Bool = false) async throws -> Latency {
         let clock = ContinuousClock()
         let (starts, continuation) = AsyncStream.makeStream(of: (String, ContinuousClock.Instant).self)
         let runner = JobRunner(
@@ -107,9 +152,10 @@ struct JobBenchmark {
                 var started = starts.makeAsyncIterator()
                 for number in 0..<count {
                     let payload = #"{"n":\#(number)}"#
+                    let before = clock.now
                     _ = try await JobQueue.enqueue(
                         NewJob(kind: "bench.noop", payload: payload, queue: "bench"), on: connection, logger: logger)
-                    let committed = clock.now
+                    let committed = fromBeforeEnqueue ? before : clock.now
                     guard let (_, at) = await started.next() else { throw Timeout(waitingFor: "job \(number)") }
                     latencies.append(max(0, (at - committed).inSeconds * 1000))
                     // Idle between jobs, as a quiet shop's queue is.

@@ -1,4 +1,4 @@
-// Starting a tool (pgbench) with no signals blocked.
+// Starting a tool (pgbench, a peer's Python) with no signals blocked.
 import Foundation
 
 #if canImport(Glibc)
@@ -15,11 +15,15 @@ enum Subprocess {
         var description: String
     }
 
-    /// Runs `path` with `arguments` in `directory`, standard output discarded and standard
-    /// error written to `errorFile`.
+    /// Runs `path` with `arguments`, standard output written to `outputFile` (discarded
+    /// when `nil`) and standard error to `errorFile` (this process's when `nil`), with
+    /// `environment` added to this process's.
     ///
     /// - Returns: The exit status.
-    static func run(_ path: String, _ arguments: [String], errorFile: String) throws -> Int32 {
+    static func run(
+        _ path: String, _ arguments: [String], errorFile: String?, outputFile: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Int32 {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -34,13 +38,23 @@ enum Subprocess {
         var files = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&files)
         defer { posix_spawn_file_actions_destroy(&files) }
-        posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&files, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if let outputFile {
+            posix_spawn_file_actions_addopen(&files, 1, outputFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0)
+        }
+        if let errorFile {
+            posix_spawn_file_actions_addopen(&files, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        }
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(environment) { _, added in added }
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, path, &files, &attributes, argv, environ)
+        let spawned = posix_spawn(&pid, path, &files, &attributes, argv, envp)
         guard spawned == 0 else {
             throw Failure(description: "could not start \(path): \(String(cString: strerror(spawned)))")
         }

@@ -221,11 +221,22 @@ struct Bench: AsyncParsableCommand {
 
     private func pipeline(_ workspace: BenchDatabase, logger: Logger) async throws -> String {
         var latencies: [LatencyBenchmark.Result] = []
+        var unshared: [LatencyBenchmark.Result] = []
         for run in 1...runs {
-            progress("latency run \(run)/\(runs): \(rate) events/s for \(seconds) s")
-            let benchmark = LatencyBenchmark(
-                database: workspace.database, rate: rate, seconds: seconds, writers: writers, logger: logger)
-            latencies.append(try await benchmark.run())
+            // Shared and separate log reads take turns going first.
+            for shares in run.isMultiple(of: 2) ? [false, true] : [true, false] {
+                progress(
+                    "latency run \(run)/\(runs): \(rate) events/s for \(seconds) s, \(shares ? "one shared log read" : "a log read per runner")"
+                )
+                var benchmark = LatencyBenchmark(
+                    database: workspace.database, rate: rate, seconds: seconds, writers: writers, logger: logger)
+                benchmark.sharesLogReads = shares
+                if shares {
+                    latencies.append(try await benchmark.run())
+                } else {
+                    unshared.append(try await benchmark.run())
+                }
+            }
         }
         progress("writing a backlog of \(backlog) events")
         try await CatchUpBenchmark.writeBacklog(backlog, database: workspace.database, logger: logger)
@@ -239,10 +250,14 @@ struct Bench: AsyncParsableCommand {
         addRow(to: &table, "commit→projected p50, ms", latencies.map(\.p50Milliseconds), digits: 2)
         addRow(to: &table, "commit→projected p99, ms", latencies.map(\.p99Milliseconds), digits: 2, target: "≤ 5")
         addRow(to: &table, "commit→projected max, ms", latencies.map(\.maxMilliseconds), digits: 2)
+        addRow(to: &table, "each runner reading the log: p50, ms", unshared.map(\.p50Milliseconds), digits: 2)
+        addRow(to: &table, "each runner reading the log: p99, ms", unshared.map(\.p99Milliseconds), digits: 2)
         addRow(to: &table, "events committed per s", latencies.map(\.achievedRate), digits: 0, target: "\(rate)")
         addRow(to: &table, "catch-up, events/s", throughputs, digits: 0, target: "≥ 50000")
         return """
-            Event pipeline — latency: \(rate) events/s for \(seconds) s per run over \(writers) writers; catch-up: \(backlog)-event backlog, batch size 1000
+            Event pipeline — latency: \(rate) events/s for \(seconds) s per run over \(writers) writers, every production \
+            projector and a probe, with the pipeline's one shared log read per wake-up (the first rows) and, in turns, \
+            with each runner reading the log itself; catch-up: \(backlog)-event backlog, batch size 1000
 
             \(table.rendered)
             """

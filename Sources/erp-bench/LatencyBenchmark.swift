@@ -28,6 +28,8 @@ struct LatencyBenchmark {
     let rate: Int
     let seconds: Int
     let writers: Int
+    /// Whether the runners share one log read per wake-up, as in production.
+    var sharesLogReads = true
     let logger: Logger
 
     func run() async throws -> Result {
@@ -35,7 +37,8 @@ struct LatencyBenchmark {
         let timings = Timings()
         let probe = LatencyProbe(timings: timings, clock: clock)
         let pipeline = EventPipeline(
-            projectors: Modules.list().projectors() + [probe], database: database, logger: logger)
+            projectors: Modules.list().projectors() + [probe], database: database,
+            configuration: .init(sharesLogReads: sharesLogReads), logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run() }
             defer {

@@ -20,15 +20,19 @@ public struct EventPipeline: Service {
         public var watchdogTimeout: Duration
         /// Settings shared by every runner.
         public var runner: ProjectorRunner.Configuration
+        /// Whether the runners share one log read per wake-up (``SharedLogRead``); off,
+        /// each reads the log itself, which only a benchmark comparing the two wants.
+        public var sharesLogReads: Bool
 
         /// Creates a configuration; the defaults suit production. The runners look again
         /// at held-back events at most `pollInterval` apart.
         public init(
             pollInterval: Duration = .seconds(1), watchdogTimeout: Duration = .seconds(30),
-            runner: ProjectorRunner.Configuration = .init()
+            runner: ProjectorRunner.Configuration = .init(), sharesLogReads: Bool = true
         ) {
             self.pollInterval = pollInterval
             self.watchdogTimeout = watchdogTimeout
+            self.sharesLogReads = sharesLogReads
             var runner = runner
             runner.heldBackMaximumDelay = min(runner.heldBackMaximumDelay, pollInterval)
             self.runner = runner
@@ -56,7 +60,7 @@ public struct EventPipeline: Service {
         self.runners = projectors.enumerated().map {
             ProjectorRunner(
                 projector: $0.element, database: database, configuration: configuration.runner,
-                shared: (shared, $0.offset), logger: logger)
+                shared: configuration.sharesLogReads ? (shared, $0.offset) : nil, logger: logger)
         }
         self.database = database
         self.configuration = configuration

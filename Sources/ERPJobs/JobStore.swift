@@ -15,6 +15,22 @@ public enum FailureOutcome: Sendable, Hashable {
 
 /// The statements workers and admins run against `jobs` and `job_history`.
 public enum JobStore {
+    /// What a worker's connection sets before its first claim.
+    ///
+    /// - Claims and acknowledgements need not wait for the WAL flush: a crash that loses
+    ///   one only means the job runs again, which at-least-once delivery allows anyway.
+    ///   Enqueues, in the business transactions, stay durable.
+    /// - The round trip's plan does not depend on its parameters; left to choose,
+    ///   PostgreSQL planned it afresh for each batch.
+    /// - That generic plan is made once, on the table as it is at the first claim. A worker
+    ///   that starts on an empty queue (a quiet shop) got a plan that sorts the whole table
+    ///   for every claim, and kept it when a burst arrived: 19 ms a claim at 50,000 jobs
+    ///   instead of 1, until autovacuum's ANALYZE. Every statement of the round trip goes
+    ///   through an index, so sequential scans are simply ruled out.
+    public static let workerSessionSettings = [
+        "SET synchronous_commit = off", "SET plan_cache_mode = force_generic_plan", "SET enable_seqscan = off",
+    ]
+
     /// Claims up to `limit` runnable jobs of `queue` for `worker`, in (priority, run_at,
     /// id) order, skipping rows other workers are claiming; each gets a lease of `lease`.
     ///

@@ -89,7 +89,9 @@ import Testing
             let scans = try await test.withConnection { connection in
                 try await connection.inTransaction(logger: test.logger) { transaction in
                     // As worker sessions run it (see QueueWorker).
-                    try await transaction.query("SET LOCAL plan_cache_mode = force_generic_plan", logger: test.logger)
+                    for setting in JobStore.workerSessionSettings {
+                        try await transaction.query(PostgresQuery(unsafeSQL: setting), logger: test.logger)
+                    }
                     var claimed: [ClaimedJob] = []
                     for _ in 0..<3 {
                         claimed = try await JobStore.acknowledgeAndClaim(
@@ -102,6 +104,42 @@ import Testing
                     let rows = try await transaction.query(
                         "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'jobs'", logger: test.logger
                     )
+                    for try await scans in rows.decode(Int.self) { return scans }
+                    return -1
+                }
+            }
+            #expect(scans == 0)
+        }
+    }
+
+    /// Regression: a worker that made its first claim on an empty queue kept a generic
+    /// plan that sorted the whole table, and a burst of jobs made every claim as slow as
+    /// the burst was long.
+    @Test func aClaimPlannedOnAnEmptyQueueStillUsesTheIndexesWhenABurstArrives() async throws {
+        try await TestDatabase.withDatabase { test in
+            try await test.execute("ANALYZE jobs")
+            let scans = try await test.withConnection { connection in
+                for setting in JobStore.workerSessionSettings {
+                    try await connection.query(PostgresQuery(unsafeSQL: setting), logger: test.logger)
+                }
+                // The first claim, on the empty queue, prepares the round trip.
+                let first = try await JobStore.acknowledgeAndClaim(
+                    completed: [], queue: "default", limit: 100, worker: "w1", lease: .seconds(30), on: connection,
+                    logger: test.logger)
+                #expect(first.claimed.isEmpty)
+                try await connection.query(
+                    "INSERT INTO jobs (kind) SELECT 'test.work' FROM generate_series(1, 20000)", logger: test.logger)
+                return try await connection.inTransaction(logger: test.logger) { transaction in
+                    var claimed: [ClaimedJob] = []
+                    for _ in 0..<3 {
+                        claimed = try await JobStore.acknowledgeAndClaim(
+                            completed: claimed.map(\.id), queue: "default", limit: 100, worker: "w1",
+                            lease: .seconds(30), on: transaction, logger: test.logger
+                        ).claimed
+                        #expect(claimed.count == 100)
+                    }
+                    let rows = try await transaction.query(
+                        "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'jobs'", logger: test.logger)
                     for try await scans in rows.decode(Int.self) { return scans }
                     return -1
                 }

@@ -123,14 +123,9 @@ final class QueueWorker: Sendable {
                         let opened = try await database.connect(as: "erp-jobs:\(queue)")
                         connection = opened
                         try await opened.untilClosed { opened in
-                            // Claims and acknowledgements need not wait for the WAL flush: a
-                            // crash that loses one only means the job runs again, which
-                            // at-least-once delivery allows anyway. Enqueues, in the business
-                            // transactions, stay durable.
-                            try await opened.query("SET synchronous_commit = off", logger: logger)
-                            // The round trip's plan does not depend on its parameters; left to
-                            // choose, PostgreSQL planned it afresh for each batch.
-                            try await opened.query("SET plan_cache_mode = force_generic_plan", logger: logger)
+                            for setting in JobStore.workerSessionSettings {
+                                try await opened.query(PostgresQuery(unsafeSQL: setting), logger: logger)
+                            }
                         }
                     }
                     guard let connection else { continue }

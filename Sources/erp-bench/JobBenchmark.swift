@@ -48,32 +48,49 @@ struct JobBenchmark {
             )
             try await connection.query("VACUUM ANALYZE jobs", logger: logger)
         }
-        let started = Atomic<Int>(0)
-        let drainers = (0..<runners).map { _ in
-            JobRunner(
-                handlers: [NoOp(started: { _ in started.add(1, ordering: .relaxed) })], database: database,
-                configuration: .init(queues: ["bench": concurrency]), logger: logger
-            )
-        }
+        let (drainers, started) = noOpRunners(runners)
         let clock = ContinuousClock()
         let start = clock.now
         return try await withRunners(drainers) {
-            let deadline = clock.now + .seconds(120)
-            // Asking the server only once every job started keeps the benchmark's own
-            // queries out of the measurement.
-            while started.load(ordering: .relaxed) < count {
-                guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to start") }
-                try await Task.sleep(for: .milliseconds(5))
-            }
             try await database.withConnection(as: "erp-bench") { connection in
-                while try await connection.value(
-                    "SELECT EXISTS (SELECT FROM jobs WHERE queue = 'bench')", as: Bool.self, logger: logger) == true
-                {
-                    guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to be acknowledged") }
-                    try await Task.sleep(for: .milliseconds(5))
-                }
+                try await waitUntilDrained(count, started: started, until: clock.now + .seconds(120), on: connection)
             }
             return Double(count) / (clock.now - start).inSeconds
+        }
+    }
+
+    /// Counts the jobs the no-op handlers started.
+    private final class Started: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    /// `runners` production runners of the bench queue with the no-op handler.
+    private func noOpRunners(_ runners: Int) -> ([JobRunner], Started) {
+        let started = Started()
+        let drainers = (0..<runners).map { _ in
+            JobRunner(
+                handlers: [NoOp(started: { _ in started.count.add(1, ordering: .relaxed) })], database: database,
+                configuration: .init(queues: ["bench": concurrency]), logger: logger
+            )
+        }
+        return (drainers, started)
+    }
+
+    /// Waits until `count` jobs started and none of the bench queue is left, or throws at `deadline`.
+    private func waitUntilDrained(
+        _ count: Int, started: Started, until deadline: ContinuousClock.Instant, on connection: PostgresConnection
+    ) async throws {
+        // Asking the server only once every job started keeps the benchmark's own
+        // queries out of the measurement.
+        while started.count.load(ordering: .relaxed) < count {
+            guard ContinuousClock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to start") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        while try await connection.value(
+            "SELECT EXISTS (SELECT FROM jobs WHERE queue = 'bench')", as: Bool.self, logger: logger) == true
+        {
+            guard ContinuousClock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to be acknowledged") }
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 
@@ -90,13 +107,7 @@ struct JobBenchmark {
             try await connection.query("TRUNCATE job_history", logger: logger)
             try await connection.query("VACUUM ANALYZE jobs, job_history", logger: logger)
         }
-        let started = Atomic<Int>(0)
-        let drainers = (0..<runners).map { _ in
-            JobRunner(
-                handlers: [NoOp(started: { _ in started.add(1, ordering: .relaxed) })], database: database,
-                configuration: .init(queues: ["bench": concurrency]), logger: logger
-            )
-        }
+        let (drainers, started) = noOpRunners(runners)
         let clock = ContinuousClock()
         return try await withRunners(drainers) {
             let connected = clock.now + .seconds(30)
@@ -111,17 +122,7 @@ struct JobBenchmark {
                     "INSERT INTO jobs (kind, queue) SELECT 'bench.noop', 'bench' FROM generate_series(1, \(count))",
                     logger: logger
                 )
-                let deadline = clock.now + .seconds(300)
-                while started.load(ordering: .relaxed) < count {
-                    guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to start") }
-                    try await Task.sleep(for: .milliseconds(5))
-                }
-                while try await connection.value(
-                    "SELECT EXISTS (SELECT FROM jobs WHERE queue = 'bench')", as: Bool.self, logger: logger) == true
-                {
-                    guard clock.now < deadline else { throw Timeout(waitingFor: "\(count) jobs to be acknowledged") }
-                    try await Task.sleep(for: .milliseconds(5))
-                }
+                try await waitUntilDrained(count, started: started, until: clock.now + .seconds(300), on: connection)
                 return Double(count) / (clock.now - start).inSeconds
             }
         }

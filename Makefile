@@ -103,7 +103,7 @@ PEERS_DIR    := $(CURDIR)/.build/peers
 PEER_SCRIPTS := $(CURDIR)/Sources/erp-bench/Peers
 bench-peers:
 	@set -e; \
-	if ! python3 -m venv --help >/dev/null 2>&1; then \
+	if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip; \
 	    else echo "bench-peers needs python3 with venv (Debian: apt-get install python3-venv)"; exit 1; fi; \

@@ -97,7 +97,9 @@ LANGUAGE sql STABLE AS $$
                        'lineNumber', l.line_number, 'receiptLineNumber', l.receipt_line_number,
                        'orderLineNumber', l.order_line_number, 'productId', l.product_id,
                        'batchId', l.batch_id, 'batchNumber', b.batch_number, 'quantity', l.quantity,
-                       'billedQuantity', l.billed_quantity, 'unitCost', l.unit_cost_paise)
+                       'billedQuantity', l.billed_quantity, 'unitCost', l.unit_cost_paise,
+                       'billedTaxable', l.billed_taxable_paise, 'cgst', l.cgst_paise, 'sgst', l.sgst_paise,
+                       'igst', l.igst_paise)
                    ORDER BY l.line_number)
               FROM purchase_return_lines l
               JOIN batches b ON b.id = l.batch_id

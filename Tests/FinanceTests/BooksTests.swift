@@ -53,27 +53,29 @@ import Testing
             let balances = Dictionary(uniqueKeysWithValues: trial.rows.map { ($0.code, $0.balancePaise) })
             #expect(
                 balances == [
-                    "1100": 60_000, "1201": 54_000, mumbai: 16_000, bengaluru: 8_000, "1510": 2_100, "1520": 2_100,
-                    "2100": -84_200, "2200": 0, "2310": -2_715, "2320": -2_714, "4100": -108_571, "5100": 48_000,
-                    "5200": 4_000, "5300": 4_000,
+                    "1100": 60_000, "1201": 54_000, mumbai: 16_000, bengaluru: 8_000, "1510": 1_995, "1520": 1_995,
+                    "2100": -83_790, "2200": 0, "2310": -2_715, "2320": -2_714, "4100": -108_571, "5100": 48_000,
+                    "5200": 4_000, "5300": 3_800,
                 ])
             #expect(trial.totalDebitPaise == trial.totalCreditPaise)
 
-            // Income ₹1,085.71; expenses: COGS ₹480, stock adjustment ₹40, price variance ₹40.
+            // Income ₹1,085.71; expenses: COGS ₹480, stock adjustment ₹40, price variance ₹38 (the
+            // returned unit's ₹2 reversed).
             let profit = try await shop.get("reports/profit-and-loss", as: ProfitAndLoss.self)
             #expect(profit.income.map(\.amountPaise) == [108_571])
             #expect(profit.expenses.map(\.code) == ["5100", "5200", "5300"])
             #expect(
-                (profit.totalIncomePaise, profit.totalExpensesPaise, profit.netProfitPaise) == (108_571, 56_000, 52_571)
+                (profit.totalIncomePaise, profit.totalExpensesPaise, profit.netProfitPaise) == (108_571, 55_800, 52_771)
             )
 
-            // Assets ₹1,422: cash, bank, stock ₹240, input tax ₹42. Liabilities ₹896.29:
-            // the vendor ₹842, output tax ₹54.29; the profit ₹525.71 makes up the rest.
+            // Assets ₹1,419.90: cash, bank, stock ₹240, input tax ₹39.90 (the returned unit's
+            // ₹2.10 reversed). Liabilities ₹892.19: the vendor ₹837.90 (₹882 less the ₹44.10
+            // it owes back), output tax ₹54.29; the profit ₹527.71 makes up the rest.
             let sheet = try await shop.get("reports/balance-sheet", as: BalanceSheet.self)
-            #expect(sheet.totalAssetsPaise == 142_200)
-            #expect(sheet.liabilities.map(\.amountPaise) == [84_200, 2_715, 2_714])
-            #expect(sheet.profitToDatePaise == 52_571)
-            #expect(sheet.totalLiabilitiesAndEquityPaise == 142_200)
+            #expect(sheet.totalAssetsPaise == 141_990)
+            #expect(sheet.liabilities.map(\.amountPaise) == [83_790, 2_715, 2_714])
+            #expect(sheet.profitToDatePaise == 52_771)
+            #expect(sheet.totalLiabilitiesAndEquityPaise == 141_990)
 
             // Nothing before today.
             let yesterday = Shop.date(daysFromToday: -1)
@@ -82,7 +84,7 @@ import Testing
 
             let csv = try await http.execute(
                 uri: "/api/v1/reports/profit-and-loss", method: .get, headers: [.accept: "text/csv"])
-            #expect(String(buffer: csv.body).contains("\r\nnet profit,,,52571\r\n"))
+            #expect(String(buffer: csv.body).contains("\r\nnet profit,,,52771\r\n"))
         }
     }
 
@@ -110,12 +112,12 @@ import Testing
 
             let vendor = try await shop.get(
                 "reports/party-ledger?partyType=vendor&partyId=\(shop.mumbaiVendor)", as: Statement.self)
-            #expect(vendor.lines.map(\.balancePaise) == [-88_200, -84_200])
+            #expect(vendor.lines.map(\.balancePaise) == [-88_200, -83_790])
             #expect(vendor.lines.map(\.reference) == ["BH-1", "return 1"])
 
             let book = try await shop.get("reports/day-book", as: DayBook.self)
             #expect(book.journals.count == 6)
-            #expect(book.totalPaise == 346_200)
+            #expect(book.totalPaise == 346_610)
         }
     }
 

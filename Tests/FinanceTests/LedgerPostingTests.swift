@@ -120,8 +120,10 @@ import Testing
                     "stock.adjusted: \(mumbai) Cr 4000, 5200 Dr 4000",
                     // Two moved to Bengaluru at the ₹40 they carry.
                     "stock.transferred: \(mumbai) Cr 8000, \(bengaluru) Dr 8000",
-                    // One billed unit sent back: the vendor owes its ₹40 cost.
-                    "purchase.returned: 2100 \(vendor) Dr 4000, \(mumbai) Cr 4000",
+                    // One billed unit sent back: the vendor owes back what its bill charged,
+                    // ₹42 + CGST ₹1.05 + SGST ₹1.05 (1/20 of the bill's 2100 each); the input
+                    // tax and the ₹2 price variance are reversed, the unit leaves at ₹40.
+                    "purchase.returned: 2100 \(vendor) Dr 4410, 1510 Cr 105, 1520 Cr 105, 5300 Cr 200, \(mumbai) Cr 4000",
                 ])
 
             // The trial balance nets to zero; Mumbai holds 4 × ₹40, Bengaluru 2 × ₹40.
@@ -129,7 +131,8 @@ import Testing
             #expect(balance.totalDebitPaise == balance.totalCreditPaise)
             let byCode = Dictionary(uniqueKeysWithValues: balance.rows.map { ($0.code, $0.balancePaise) })
             #expect(byCode[mumbai] == 16_000 && byCode[bengaluru] == 8_000)
-            #expect(byCode["2200"] == 0 && byCode["2100"] == -84_200)
+            #expect(byCode["2200"] == 0 && byCode["2100"] == -83_790)
+            #expect(byCode["1510"] == 1_995 && byCode["1520"] == 1_995 && byCode["5300"] == 3_800)
             #expect(byCode["1100"] == 60_000 && byCode["4100"] == -108_571)
             let csv = try await http.execute(
                 uri: "/api/v1/reports/trial-balance", method: .get, headers: [.accept: "text/csv"])
@@ -137,6 +140,60 @@ import Testing
             #expect(
                 String(buffer: csv.body).hasSuffix(
                     ",Total,,,\(balance.totalDebitPaise),\(balance.totalCreditPaise),0\r\n"))
+        }
+    }
+
+    @Test func returnedBilledUnitsReverseTheirInputTaxInTheLedgerAndGSTR3BAndVerifyComparesTheTaxAccounts()
+        async throws
+    {
+        try await LiveAPI.with { test, http in
+            let (shop, _, receipt) = try await Self.stockedShop(http)
+            // Three of the 20 billed units go back: 3/20 of the bill's ₹840, ₹21 and ₹21.
+            try await shop.create(
+                "purchase-returns",
+                NewPurchaseReturn(
+                    goodsReceiptId: Int64(receipt), reason: "damaged", lines: [.init(receiptLineNumber: 1, quantity: 3)]
+                ))
+            let returned = try await test.withConnection { connection in
+                try await connection.rows(
+                    "SELECT billed_quantity, billed_taxable_paise, cgst_paise, sgst_paise, igst_paise FROM purchase_return_lines",
+                    as: (Int64, Int64, Int64, Int64, Int64).self, logger: test.logger)
+            }
+            // 2100 × 3 / 20 = 315 exactly; 84000 × 3 / 20 = 12600.
+            #expect(returned.map { [$0.0, $0.1, $0.2, $0.3, $0.4] } == [[3, 12_600, 315, 315, 0]])
+            // Paying the tax over is a manual journal on the tax account, which the
+            // registers know nothing of: verify leaves it out.
+            try await shop.create(
+                "journal-entries",
+                NewJournalEntry(
+                    narration: "CGST credit used",
+                    lines: [
+                        NewJournalLine(accountCode: "2310", debitPaise: 500),
+                        NewJournalLine(accountCode: "1510", creditPaise: 500),
+                    ]))
+            try await Self.verify(test)
+            let vendor = "vendor\(shop.mumbaiVendor)"
+            #expect(
+                try await Self.journals(test).contains(
+                    "purchase.returned: 2100 \(vendor) Dr 13230, 1510 Cr 315, 1520 Cr 315, 5300 Cr 600, 1400/\(shop.mumbai) Cr 12000"
+                ))
+            let month = String(Shop.date(daysFromToday: 0).prefix(7))
+            let gstr3b = try await shop.get("reports/gstr-3b?month=\(month)", as: GSTR3B.self)
+            #expect(gstr3b.inputTaxCredit.taxablePaise == 84_000 - 12_600)
+            #expect(gstr3b.inputTaxCredit.cgstPaise == 2_100 - 315 && gstr3b.inputTaxCredit.sgstPaise == 2_100 - 315)
+
+            // A tax figure the ledger did not post is a breach naming both figures.
+            try await test.withConnection { connection in
+                _ = try await connection.query("UPDATE purchase_return_lines SET cgst_paise = 300", logger: test.logger)
+            }
+            let findings = try await test.withConnection {
+                try await Invariant.verify(Modules.list().invariants(), limit: 5, on: $0, logger: test.logger)
+            }
+            let tax = try #require(findings.first { $0.name == "ledger_tax_accounts_equal_registers" })
+            #expect(
+                tax.breaches == [
+                    "the input_cgst account is 1785 debit in the books (manual journals aside), 1800 debit by the documents"
+                ])
         }
     }
 

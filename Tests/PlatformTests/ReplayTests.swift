@@ -405,7 +405,7 @@ import Testing
             let environment = ["DATABASE_URL": test.url]
             let clean = try await ERPProcess.run(["verify"], environment: environment)
             #expect(clean.status == 0, "\(clean.output)\(clean.errors)")
-            #expect(clean.output.contains("all 19 invariants hold"), "\(clean.output)")
+            #expect(clean.output.contains("all 20 invariants hold"), "\(clean.output)")
 
             let batch = try await test.scalar(
                 "SELECT min(batch_id) FROM stock_on_hand WHERE quantity > 0", as: Int64.self)

@@ -118,11 +118,20 @@ public enum Posting {
         case PurchasingEvents.purchaseReturned:
             let returned = try event.decodePayload(as: PurchaseReturn.self)
             header = ("purchase_return", returned.id, "return \(returned.id)", returned.returnedOn)
-            // Units not yet billed clear GRNI; billed units are owed back by the vendor, at
-            // the cost they came in (the tax of the debit note is not reversed here).
+            // Units not yet billed clear GRNI at their cost. Billed units reverse what their
+            // bill posted: the vendor owes back their billed value with its tax, the input
+            // tax is reversed, and so is the price variance (billed value less their cost).
+            // Events from before the returns kept their tax owe back the cost alone.
             for line in returned.lines {
+                let cost = line.billedQuantity * line.unitCost
+                let taxable = line.billedTaxable ?? cost
+                let (cgst, sgst, igst) = (line.cgst ?? 0, line.sgst ?? 0, line.igst ?? 0)
                 draft.post(.grni, (line.quantity - line.billedQuantity) * line.unitCost)
-                draft.post(.creditors, line.billedQuantity * line.unitCost, party: .vendor(returned.vendorId))
+                draft.post(.creditors, taxable + cgst + sgst + igst, party: .vendor(returned.vendorId))
+                draft.post(.inputCGST, -cgst)
+                draft.post(.inputSGST, -sgst)
+                draft.post(.inputIGST, -igst)
+                draft.post(.priceVariance, cost - taxable)
             }
             draft.inventory(returned.movements)
             // Stock that left at another value than it came in at.
@@ -310,6 +319,10 @@ public enum Posting {
             var quantity: Int64
             var billedQuantity: Int64
             var unitCost: Int64
+            var billedTaxable: Int64?
+            var cgst: Int64?
+            var sgst: Int64?
+            var igst: Int64?
         }
 
         var id: Int64

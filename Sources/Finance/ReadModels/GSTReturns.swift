@@ -448,7 +448,8 @@ public struct GSTR3B: Codable, Sendable, Hashable {
     public var month: String
     /// 3.1(a): outward taxable supplies, invoices less credit notes.
     public var outwardTaxable: Figures
-    /// 4(A)(5): input tax credit from the month's vendor bills.
+    /// 4(A)(5): input tax credit from the month's vendor bills, less what the month's
+    /// purchase returns of billed units reversed.
     public var inputTaxCredit: Figures
     /// Output less input per tax, never below zero (cross-utilisation of IGST credit
     /// against CGST and SGST is not applied here).
@@ -472,10 +473,17 @@ public struct GSTR3B: Codable, Sendable, Hashable {
                  - (SELECT COALESCE(sum(cgst_paise), 0) FROM credit_notes WHERE note_date >= \(first.description)::date AND note_date < \(next.description)::date))::bigint,
                    ((SELECT COALESCE(sum(sgst_paise), 0) FROM invoices WHERE invoice_date >= \(first.description)::date AND invoice_date < \(next.description)::date)
                  - (SELECT COALESCE(sum(sgst_paise), 0) FROM credit_notes WHERE note_date >= \(first.description)::date AND note_date < \(next.description)::date))::bigint,
-                   COALESCE(sum(b.taxable_paise), 0)::bigint, COALESCE(sum(b.igst_paise), 0)::bigint,
-                   COALESCE(sum(b.cgst_paise), 0)::bigint, COALESCE(sum(b.sgst_paise), 0)::bigint
-              FROM vendor_bills b
-             WHERE b.bill_date >= \(first.description)::date AND b.bill_date < \(next.description)::date
+                   (b.taxable - r.taxable)::bigint, (b.igst - r.igst)::bigint, (b.cgst - r.cgst)::bigint,
+                   (b.sgst - r.sgst)::bigint
+              FROM (SELECT COALESCE(sum(taxable_paise), 0) AS taxable, COALESCE(sum(igst_paise), 0) AS igst,
+                           COALESCE(sum(cgst_paise), 0) AS cgst, COALESCE(sum(sgst_paise), 0) AS sgst
+                      FROM vendor_bills
+                     WHERE bill_date >= \(first.description)::date AND bill_date < \(next.description)::date) b,
+                   -- Billed units returned in the month take back the credit their bills gave.
+                   (SELECT COALESCE(sum(l.billed_taxable_paise), 0) AS taxable, COALESCE(sum(l.igst_paise), 0) AS igst,
+                           COALESCE(sum(l.cgst_paise), 0) AS cgst, COALESCE(sum(l.sgst_paise), 0) AS sgst
+                      FROM purchase_returns p JOIN purchase_return_lines l ON l.return_id = p.id
+                     WHERE p.returned_on >= \(first.description)::date AND p.returned_on < \(next.description)::date) r
             """,
             as: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self, logger: logger)
         let (taxable, igst, cgst, sgst, inTaxable, inIGST, inCGST, inSGST) = rows.first ?? (0, 0, 0, 0, 0, 0, 0, 0)

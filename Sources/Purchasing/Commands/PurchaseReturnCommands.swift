@@ -108,16 +108,28 @@ public enum PurchaseReturnCommands {
             """,
             logger: context.logger
         )
+        // The billed units' value and tax: their share of what the order line's bills
+        // charged (rounded half up), which the debit note claims back.
         try await transaction.execute(
             """
             INSERT INTO purchase_return_lines (return_id, line_number, receipt_line_number, order_line_number, product_id,
-                                               batch_id, quantity, billed_quantity, unit_cost_paise, value_paise)
-            SELECT \(id), n, r, o, p, b, q, billed, cost, v
+                                               batch_id, quantity, billed_quantity, unit_cost_paise, value_paise,
+                                               billed_taxable_paise, cgst_paise, sgst_paise, igst_paise)
+            SELECT \(id), n, r, o, p, b, q, billed, cost, v,
+                   COALESCE(round(bills.taxable * billed / bills.quantity), 0),
+                   COALESCE(round(bills.cgst * billed / bills.quantity), 0),
+                   COALESCE(round(bills.sgst * billed / bills.quantity), 0),
+                   COALESCE(round(bills.igst * billed / bills.quantity), 0)
               FROM unnest(\(returning.map(\.line.receiptLineNumber))::integer[], \(returning.map(\.orderLine))::integer[],
                           \(returning.map(\.product))::bigint[], \(returning.map(\.batch))::bigint[],
                           \(returning.map(\.line.quantity))::bigint[], \(billedPerLine)::bigint[], \(returning.map(\.cost))::bigint[],
                           \(values.map(\.paise))::bigint[])
                    WITH ORDINALITY AS l(r, o, p, b, q, billed, cost, v, n)
+              LEFT JOIN LATERAL (
+                   SELECT NULLIF(sum(bl.quantity), 0) AS quantity, sum(bl.taxable_paise) AS taxable,
+                          sum(bl.cgst_paise) AS cgst, sum(bl.sgst_paise) AS sgst, sum(bl.igst_paise) AS igst
+                     FROM vendor_bill_lines bl JOIN vendor_bills vb ON vb.id = bl.bill_id
+                    WHERE vb.order_id = \(order.id) AND bl.order_line_number = l.o) bills ON billed > 0
             """,
             logger: context.logger
         )

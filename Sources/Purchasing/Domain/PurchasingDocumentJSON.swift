@@ -176,6 +176,16 @@ public struct PurchaseReturnDocument: Sendable, Codable, Hashable {
         public var billedQuantity: Int64
         /// Cost per unit they came in at, in paise.
         public var unitCost: Int64
+        /// What the bills charged for the billed units returned, before tax, in paise: their
+        /// share of the order line's billed value. Events recorded before migration 0039
+        /// lack it and the three taxes (they reversed no tax).
+        public var billedTaxable: Int64?
+        /// The CGST on the billed units returned: input tax credit reversed.
+        public var cgst: Int64?
+        /// The SGST on them.
+        public var sgst: Int64?
+        /// The IGST on them.
+        public var igst: Int64?
     }
 
     /// Its id.

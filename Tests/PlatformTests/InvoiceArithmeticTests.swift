@@ -124,6 +124,28 @@ import Testing
         #expect(abs(totals.roundOff.paise) < 100)
     }
 
+    @Test func aCalendarDateReadsAndWritesExactlyTheTextOfEveryDayFrom1900To2100() throws {
+        var date = try CalendarDate("1900-01-01")
+        var formatter = DateComponents()
+        let calendar = Calendar(identifier: .gregorian)
+        var day = calendar.date(from: DateComponents(year: 1900, month: 1, day: 1))!
+        while date.year < 2101 {
+            formatter = calendar.dateComponents([.year, .month, .day], from: day)
+            let text = String(format: "%04d-%02d-%02d", formatter.year!, formatter.month!, formatter.day!)
+            #expect(date.description == text)
+            #expect(try CalendarDate(text) == date)
+            date = date.adding(days: 1)
+            day = calendar.date(byAdding: .day, value: 1, to: day)!
+        }
+        for text in [
+            "", "2026-2-03", "2026-02-3", "2026/02/03", "20260203", "2026-02-30", "2026-13-01", "2026-00-10",
+            "0999-01-01", "+026-01-01", "2026-01-0a", "２０２６-01-01", "2026-01-01 ", " 2026-01-01", "2026-01-001",
+        ] {
+            #expect(throws: CalendarDate.Problem.self, "\(text)") { try CalendarDate(text) }
+        }
+        #expect(try CalendarDate(String("x2024-02-29".dropFirst())).description == "2024-02-29")
+    }
+
     @Test func aFinancialYearRunsFromAprilToMarch() throws {
         #expect(FinancialYear(containing: try CalendarDate("2026-03-31")).label == "2025-26")
         #expect(FinancialYear(containing: try CalendarDate("2026-04-01")).label == "2026-27")

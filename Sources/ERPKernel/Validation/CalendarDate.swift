@@ -19,12 +19,32 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
     }
 
     /// Parses `YYYY-MM-DD`, refusing dates the calendar does not have (2026-02-30).
+    ///
+    /// Read byte by byte: reports parse two dates a row over 100,000 rows.
     public init(_ text: String) throws(Problem) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
-        else { throw Problem(text: text) }
+        let numbers = text.utf8.withContiguousStorageIfAvailable(Self.numbers) ?? Self.numbers(Array(text.utf8))
+        guard let (year, month, day) = numbers else { throw Problem(text: text) }
         try self.init(year: year, month: month, day: day)
+    }
+
+    /// The year, month and day of `YYYY-MM-DD` in UTF-8, or `nil` when it has another shape.
+    private static func numbers(_ bytes: some Collection<UInt8>) -> (Int, Int, Int)? {
+        guard bytes.count == 10 else { return nil }
+        var fields = (0, 0, 0)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 7 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let digit = Int(byte - UInt8(ascii: "0"))
+            switch index {
+            case ..<4: fields.0 = fields.0 * 10 + digit
+            case ..<7: fields.1 = fields.1 * 10 + digit
+            default: fields.2 = fields.2 * 10 + digit
+            }
+        }
+        return fields
     }
 
     /// A valid value for a decoder to put in place of an invalid field.
@@ -55,8 +75,27 @@ public struct CalendarDate: Sendable, Hashable, Comparable, TextValue {
         }
     }
 
-    /// As people read it.
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    /// As people read it: `YYYY-MM-DD`.
+    ///
+    /// Written digit by digit: the ledger writes a date per journal line.
+    public var description: String {
+        guard (0...9999).contains(year) else { return String(format: "%04d-%02d-%02d", year, month, day) }
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            func write(_ value: Int, at start: Int, width: Int) {
+                var value = value
+                for offset in stride(from: start + width - 1, through: start, by: -1) {
+                    buffer[offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            write(year, at: 0, width: 4)
+            buffer[4] = UInt8(ascii: "-")
+            write(month, at: 5, width: 2)
+            buffer[7] = UInt8(ascii: "-")
+            write(day, at: 8, width: 2)
+            return 10
+        }
+    }
 
     /// Ordered as time and the log run.
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {

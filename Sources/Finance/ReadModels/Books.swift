@@ -452,8 +452,9 @@ public struct Aging: CSVReport, Codable, Hashable {
     /// with what is outstanding on them now (total less credit notes and allocations),
     /// earliest due first.
     ///
-    /// Credit notes and allocations are summed per document once and joined, rather than
-    /// summed again for each document.
+    /// Credit notes and allocations are summed per document once (in bigint, not numeric)
+    /// and joined, rather than summed again for each document; open invoices are read
+    /// from the `invoices_b2b_aging` index.
     public static func of(
         receivables: Bool, asOf date: CalendarDate, on connection: PostgresConnection, logger: Logger
     ) async throws -> Aging {
@@ -464,9 +465,9 @@ public struct Aging: CSVReport, Codable, Hashable {
                        \(date.description)::date - d.due, i.total_paise, o.outstanding
                   FROM invoices i
                   JOIN customers c ON c.id = i.customer_id
-                  LEFT JOIN (SELECT invoice_id, sum(total_paise) AS paise FROM credit_notes
+                  LEFT JOIN (SELECT invoice_id, sum(total_paise)::bigint AS paise FROM credit_notes
                               WHERE invoice_id IS NOT NULL GROUP BY invoice_id) n ON n.invoice_id = i.id
-                  LEFT JOIN (SELECT invoice_id, sum(amount_paise) AS paise FROM payment_allocations
+                  LEFT JOIN (SELECT invoice_id, sum(amount_paise)::bigint AS paise FROM payment_allocations
                               WHERE invoice_id IS NOT NULL GROUP BY invoice_id) x ON x.invoice_id = i.id
                  CROSS JOIN LATERAL (SELECT (i.total_paise - COALESCE(n.paise, 0) - COALESCE(x.paise, 0))::bigint
                                                 AS outstanding) o
@@ -479,7 +480,7 @@ public struct Aging: CSVReport, Codable, Hashable {
                        \(date.description)::date - d.due, b.total_paise, o.outstanding
                   FROM vendor_bills b
                   JOIN vendors v ON v.id = b.vendor_id
-                  LEFT JOIN (SELECT vendor_bill_id, sum(amount_paise) AS paise FROM payment_allocations
+                  LEFT JOIN (SELECT vendor_bill_id, sum(amount_paise)::bigint AS paise FROM payment_allocations
                               WHERE vendor_bill_id IS NOT NULL GROUP BY vendor_bill_id) x ON x.vendor_bill_id = b.id
                  CROSS JOIN LATERAL (SELECT (b.total_paise - COALESCE(x.paise, 0))::bigint AS outstanding) o
                  CROSS JOIN LATERAL (SELECT b.bill_date + v.payment_terms_days AS due) d

@@ -109,7 +109,8 @@ public enum PurchaseReturnCommands {
             logger: context.logger
         )
         // The billed units' value and tax: their share of what the order line's bills
-        // charged (rounded half up), which the debit note claims back.
+        // charged and earlier returns have not claimed back yet (rounded half up), which
+        // the debit note claims back; the last billed unit returned takes what is left.
         try await transaction.execute(
             """
             INSERT INTO purchase_return_lines (return_id, line_number, receipt_line_number, order_line_number, product_id,
@@ -126,10 +127,20 @@ public enum PurchaseReturnCommands {
                           \(values.map(\.paise))::bigint[])
                    WITH ORDINALITY AS l(r, o, p, b, q, billed, cost, v, n)
               LEFT JOIN LATERAL (
-                   SELECT NULLIF(sum(bl.quantity), 0) AS quantity, sum(bl.taxable_paise) AS taxable,
-                          sum(bl.cgst_paise) AS cgst, sum(bl.sgst_paise) AS sgst, sum(bl.igst_paise) AS igst
-                     FROM vendor_bill_lines bl JOIN vendor_bills vb ON vb.id = bl.bill_id
-                    WHERE vb.order_id = \(order.id) AND bl.order_line_number = l.o) bills ON billed > 0
+                   SELECT NULLIF(billed.quantity - returned.quantity, 0) AS quantity,
+                          billed.taxable - returned.taxable AS taxable, billed.cgst - returned.cgst AS cgst,
+                          billed.sgst - returned.sgst AS sgst, billed.igst - returned.igst AS igst
+                     FROM (SELECT sum(bl.quantity) AS quantity, sum(bl.taxable_paise) AS taxable,
+                                  sum(bl.cgst_paise) AS cgst, sum(bl.sgst_paise) AS sgst, sum(bl.igst_paise) AS igst
+                             FROM vendor_bill_lines bl JOIN vendor_bills vb ON vb.id = bl.bill_id
+                            WHERE vb.order_id = \(order.id) AND bl.order_line_number = l.o) billed,
+                          (SELECT COALESCE(sum(rl.billed_quantity), 0) AS quantity,
+                                  COALESCE(sum(rl.billed_taxable_paise), 0) AS taxable,
+                                  COALESCE(sum(rl.cgst_paise), 0) AS cgst, COALESCE(sum(rl.sgst_paise), 0) AS sgst,
+                                  COALESCE(sum(rl.igst_paise), 0) AS igst
+                             FROM purchase_return_lines rl JOIN purchase_returns pr ON pr.id = rl.return_id
+                            WHERE pr.order_id = \(order.id) AND rl.order_line_number = l.o) returned) bills
+                ON billed > 0
             """,
             logger: context.logger
         )

@@ -46,10 +46,12 @@ public struct ERPProcess: Sendable {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        // A pipe only when there is input: an unused one stayed open in this process.
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
         try process.run()
-        if let input {
+        if let input, let stdin {
+            try? stdin.fileHandleForReading.close()
             stdin.fileHandleForWriting.write(Data(input.utf8))
             try stdin.fileHandleForWriting.close()
         }
@@ -66,12 +68,12 @@ public struct ERPProcess: Sendable {
         return (child.process.terminationStatus, output, errors)
     }
 
-    /// Everything it wrote to standard output, once it has closed it.
+    /// Everything it wrote to standard output, once it has closed it (read it once).
     public func readOutput() async -> String {
         await Self.readToEnd(output)
     }
 
-    /// Everything it wrote to standard error, once it has closed it.
+    /// Everything it wrote to standard error, once it has closed it (read it once).
     public func readErrors() async -> String {
         await Self.readToEnd(errors)
     }
@@ -82,7 +84,11 @@ public struct ERPProcess: Sendable {
         let handle = pipe.fileHandleForReading
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: String(decoding: handle.readDataToEndOfFile(), as: UTF8.self))
+                let data = handle.readDataToEndOfFile()
+                // Closed once read: a test run starts hundreds of processes, and each read
+                // end left open is a descriptor every later child may inherit.
+                try? handle.close()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
             }
         }
     }

@@ -114,9 +114,17 @@ public final class WebhookReceiver: Sendable {
             logger: logger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            group.addTask {
+                // A server that fails before it runs ends the wait for its port below,
+                // which would otherwise wait for ever.
+                defer { port.continuation.finish() }
+                try await app.runService(gracefulShutdownSignals: [])
+            }
             var ports = port.stream.makeAsyncIterator()
-            guard let bound = await ports.next() else { throw SetupError("the webhook receiver did not start") }
+            guard let bound = await ports.next() else {
+                try await group.next()
+                throw SetupError("the webhook receiver did not start")
+            }
             defer { group.cancelAll() }
             return try await body("http://127.0.0.1:\(bound)/hooks")
         }

@@ -51,7 +51,6 @@ public struct ERPProcess: Sendable {
         process.standardInput = stdin ?? FileHandle.nullDevice
         try process.run()
         if let input, let stdin {
-            try? stdin.fileHandleForReading.close()
             stdin.fileHandleForWriting.write(Data(input.utf8))
             try stdin.fileHandleForWriting.close()
         }

@@ -279,12 +279,13 @@ import Testing
             _ = try await Self.stockedShop(http)
             try await LiveAPI.catchUpProjections(test)
             let before = try await Self.totals(test)
-            // A retried batch: the same events applied again, as after a lost commit answer.
+            // A retried batch: the same events, read as the runner reads them, applied again, as
+            // after a lost commit answer.
             try await test.withConnection { connection in
                 let events = try await connection.rows(
                     """
-                    SELECT position, tx::text::bigint, type, aggregate_type, aggregate_id, payload::text, metadata::text,
-                           recorded_at
+                    SELECT position, tx::text::bigint, type, aggregate_type, aggregate_id,
+                           \(unescaped: LedgerProjector().payloadSQL ?? "payload::text"), metadata::text, recorded_at
                       FROM events ORDER BY position
                     """,
                     as: (Int64, Int64, String, String, String, String, String, Date).self, logger: test.logger

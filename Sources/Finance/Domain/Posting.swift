@@ -93,6 +93,52 @@ public enum Posting {
         FinanceEvents.paymentReceived, FinanceEvents.paymentMade, FinanceEvents.journalPosted,
     ]
 
+    /// The payload keys each rule reads, which the ledger's log read keeps
+    /// (``LedgerProjector/payloadSQL``); a key not listed here never reaches the rule.
+    static let fields: [(EventType, [String])] = {
+        let stockDocument = ["id", "kind", "reference", "postedOn"]
+        let payment = [
+            "id", "customerId", "vendorId", "reference", "chequeNumber", "accountId", "amountPaise", "paymentDate",
+        ]
+        return [
+            (PurchasingEvents.goodsReceived, ["id", "vendorReference", "receivedOn"]),
+            (
+                PurchasingEvents.vendorBillPosted,
+                [
+                    "id", "vendorId", "billNumber", "billDate", "taxable", "cgst", "sgst", "igst", "total",
+                    "priceVariance",
+                ]
+            ),
+            (PurchasingEvents.purchaseReturned, ["id", "vendorId", "returnedOn", "lines"]),
+            (SalesEvents.goodsDelivered, ["id", "deliveredOn"]),
+            (
+                SalesEvents.invoiceIssued,
+                [
+                    "id", "kind", "number", "invoiceDate", "customerId", "taxable", "cgst", "sgst", "igst", "roundOff",
+                    "total", "payments",
+                ]
+            ),
+            (
+                SalesEvents.creditNoteIssued,
+                [
+                    "id", "number", "noteDate", "customerId", "taxable", "cgst", "sgst", "igst", "roundOff", "total",
+                    "lines",
+                ]
+            ),
+            (InventoryEvents.stockIssued, stockDocument), (InventoryEvents.stockAdjusted, stockDocument),
+            (InventoryEvents.stockTransferred, stockDocument),
+            (FinanceEvents.paymentReceived, payment), (FinanceEvents.paymentMade, payment),
+            (FinanceEvents.journalPosted, ["id", "entryDate", "lines"]),
+        ]
+    }()
+
+    /// The event types whose rule reads the movements, each as `[warehouseId, value]`.
+    static let movementsRead: Set<EventType> = [
+        PurchasingEvents.goodsReceived, PurchasingEvents.purchaseReturned, SalesEvents.goodsDelivered,
+        SalesEvents.invoiceIssued, SalesEvents.creditNoteIssued, InventoryEvents.stockIssued,
+        InventoryEvents.stockAdjusted, InventoryEvents.stockTransferred,
+    ]
+
     /// The journal of `event`, or `nil` when it moves no money (a stock movement of no value).
     ///
     /// - Throws: When the payload does not decode, or the rule's lines do not balance (a bug).
@@ -289,9 +335,17 @@ public enum Posting {
         var lines: [Line]
     }
 
+    /// A movement as the ledger's log read sends it: `[warehouseId, value]`, the value
+    /// `null` when the movement carries none.
     struct Movement: Decodable {
         var warehouseId: Int64
         var value: Int64?
+
+        init(from decoder: any Decoder) throws {
+            var pair = try decoder.unkeyedContainer()
+            warehouseId = try pair.decode(Int64.self)
+            value = try pair.decodeIfPresent(Int64.self)
+        }
     }
 
     struct Receipt: Decodable {

@@ -25,25 +25,23 @@ public struct LedgerProjector: Projector {
         .replaced("ledger_party_balances"),
     ]
 
-    /// The payloads without what no posting rule reads: the supplier and recipient
-    /// profiles, the lines of documents whose rule posts totals, and each movement's
-    /// product, batch and quantity (a rule reads its warehouse and value), so less is
-    /// sent and decoded.
-    public let payloadSQL: String? = """
-        ((CASE WHEN type IN (\(Self.linesRead.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
-               THEN payload - 'supplier' - 'recipient'
-               ELSE payload - 'supplier' - 'recipient' - 'lines' END)
-         || CASE WHEN payload ? 'movements'
-                 THEN jsonb_build_object('movements', COALESCE(
-                          (SELECT jsonb_agg(jsonb_build_object('warehouseId', m -> 'warehouseId', 'value', m -> 'value'))
-                             FROM jsonb_array_elements(payload -> 'movements') m), '[]'::jsonb))
-                 ELSE '{}'::jsonb END)::text
-        """
-
-    /// The events whose posting rule reads their lines.
-    static let linesRead: [EventType] = [
-        SalesEvents.creditNoteIssued, PurchasingEvents.purchaseReturned, FinanceEvents.journalPosted,
-    ]
+    /// Each payload cut down to what its posting rule reads (``Posting/fields``), built as
+    /// JSON text with `json_build_object`, and each movement as `[warehouseId, value]`:
+    /// the profiles, the lines of rules that post totals and the movements' products and
+    /// batches are neither sent nor decoded.
+    public let payloadSQL: String? = {
+        let movements = """
+            COALESCE((SELECT json_agg(json_build_array(m -> 'warehouseId', m -> 'value'))
+                        FROM jsonb_array_elements(payload -> 'movements') m), '[]'::json)
+            """
+        let cases = Posting.fields.map { type, fields in
+            let pairs =
+                fields.map { "'\($0)', payload -> '\($0)'" }
+                + (Posting.movementsRead.contains(type) ? ["'movements', \(movements)"] : [])
+            return "WHEN '\(type.rawValue)' THEN json_build_object(\(pairs.joined(separator: ", ")))::text"
+        }
+        return "CASE type \(cases.joined(separator: " ")) ELSE payload::text END"
+    }()
 
     /// Creates the projector.
     public init() {}

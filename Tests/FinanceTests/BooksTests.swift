@@ -114,6 +114,17 @@ import Testing
                 "reports/party-ledger?partyType=vendor&partyId=\(shop.mumbaiVendor)", as: Statement.self)
             #expect(vendor.lines.map(\.balancePaise) == [-88_200, -83_790])
             #expect(vendor.lines.map(\.reference) == ["BH-1", "return 1"])
+            // Payables: the return's debit note (one billed unit's ₹42 and its tax, owed back
+            // at once, so due first) beside the unpaid bill, together what the vendor is owed.
+            let payables = try await shop.get("reports/payables", as: Aging.self)
+            #expect(payables.items.map(\.document) == ["debit_note", "bill"])
+            #expect(payables.items.map(\.outstandingPaise) == [-4_410, 88_200])
+            #expect(payables.items.first?.number == "return 1" && payables.items.first?.daysPastDue == 0)
+            #expect(payables.totalOutstandingPaise == 83_790)
+            #expect(payables.bucketsPaise.values.reduce(0, +) == 83_790)
+            let csv = try await http.execute(
+                uri: "/api/v1/reports/payables", method: .get, headers: [.accept: "text/csv"])
+            #expect(String(buffer: csv.body).contains("\r\ndebit_note,1,return 1,\(shop.mumbaiVendor),"))
 
             let book = try await shop.get("reports/day-book", as: DayBook.self)
             #expect(book.journals.count == 6)

@@ -393,9 +393,12 @@ public struct BalanceSheet: CSVReport, Codable, Hashable {
 /// What customers owe (receivables) or what is owed to vendors (payables), per document,
 /// by days past its due date.
 public struct Aging: CSVReport, Codable, Hashable {
-    /// One open invoice or bill.
+    /// One open invoice or bill, or a debit note the vendor owes.
     public struct Item: Codable, Sendable, Hashable {
-        /// The invoice or bill.
+        /// `invoice`, `bill` or `debit_note` (a purchase return's billed value and tax,
+        /// owed back by the vendor: negative, due on the day of the return).
+        public var document: String
+        /// The invoice, bill or purchase return.
         public var documentId: Int64
         /// Its number.
         public var number: String
@@ -435,14 +438,14 @@ public struct Aging: CSVReport, Codable, Hashable {
     public var table: [[String]] {
         [
             [
-                "document", "number", "party", "name", "date", "due", "days_past_due", "total_paise",
+                "document", "id", "number", "party", "name", "date", "due", "days_past_due", "total_paise",
                 "outstanding_paise",
                 "bucket",
             ]
         ]
             + items.map {
                 [
-                    "\($0.documentId)", $0.number, "\($0.partyId)", $0.partyName, "\($0.documentDate)", "\($0.dueDate)",
+                    $0.document, "\($0.documentId)", $0.number, "\($0.partyId)", $0.partyName, "\($0.documentDate)", "\($0.dueDate)",
                     "\($0.daysPastDue)", "\($0.totalPaise)", "\($0.outstandingPaise)", $0.bucket,
                 ]
             }
@@ -450,7 +453,10 @@ public struct Aging: CSVReport, Codable, Hashable {
 
     /// Open B2B invoices (`receivables`) or vendor bills (`payables`) dated up to `date`,
     /// with what is outstanding on them now (total less credit notes and allocations),
-    /// earliest due first.
+    /// earliest due first. Payables also list each purchase return with billed units as a
+    /// debit note, negative: a return is against a receipt, not a bill, so what the
+    /// vendor owes back stands beside the order's bills (as the vendor's ledger has it)
+    /// rather than being taken off one of them.
     ///
     /// Credit notes and allocations are summed per document once (in bigint, not numeric)
     /// and joined, rather than summed again for each document; open invoices are read
@@ -462,7 +468,7 @@ public struct Aging: CSVReport, Codable, Hashable {
             receivables
                 ? """
                 SELECT i.id, i.number, c.id, c.name, i.invoice_date::text, d.due::text,
-                       \(date.description)::date - d.due, i.total_paise, o.outstanding
+                       \(date.description)::date - d.due, i.total_paise, o.outstanding, 'invoice'
                   FROM invoices i
                   JOIN customers c ON c.id = i.customer_id
                   LEFT JOIN (SELECT invoice_id, sum(total_paise)::bigint AS paise FROM credit_notes
@@ -477,7 +483,7 @@ public struct Aging: CSVReport, Codable, Hashable {
                 """
                 : """
                 SELECT b.id, b.bill_number, v.id, v.name, b.bill_date::text, d.due::text,
-                       \(date.description)::date - d.due, b.total_paise, o.outstanding
+                       \(date.description)::date - d.due, b.total_paise, o.outstanding, 'bill'
                   FROM vendor_bills b
                   JOIN vendors v ON v.id = b.vendor_id
                   LEFT JOIN (SELECT vendor_bill_id, sum(amount_paise)::bigint AS paise FROM payment_allocations
@@ -485,18 +491,29 @@ public struct Aging: CSVReport, Codable, Hashable {
                  CROSS JOIN LATERAL (SELECT (b.total_paise - COALESCE(x.paise, 0))::bigint AS outstanding) o
                  CROSS JOIN LATERAL (SELECT b.bill_date + v.payment_terms_days AS due) d
                  WHERE b.bill_date <= \(date.description)::date AND o.outstanding > 0
-                 ORDER BY d.due, b.id
+                 UNION ALL
+                SELECT r.id, 'return ' || r.id, v.id, v.name, r.returned_on::text, r.returned_on::text,
+                       \(date.description)::date - r.returned_on, -n.paise, -n.paise, 'debit_note'
+                  FROM purchase_returns r
+                  JOIN vendors v ON v.id = r.vendor_id
+                 CROSS JOIN LATERAL (
+                       SELECT sum(CASE WHEN l.billed_taxable_paise = 0 THEN l.billed_quantity * l.unit_cost_paise
+                                       ELSE l.billed_taxable_paise END
+                                  + l.cgst_paise + l.sgst_paise + l.igst_paise)::bigint AS paise
+                         FROM purchase_return_lines l WHERE l.return_id = r.id) n
+                 WHERE r.returned_on <= \(date.description)::date AND n.paise > 0
+                 ORDER BY 6, 10, 1
                 """,
-            as: (Int64, String?, Int64, String, String, String, Int, Int64, Int64).self, logger: logger)
+            as: (Int64, String?, Int64, String, String, String, Int, Int64, Int64, String).self, logger: logger)
         var items: [Item] = []
         items.reserveCapacity(rows.count)
         var buckets = Dictionary(uniqueKeysWithValues: Self.buckets.map { ($0, Int64(0)) })
-        for (id, number, party, name, documentDate, due, days, total, outstanding) in rows {
+        for (id, number, party, name, documentDate, due, days, total, outstanding, document) in rows {
             let bucket = Self.bucket(daysPastDue: days)
             buckets[bucket, default: 0] += outstanding
             items.append(
                 Item(
-                    documentId: id, number: number ?? "", partyId: party, partyName: name,
+                    document: document, documentId: id, number: number ?? "", partyId: party, partyName: name,
                     documentDate: try CalendarDate(documentDate), dueDate: try CalendarDate(due), daysPastDue: days,
                     totalPaise: total, outstandingPaise: outstanding, bucket: bucket))
         }

@@ -445,7 +445,8 @@ public struct Aging: CSVReport, Codable, Hashable {
         ]
             + items.map {
                 [
-                    $0.document, "\($0.documentId)", $0.number, "\($0.partyId)", $0.partyName, "\($0.documentDate)", "\($0.dueDate)",
+                    $0.document, "\($0.documentId)", $0.number, "\($0.partyId)", $0.partyName, "\($0.documentDate)",
+                    "\($0.dueDate)",
                     "\($0.daysPastDue)", "\($0.totalPaise)", "\($0.outstandingPaise)", $0.bucket,
                 ]
             }

@@ -133,8 +133,16 @@ import Testing
             #expect(gstr3b.outwardTaxable.taxablePaise == taxable && gstr3b.outwardTaxable.igstPaise == igst)
             // The vendor's ₹882 bill: ₹21 + ₹21 of input credit against the output CGST and SGST.
             #expect(gstr3b.inputTaxCredit.cgstPaise == 2_100 && gstr3b.inputTaxCredit.sgstPaise == 2_100)
-            #expect(gstr3b.netPayable.cgstPaise == max(0, cgst - 2_100))
-            #expect(gstr3b.netPayable.igstPaise == igst)
+            // The month's CGST and SGST are less than their credit: what each credit has left
+            // pays IGST, and nothing is carried forward.
+            let sgst = gstr3b.outwardTaxable.sgstPaise
+            #expect(cgst < 2_100 && sgst < 2_100)
+            #expect(gstr3b.netPayable.cgstPaise == 0 && gstr3b.netPayable.sgstPaise == 0)
+            #expect(gstr3b.netPayable.igstPaise == igst - (2_100 - cgst) - (2_100 - sgst))
+            #expect(gstr3b.payment.map(\.cgstCreditPaise) == [2_100 - cgst, cgst, 0])
+            #expect(gstr3b.payment.map(\.sgstCreditPaise) == [2_100 - sgst, 0, sgst])
+            let carried = gstr3b.creditCarriedForward
+            #expect(carried.igstPaise == 0 && carried.cgstPaise == 0 && carried.sgstPaise == 0)
         }
     }
 }

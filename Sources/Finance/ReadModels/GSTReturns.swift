@@ -451,11 +451,92 @@ public struct GSTR3B: Codable, Sendable, Hashable {
     /// 4(A)(5): input tax credit from the month's vendor bills, less what the month's
     /// purchase returns of billed units reversed.
     public var inputTaxCredit: Figures
-    /// Output less input per tax, never below zero (cross-utilisation of IGST credit
-    /// against CGST and SGST is not applied here).
+    /// What is paid in cash per tax once the input credit is set off (``payment``).
     public var netPayable: Figures
-    /// Input credit left over per tax, carried forward.
+    /// Input credit left over per tax after the set-off, carried forward.
     public var creditCarriedForward: Figures
+    /// 6.1: each tax's liability and how it is paid, IGST, CGST then SGST.
+    public var payment: [TaxPayment]
+
+    /// One row of 6.1, payment of tax: a tax's liability, the credit of each tax set off
+    /// against it, and the cash that pays the rest.
+    public struct TaxPayment: Codable, Sendable, Hashable {
+        /// `igst`, `cgst` or `sgst`.
+        public var tax: String
+        /// The output tax, plus any credit the month reversed beyond what it took.
+        public var liabilityPaise: Int64
+        /// Paid from IGST credit.
+        public var igstCreditPaise: Int64
+        /// Paid from CGST credit.
+        public var cgstCreditPaise: Int64
+        /// Paid from SGST credit.
+        public var sgstCreditPaise: Int64
+        /// Paid in cash.
+        public var cashPaise: Int64
+    }
+
+    /// The three taxes' amounts.
+    public struct Taxes: Sendable, Hashable {
+        /// IGST.
+        public var igst: Int64
+        /// CGST.
+        public var cgst: Int64
+        /// SGST.
+        public var sgst: Int64
+
+        /// Creates the amounts.
+        public init(igst: Int64, cgst: Int64, sgst: Int64) {
+            (self.igst, self.cgst, self.sgst) = (igst, cgst, sgst)
+        }
+    }
+
+    /// Sets input credit off against output tax as sections 49(5) and 49A and rule 88A
+    /// have it: IGST credit first against IGST, then against CGST and SGST, and all of it
+    /// before any CGST or SGST credit is used; CGST credit against CGST, then IGST; SGST
+    /// credit against SGST, then IGST; never CGST credit against SGST or the reverse.
+    ///
+    /// The law lets IGST credit left after IGST go to CGST and SGST in any proportion; it
+    /// goes first to what their own credit cannot pay (so no cash is paid while credit
+    /// that could pay it is carried forward), then to CGST, then SGST.
+    ///
+    /// A negative credit (the month's returns reversed more than its bills gave) is
+    /// added to that tax's liability instead.
+    ///
+    /// - Returns: The 6.1 rows (IGST, CGST, SGST) and the credit carried forward.
+    public static func setOff(output: Taxes, credit: Taxes) -> (payment: [TaxPayment], carriedForward: Taxes) {
+        var liability = Taxes(
+            igst: max(0, output.igst) + max(0, -credit.igst), cgst: max(0, output.cgst) + max(0, -credit.cgst),
+            sgst: max(0, output.sgst) + max(0, -credit.sgst))
+        let due = liability
+        var left = Taxes(igst: max(0, credit.igst), cgst: max(0, credit.cgst), sgst: max(0, credit.sgst))
+        // paid[credit][liability]: 0 IGST, 1 CGST, 2 SGST.
+        var paid = [[Int64]](repeating: [0, 0, 0], count: 3)
+        func use(
+            _ from: WritableKeyPath<Taxes, Int64>, _ fromIndex: Int, against: WritableKeyPath<Taxes, Int64>,
+            _ againstIndex: Int, upTo cap: Int64 = .max
+        ) {
+            let amount = min(left[keyPath: from], liability[keyPath: against], max(0, cap))
+            left[keyPath: from] -= amount
+            liability[keyPath: against] -= amount
+            paid[fromIndex][againstIndex] += amount
+        }
+        use(\.igst, 0, against: \.igst, 0)
+        use(\.igst, 0, against: \.cgst, 1, upTo: liability.cgst - left.cgst)
+        use(\.igst, 0, against: \.sgst, 2, upTo: liability.sgst - left.sgst)
+        use(\.igst, 0, against: \.cgst, 1)
+        use(\.igst, 0, against: \.sgst, 2)
+        use(\.cgst, 1, against: \.cgst, 1)
+        use(\.cgst, 1, against: \.igst, 0)
+        use(\.sgst, 2, against: \.sgst, 2)
+        use(\.sgst, 2, against: \.igst, 0)
+        let rows = [("igst", \Taxes.igst, 0), ("cgst", \Taxes.cgst, 1), ("sgst", \Taxes.sgst, 2)].map {
+            tax, key, index in
+            TaxPayment(
+                tax: tax, liabilityPaise: due[keyPath: key], igstCreditPaise: paid[0][index],
+                cgstCreditPaise: paid[1][index], sgstCreditPaise: paid[2][index], cashPaise: liability[keyPath: key])
+        }
+        return (rows, left)
+    }
 
     /// GSTR-3B of a month.
     public static func of(year: Int, month: Int, on connection: PostgresConnection, logger: Logger) async throws
@@ -487,15 +568,17 @@ public struct GSTR3B: Codable, Sendable, Hashable {
             """,
             as: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self, logger: logger)
         let (taxable, igst, cgst, sgst, inTaxable, inIGST, inCGST, inSGST) = rows.first ?? (0, 0, 0, 0, 0, 0, 0, 0)
+        let (payment, carried) = setOff(
+            output: Taxes(igst: igst, cgst: cgst, sgst: sgst), credit: Taxes(igst: inIGST, cgst: inCGST, sgst: inSGST))
         return GSTR3B(
             month: String(format: "%04d-%02d", year, month),
             outwardTaxable: Figures(taxablePaise: taxable, igstPaise: igst, cgstPaise: cgst, sgstPaise: sgst),
             inputTaxCredit: Figures(taxablePaise: inTaxable, igstPaise: inIGST, cgstPaise: inCGST, sgstPaise: inSGST),
             netPayable: Figures(
-                taxablePaise: taxable, igstPaise: max(0, igst - inIGST), cgstPaise: max(0, cgst - inCGST),
-                sgstPaise: max(0, sgst - inSGST)),
+                taxablePaise: taxable, igstPaise: payment[0].cashPaise, cgstPaise: payment[1].cashPaise,
+                sgstPaise: payment[2].cashPaise),
             creditCarriedForward: Figures(
-                taxablePaise: 0, igstPaise: max(0, inIGST - igst), cgstPaise: max(0, inCGST - cgst),
-                sgstPaise: max(0, inSGST - sgst)))
+                taxablePaise: 0, igstPaise: carried.igst, cgstPaise: carried.cgst, sgstPaise: carried.sgst),
+            payment: payment)
     }
 }

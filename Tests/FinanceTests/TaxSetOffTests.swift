@@ -70,41 +70,27 @@ import Testing
         // Over a grid of figures: credit used + carried = credit, credit used + cash =
         // liability, and cash is paid only where no credit allowed against it is left.
         let amounts: [Int64] = [0, 150, 700, 1_300]
-        for oi in amounts {
-            for oc in amounts {
-                for os in amounts {
-                    for ci in amounts {
-                        for cc in amounts {
-                            for cs in amounts {
-                                let (payment, carried) = GSTR3B.setOff(
-                                    output: Taxes(igst: oi, cgst: oc, sgst: os),
-                                    credit: Taxes(igst: ci, cgst: cc, sgst: cs))
-                                let used = (
-                                    payment.reduce(0) { $0 + $1.igstCreditPaise },
-                                    payment.reduce(0) { $0 + $1.cgstCreditPaise },
-                                    payment.reduce(0) { $0 + $1.sgstCreditPaise }
-                                )
-                                #expect(
-                                    used.0 + carried.igst == ci && used.1 + carried.cgst == cc
-                                        && used.2 + carried.sgst == cs)
-                                for row in payment {
-                                    #expect(
-                                        row.igstCreditPaise + row.cgstCreditPaise + row.sgstCreditPaise + row.cashPaise
-                                            == row.liabilityPaise)
-                                }
-                                let (i, c, s) = (payment[0], payment[1], payment[2])
-                                #expect(c.sgstCreditPaise == 0 && s.cgstCreditPaise == 0)
-                                #expect(
-                                    i.cashPaise == 0 || (carried.igst == 0 && carried.cgst == 0 && carried.sgst == 0))
-                                #expect(c.cashPaise == 0 || (carried.igst == 0 && carried.cgst == 0))
-                                #expect(s.cashPaise == 0 || (carried.igst == 0 && carried.sgst == 0))
-                                // IGST credit is carried only when every liability is paid.
-                                #expect(carried.igst == 0 || payment.allSatisfy { $0.cashPaise == 0 })
-                            }
-                        }
-                    }
-                }
+        // Every choice of the six figures: the digits of n in base 4.
+        for n in 0..<4096 {
+            let f = (0..<6).map { amounts[(n >> (2 * $0)) & 3] }
+            let (payment, carried) = GSTR3B.setOff(
+                output: Taxes(igst: f[0], cgst: f[1], sgst: f[2]), credit: Taxes(igst: f[3], cgst: f[4], sgst: f[5]))
+            let used = [\GSTR3B.TaxPayment.igstCreditPaise, \.cgstCreditPaise, \.sgstCreditPaise].map { key in
+                payment.reduce(0) { $0 + $1[keyPath: key] }
             }
+            #expect(used == [f[3] - carried.igst, f[4] - carried.cgst, f[5] - carried.sgst], "\(f)")
+            for row in payment {
+                #expect(
+                    row.igstCreditPaise + row.cgstCreditPaise + row.sgstCreditPaise + row.cashPaise
+                        == row.liabilityPaise)
+            }
+            let (i, c, s) = (payment[0], payment[1], payment[2])
+            #expect(c.sgstCreditPaise == 0 && s.cgstCreditPaise == 0)
+            #expect(i.cashPaise == 0 || (carried.igst == 0 && carried.cgst == 0 && carried.sgst == 0), "\(f)")
+            #expect(c.cashPaise == 0 || (carried.igst == 0 && carried.cgst == 0), "\(f)")
+            #expect(s.cashPaise == 0 || (carried.igst == 0 && carried.sgst == 0), "\(f)")
+            // IGST credit is carried only when every liability is paid.
+            #expect(carried.igst == 0 || payment.allSatisfy { $0.cashPaise == 0 }, "\(f)")
         }
     }
 }

@@ -256,8 +256,9 @@ CREATE CONSTRAINT TRIGGER deliveries_delivered AFTER INSERT ON deliveries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     EXECUTE FUNCTION delivery_document_event('goods.delivered', 'delivery');
 
--- A credit note: the invoice it cites (number and date), its lines, and `movements`:
--- the returned goods put back into their batches at the cost they left with.
+-- A credit note: the invoice it cites (number and date), its lines, how a counter sale's
+-- buyer is paid back (`refundMode`; null on a B2B invoice's note), and `movements`: the
+-- returned goods put back into their batches at the cost they left with.
 CREATE OR REPLACE FUNCTION credit_note_document(credit_note jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -266,7 +267,8 @@ LANGUAGE sql STABLE AS $$
         'note', n.note, 'warehouseId', n.warehouse_id, 'customerId', n.customer_id, 'recipient', i.recipient,
         'buyerName', i.buyer_name, 'placeOfSupply', n.place_of_supply, 'supplier', n.supplier,
         'taxable', n.taxable_paise, 'cgst', n.cgst_paise, 'sgst', n.sgst_paise, 'igst', n.igst_paise,
-        'roundOff', n.round_off_paise, 'total', n.total_paise, 'issuedAt', n.issued_at,
+        'roundOff', n.round_off_paise, 'total', n.total_paise, 'refundMode', n.refund_mode,
+        'issuedAt', n.issued_at,
         'lines', (
             SELECT jsonb_agg(jsonb_build_object(
                        'lineNumber', l.line_number, 'invoiceLine', l.invoice_line, 'productId', l.product_id,

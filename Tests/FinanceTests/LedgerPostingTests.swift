@@ -216,6 +216,53 @@ import Testing
         }
     }
 
+    @Test func aCounterSalesCreditNotePaysTheBuyerBackFromTheTillOrTheBankAsItsRefundModeSays() async throws {
+        try await LiveAPI.with { test, http in
+            let (shop, _, _) = try await Self.stockedShop(http)
+            // 2 at the MRP of ₹95, paid by UPI.
+            let sale = try await shop.create(
+                "counter-sales",
+                #"{"warehouseId": \#(shop.mumbai), "lines": [{"productId": \#(shop.arnica), "quantity": 2}], "payments": [{"mode": "upi", "amountPaise": 19000, "reference": "UPI-7"}]}"#
+            )
+            let bad = NewCreditNote(
+                invoiceId: Int64(sale), reason: "return", lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1)],
+                refundMode: "cheque")
+            let refused = try await shop.post("credit-notes", bad)
+            #expect(refused.status == .unprocessableContent && String(buffer: refused.body).contains("refundMode"))
+            // One unit back by UPI, from the bank; the other in cash (the default), from the till.
+            for mode in ["upi", nil] {
+                let id = try await shop.create(
+                    "credit-notes",
+                    NewCreditNote(
+                        invoiceId: Int64(sale), reason: "return",
+                        lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1)],
+                        refundMode: mode))
+                #expect(try await shop.get("credit-notes/\(id)")["refundMode"] as? String == mode ?? "cash")
+            }
+            try await Self.verify(test)
+            let mumbai = "1400/\(shop.mumbai)"
+            // The sale: ₹190 inclusive of 5 %, taxable 18095, CGST 453, SGST 452. Each note
+            // credits half, rounded cumulatively: 9048 + 227 + 226 = ₹95.01, 1 paisa round
+            // off to ₹95; then 9047 + 226 + 226 = ₹94.99, 1 paisa the other way.
+            #expect(
+                Array(try await Self.journals(test).suffix(2)) == [
+                    "credit_note.issued: 4100 Dr 9048, 2310 Dr 227, 2320 Dr 226, 5400 Cr 1, 1201 Cr 9500, \(mumbai) Dr 4000, 5100 Cr 4000",
+                    "credit_note.issued: 4100 Dr 9047, 2310 Dr 226, 2320 Dr 226, 5400 Dr 1, 1100 Cr 9500, \(mumbai) Dr 4000, 5100 Cr 4000",
+                ])
+        }
+        // A B2B invoice's note is credited to the customer's account: no refund mode.
+        try await LiveAPI.with { _, http in
+            let (b2b, _, invoice) = try await PaymentAndJournalTests.invoicedCustomer(http)
+            let credited = try await b2b.post(
+                "credit-notes",
+                NewCreditNote(
+                    invoiceId: Int64(invoice), reason: "return",
+                    lines: [NewCreditNoteLine(invoiceLine: 1, quantity: 1)],
+                    refundMode: "cash"))
+            #expect(credited.status == .unprocessableContent && String(buffer: credited.body).contains("refundMode"))
+        }
+    }
+
     @Test func aCreditSaleDeliveredInvoicedAndPartlyCreditedPostsDebtorsCOGSAndTheirReversal() async throws {
         try await LiveAPI.with { test, http in
             let (shop, _, _) = try await Self.stockedShop(http)

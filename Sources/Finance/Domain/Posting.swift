@@ -122,7 +122,7 @@ public enum Posting {
                 SalesEvents.creditNoteIssued,
                 [
                     "id", "number", "noteDate", "customerId", "taxable", "cgst", "sgst", "igst", "roundOff", "total",
-                    "lines",
+                    "refundMode", "lines",
                 ]
             ),
             (InventoryEvents.stockIssued, stockDocument), (InventoryEvents.stockAdjusted, stockDocument),
@@ -211,11 +211,12 @@ public enum Posting {
             draft.post(.outputSGST, note.sgst)
             draft.post(.outputIGST, note.igst)
             draft.post(.roundOff, note.roundOff)
-            // A B2B customer is owed it; a counter sale's buyer is paid back from the till.
+            // A B2B customer is owed it; a counter sale's buyer is paid back from the till,
+            // or by UPI or card from the bank (notes from before refund modes paid cash).
             if let customer = note.customerId {
                 draft.post(.debtors, -note.total, party: .customer(customer))
             } else {
-                draft.post(.cash, -note.total)
+                draft.post((note.refundMode ?? "cash") == "cash" ? .cash : .bank, -note.total)
             }
             // Returned goods come back at the cost they left with; written-off goods move
             // their cost from COGS to stock adjustment.
@@ -432,6 +433,7 @@ public enum Posting {
         var igst: Int64
         var roundOff: Int64
         var total: Int64
+        var refundMode: String?
         var lines: [Line]
         var movements: [Movement]
     }

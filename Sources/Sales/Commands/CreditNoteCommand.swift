@@ -60,6 +60,12 @@ public enum CreditNoteCommand {
                 ).first,
             let invoiceDate = try? CalendarDate(invoiceDateText)
         else { throw CommandError(.notFound, "there is no invoice \(note.invoiceId)") }
+        if customer != nil, note.refundMode != nil {
+            throw CommandError(
+                .invalid, "invoice \(number) is a B2B invoice: its credit note is credited to the customer's account",
+                fieldErrors: [FieldError("refundMode", "only a counter sale's credit note is paid back")])
+        }
+        let refundMode = customer == nil ? note.refundMode ?? "cash" : nil
         let lastDay = FinancialYear(containing: invoiceDate).creditNoteDeadline
         if date > lastDay {
             throw CommandError(
@@ -148,11 +154,12 @@ public enum CreditNoteCommand {
             """
             INSERT INTO credit_notes (financial_year, note_date, invoice_id, reason, note, warehouse_id, customer_id,
                                       place_of_supply, supplier, taxable_paise, cgst_paise, sgst_paise, igst_paise,
-                                      round_off_paise, total_paise)
+                                      round_off_paise, total_paise, refund_mode)
             VALUES (\(FinancialYear(containing: date).startYear), \(date.description)::date, \(note.invoiceId),
                     \(note.reason), \(Text.blankIsNil(note.note)), \(warehouse), \(customer), \(place),
                     \(try PartyCommands.json(company))::jsonb, \(totals.taxable.paise), \(totals.cgst.paise),
-                    \(totals.sgst.paise), \(totals.igst.paise), \(totals.roundOff.paise), \(totals.grandTotal.paise))
+                    \(totals.sgst.paise), \(totals.igst.paise), \(totals.roundOff.paise), \(totals.grandTotal.paise),
+                    \(refundMode))
             RETURNING id
             """,
             logger: context.logger)

@@ -13,13 +13,20 @@ public struct NewCreditNote: Sendable, Codable {
     public var note: String?
     /// What is credited; each invoice line at most once.
     public var lines: [NewCreditNoteLine]
+    /// How a counter sale's buyer is paid back: `cash` (the default, from the till), `upi`
+    /// or `card` (from the bank account). Not given for a B2B invoice, whose note is
+    /// credited to the customer's account.
+    public var refundMode: String?
 
     /// A credit note with these fields, as a client sends it.
-    public init(invoiceId: Int64, reason: String, note: String? = nil, lines: [NewCreditNoteLine]) {
+    public init(
+        invoiceId: Int64, reason: String, note: String? = nil, lines: [NewCreditNoteLine], refundMode: String? = nil
+    ) {
         self.invoiceId = invoiceId
         self.reason = reason
         self.note = note
         self.lines = lines
+        self.refundMode = refundMode
     }
 
     /// - Throws: ``InvalidFields`` listing each bad field.
@@ -28,6 +35,9 @@ public struct NewCreditNote: Sendable, Codable {
         check.require(invoiceId > 0, "invoiceId", "must be an invoice id")
         check.require(["return", "price_reduction"].contains(reason), "reason", "must be return or price_reduction")
         check.text(note, "note", maximum: 300, required: false)
+        if let refundMode {
+            check.require(["cash", "upi", "card"].contains(refundMode), "refundMode", "must be cash, upi or card")
+        }
         check.require((1...200).contains(lines.count), "lines", "must have 1 to 200 lines")
         for (index, line) in lines.enumerated() {
             let field = "lines[\(index)]"

@@ -320,6 +320,22 @@ public final class ProjectorRunner: Sendable {
     /// ``catchUp(on:)`` for a runner woken in `generation`: batches of the shared read
     /// begun since then answer for the log.
     func catchUp(on connection: PostgresConnection, generation: Int) async throws -> Outcome {
+        var readAhead = ReadAhead(database: database, projector: projector.name, logger: logger)
+        do {
+            let outcome = try await catchUp(on: connection, generation: generation, readAhead: &readAhead)
+            await readAhead.close()
+            return outcome
+        } catch {
+            await readAhead.close()
+            throw error
+        }
+    }
+
+    /// ``catchUp(on:generation:)`` with `readAhead` reading each batch after a full one
+    /// while that one is applied.
+    private func catchUp(on connection: PostgresConnection, generation: Int, readAhead: inout ReadAhead)
+        async throws -> Outcome
+    {
         // While this runner holds the lock only it applies events, so it reads the stored
         // checkpoint once; a stall, a takeover or a conflict makes it read it again, and
         // so does an idle spell, in which an operator may have paused or reset it.
@@ -378,7 +394,9 @@ public final class ProjectorRunner: Sendable {
             if wakeUp.isFinished || Task.isCancelled { return .stopped }
             health.progressed()
             let batch: EventReader.Batch
-            if let shared, isolateUntil == nil {
+            if isolateUntil == nil, let ready = try await readAhead.take(after: checkpoint, runner: connection) {
+                batch = ready
+            } else if let shared, isolateUntil == nil {
                 let read = try await shared.read.read(
                     for: shared.column, after: checkpoint, limit: configuration.batchSize, generation: generation,
                     on: connection)
@@ -390,6 +408,12 @@ public final class ProjectorRunner: Sendable {
                     limit: isolateUntil == nil ? configuration.batchSize : 1, payloadSQL: projector.payloadSQL,
                     on: connection
                 )
+            }
+            if let end = batch.end, !batch.isLast, !batch.events.isEmpty, isolateUntil == nil {
+                // A backlog: the next batch is read while this one is applied.
+                await readAhead.start(
+                    after: end, reader: reader, types: projector.eventTypes, limit: configuration.batchSize,
+                    payloadSQL: projector.payloadSQL)
             }
             if let end = batch.end, batch.events.isEmpty, isolateUntil == nil {
                 // Only events of other types: nothing to apply, nothing to commit.

@@ -15,7 +15,7 @@ struct ReadAhead {
     /// What the connections are named with: not a runner's name, so `erp projections
     /// status` never takes one for a holder or a standby.
     static func applicationName(for projector: String) -> String {
-        String("erp-read-ahead:\(projector) \(ProcessIdentity.pid)".utf8.prefix(63))!
+        String(decoding: "erp-read-ahead:\(projector) \(ProcessIdentity.pid)".utf8.prefix(63), as: UTF8.self)
     }
 
     private let database: Database

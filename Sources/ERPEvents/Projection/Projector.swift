@@ -42,6 +42,19 @@ public protocol Projector: Sendable {
     /// - Throws: Anything; the transaction is rolled back and the batch retried.
     func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws
 
+    /// Work on a batch that needs no database: decoding payloads, computing what to
+    /// write. When a runner reads a backlog ahead, it calls this on the next batch while
+    /// it applies the one before, and hands the result to
+    /// ``apply(_:prepared:in:logger:)``. It must not throw: a batch it cannot prepare
+    /// gives `nil`, and the apply does the work itself (and fails there, as usual).
+    /// The default prepares nothing.
+    func prepare(_ events: [RecordedEvent]) -> (any Sendable)?
+
+    /// Applies `events` with what ``prepare(_:)`` returned for them, `nil` when it was
+    /// not called or returned `nil`. The default ignores it and calls ``apply(_:in:logger:)``.
+    func apply(_ events: [RecordedEvent], prepared: (any Sendable)?, in transaction: PostgresConnection, logger: Logger)
+        async throws
+
     /// Called after the transaction that applied `events` committed.
     ///
     /// For measurements and in-process signals only: it runs at most once per batch and
@@ -62,6 +75,16 @@ extension Projector {
 
     /// Does nothing.
     public func didCommit(_ events: [RecordedEvent], logger: Logger) async {}
+
+    /// Nothing: the apply does all the work.
+    public func prepare(_ events: [RecordedEvent]) -> (any Sendable)? { nil }
+
+    /// Applies `events`, ignoring `prepared`.
+    public func apply(
+        _ events: [RecordedEvent], prepared: (any Sendable)?, in transaction: PostgresConnection, logger: Logger
+    ) async throws {
+        try await apply(events, in: transaction, logger: logger)
+    }
 }
 
 /// A table a projector writes, which it alone writes: a rebuild builds a new one and swaps it in.

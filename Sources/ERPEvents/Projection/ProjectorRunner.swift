@@ -394,8 +394,9 @@ public final class ProjectorRunner: Sendable {
             if wakeUp.isFinished || Task.isCancelled { return .stopped }
             health.progressed()
             let batch: EventReader.Batch
+            var prepared: (any Sendable)?
             if isolateUntil == nil, let ready = try await readAhead.take(after: checkpoint, runner: connection) {
-                batch = ready
+                (batch, prepared) = (ready.batch, ready.prepared)
             } else if let shared, isolateUntil == nil {
                 let read = try await shared.read.read(
                     for: shared.column, after: checkpoint, limit: configuration.batchSize, generation: generation,
@@ -411,9 +412,7 @@ public final class ProjectorRunner: Sendable {
             }
             if let end = batch.end, !batch.isLast, !batch.events.isEmpty, isolateUntil == nil {
                 // A backlog: the next batch is read while this one is applied.
-                await readAhead.start(
-                    after: end, reader: reader, types: projector.eventTypes, limit: configuration.batchSize,
-                    payloadSQL: projector.payloadSQL)
+                await readAhead.start(after: end, reader: reader, projector: projector, limit: configuration.batchSize)
             }
             if let end = batch.end, batch.events.isEmpty, isolateUntil == nil {
                 // Only events of other types: nothing to apply, nothing to commit.
@@ -427,9 +426,9 @@ public final class ProjectorRunner: Sendable {
                     ]
                 )
                 do {
-                    try await connection.inTransaction(logger: logger) { transaction in
+                    try await connection.inTransaction(logger: logger) { [prepared] transaction in
                         if !batch.events.isEmpty {
-                            try await projector.apply(batch.events, in: transaction, logger: logger)
+                            try await projector.apply(batch.events, prepared: prepared, in: transaction, logger: logger)
                         }
                         try await moveCheckpoint(from: stored, to: end, on: transaction)
                     }

@@ -24,7 +24,13 @@ struct ReadAhead {
     private var connection: PostgresConnection?
     /// Connecting or a read failed: read on the runner's connection for the rest of this catch-up.
     private var failed = false
-    private var pending: (after: EventCheckpoint, read: Task<EventReader.Batch, any Error>)?
+    private var pending: (after: EventCheckpoint, read: Task<Prepared, any Error>)?
+
+    /// A batch read ahead, with what the projector prepared of it.
+    struct Prepared: Sendable {
+        var batch: EventReader.Batch
+        var prepared: (any Sendable)?
+    }
 
     init(database: Database, projector: String, logger: Logger) {
         self.database = database
@@ -32,16 +38,16 @@ struct ReadAhead {
         self.logger = logger
     }
 
-    /// Starts reading the batch after `checkpoint`; a batch read ahead before is dropped.
+    /// Starts reading the batch after `checkpoint`, and then `projector` preparing it; a
+    /// batch read ahead before is dropped.
     mutating func start(
-        after checkpoint: EventCheckpoint, reader: EventReader, types: Set<EventType>?, limit: Int,
-        payloadSQL: String?
+        after checkpoint: EventCheckpoint, reader: EventReader, projector: any Projector, limit: Int
     ) async {
         await drop()
         guard !failed else { return }
         if connection == nil {
             do {
-                connection = try await database.connect(as: Self.applicationName(for: projector))
+                connection = try await database.connect(as: Self.applicationName(for: self.projector))
             } catch {
                 logger.debug("no read-ahead connection; reading in series", metadata: ["error": "\(error)"])
                 failed = true
@@ -52,9 +58,12 @@ struct ReadAhead {
         pending = (
             checkpoint,
             Task {
-                try await connection.untilClosed {
-                    try await reader.read(after: checkpoint, types: types, limit: limit, payloadSQL: payloadSQL, on: $0)
+                let batch = try await connection.untilClosed {
+                    try await reader.read(
+                        after: checkpoint, types: projector.eventTypes, limit: limit, payloadSQL: projector.payloadSQL,
+                        on: $0)
                 }
+                return Prepared(batch: batch, prepared: batch.events.isEmpty ? nil : projector.prepare(batch.events))
             }
         )
     }
@@ -63,7 +72,7 @@ struct ReadAhead {
     /// `nil` otherwise (the runner reads it itself). Waits for it through `runner`'s
     /// connection, so that closing that connection ends the wait.
     mutating func take(after checkpoint: EventCheckpoint, runner: PostgresConnection) async throws
-        -> EventReader.Batch?
+        -> Prepared?
     {
         guard let pending, pending.after == checkpoint else {
             await drop()

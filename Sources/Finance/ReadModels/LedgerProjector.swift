@@ -50,7 +50,20 @@ public struct LedgerProjector: Projector {
     /// posted before with the day and party balances they add, summed here so that the
     /// database inserts rows and reads none back.
     public func apply(_ events: [RecordedEvent], in transaction: PostgresConnection, logger: Logger) async throws {
-        let candidates = try events.compactMap { try Posting.journal(for: $0) }
+        try await apply(events, prepared: nil, in: transaction, logger: logger)
+    }
+
+    /// The journals of `events` (``Posting/journal(for:)``), worked out while the batch
+    /// before is applied; `nil` when a rule throws, which the apply then reports.
+    public func prepare(_ events: [RecordedEvent]) -> (any Sendable)? {
+        try? events.compactMap { try Posting.journal(for: $0) }
+    }
+
+    /// ``apply(_:in:logger:)`` with the journals ``prepare(_:)`` worked out, if it did.
+    public func apply(
+        _ events: [RecordedEvent], prepared: (any Sendable)?, in transaction: PostgresConnection, logger: Logger
+    ) async throws {
+        let candidates = try prepared as? [Journal] ?? events.compactMap { try Posting.journal(for: $0) }
         guard !candidates.isEmpty else { return }
         let returned: [Int64] = try await transaction.rows(
             """

@@ -8,6 +8,7 @@ public import Logging
 public import PostgresNIO
 import Purchasing
 import Sales
+import Synchronization
 
 /// Keeps `ledger_journals`, `ledger_lines`, `ledger_account_days` and
 /// `ledger_party_balances` from the events ``Posting`` has rules for.
@@ -46,6 +47,9 @@ public struct LedgerProjector: Projector {
     /// Creates the projector.
     public init() {}
 
+    /// The chart's accounts as the last batch loaded them, for ``prepare(_:)``.
+    let lastAccounts = AccountsSeen()
+
     /// Posts the journal of each event: the journals first, then the lines of those not
     /// posted before with the day and party balances they add, summed here so that the
     /// database inserts rows and reads none back.
@@ -53,32 +57,69 @@ public struct LedgerProjector: Projector {
         try await apply(events, prepared: nil, in: transaction, logger: logger)
     }
 
-    /// The journals of `events` (``Posting/journal(for:)``), worked out while the batch
-    /// before is applied; `nil` when a rule throws, which the apply then reports.
-    public func prepare(_ events: [RecordedEvent]) -> (any Sendable)? {
-        try? events.compactMap { try Posting.journal(for: $0) }
+    /// A batch's journals and its two statements, built while the batch before is applied.
+    struct Prepared: Sendable {
+        var journals: [Journal]
+        var journalsInsert: PostgresQuery
+        /// The lines and balances statement, with the accounts it was resolved with.
+        var posting: (accounts: LedgerAccounts, statement: PostgresQuery)?
     }
 
-    /// ``apply(_:in:logger:)`` with the journals ``prepare(_:)`` worked out, if it did.
+    /// Works out the journals of `events` (``Posting/journal(for:)``) and builds the
+    /// statements that post them, the lines' with the accounts the last batch loaded
+    /// (the apply uses it only if the chart is unchanged and every journal is new);
+    /// `nil` when a rule throws, which the apply then reports.
+    public func prepare(_ events: [RecordedEvent]) -> (any Sendable)? {
+        guard let journals = try? events.compactMap({ try Posting.journal(for: $0) }) else { return nil }
+        let posting = lastAccounts.value.flatMap { accounts in
+            (try? Self.postingStatement(journals, accounts: accounts)).map { (accounts, $0) }
+        }
+        return Prepared(journals: journals, journalsInsert: Self.journalsInsert(journals), posting: posting)
+    }
+
+    /// ``apply(_:in:logger:)`` with what ``prepare(_:)`` built, if it did.
     public func apply(
         _ events: [RecordedEvent], prepared: (any Sendable)?, in transaction: PostgresConnection, logger: Logger
     ) async throws {
-        let candidates = try prepared as? [Journal] ?? events.compactMap { try Posting.journal(for: $0) }
-        guard !candidates.isEmpty else { return }
-        let returned: [Int64] = try await transaction.rows(
-            """
-            INSERT INTO ledger_journals (position, event_type, document_type, document_id, reference, posting_date)
-            SELECT * FROM unnest(\(candidates.map(\.position))::bigint[], \(candidates.map(\.eventType.rawValue))::text[],
-                                 \(candidates.map(\.documentType))::text[], \(candidates.map(\.documentID))::bigint[],
-                                 \(candidates.map(\.reference))::text[], \(candidates.map(\.date.description))::date[])
-            ON CONFLICT (position) DO NOTHING
-            RETURNING position
-            """,
-            as: Int64.self, logger: logger)
+        let ready: Prepared
+        if let prepared = prepared as? Prepared {
+            ready = prepared
+        } else {
+            let journals = try events.compactMap { try Posting.journal(for: $0) }
+            ready = Prepared(journals: journals, journalsInsert: Self.journalsInsert(journals), posting: nil)
+        }
+        guard !ready.journals.isEmpty else { return }
+        let returned: [Int64] = try await transaction.rows(ready.journalsInsert, as: Int64.self, logger: logger)
         let inserted = Set(returned)
-        let journals = candidates.filter { inserted.contains($0.position) }
+        let journals = ready.journals.filter { inserted.contains($0.position) }
         guard !journals.isEmpty else { return }
         let accounts = try await LedgerAccounts.load(on: transaction, logger: logger)
+        lastAccounts.value = accounts
+        let statement: PostgresQuery
+        if journals.count == ready.journals.count, let posting = ready.posting, posting.accounts == accounts {
+            statement = posting.statement
+        } else {
+            statement = try Self.postingStatement(journals, accounts: accounts)
+        }
+        try await transaction.query(statement, logger: logger)
+    }
+
+    /// Inserts the journals not posted before and returns their positions.
+    static func journalsInsert(_ candidates: [Journal]) -> PostgresQuery {
+        """
+        INSERT INTO ledger_journals (position, event_type, document_type, document_id, reference, posting_date)
+        SELECT * FROM unnest(\(candidates.map(\.position))::bigint[], \(candidates.map(\.eventType.rawValue))::text[],
+                             \(candidates.map(\.documentType))::text[], \(candidates.map(\.documentID))::bigint[],
+                             \(candidates.map(\.reference))::text[], \(candidates.map(\.date.description))::date[])
+        ON CONFLICT (position) DO NOTHING
+        RETURNING position
+        """
+    }
+
+    /// Inserts the lines of `journals` and adds them to the day and party balances.
+    ///
+    /// - Throws: ``LedgerAccounts/MissingAccount`` for an account the chart lacks.
+    static func postingStatement(_ journals: [Journal], accounts: LedgerAccounts) throws -> PostgresQuery {
         var lines: [(journal: Journal, number: Int32, line: PostingLine, account: Int64)] = []
         var days: [DayKey: (debit: Int64, credit: Int64)] = [:]
         var parties: [PartyKey: (debit: Int64, credit: Int64)] = [:]
@@ -100,8 +141,7 @@ public struct LedgerProjector: Projector {
         let partySums = parties.sorted {
             ($0.key.type, $0.key.id, $0.key.account) < ($1.key.type, $1.key.id, $1.key.account)
         }
-        try await transaction.query(
-            """
+        return """
             WITH lines AS (
                 INSERT INTO ledger_lines (position, line_number, account_id, party_type, party_id, debit_paise,
                                           credit_paise, posting_date, reference)
@@ -126,8 +166,7 @@ public struct LedgerProjector: Projector {
             ON CONFLICT (party_type, party_id, account_id) DO UPDATE
                SET debit_paise = b.debit_paise + EXCLUDED.debit_paise,
                    credit_paise = b.credit_paise + EXCLUDED.credit_paise
-            """,
-            logger: logger)
+            """
     }
 
     /// An account on a day: a row of `ledger_account_days`.
@@ -144,8 +183,18 @@ public struct LedgerProjector: Projector {
     }
 }
 
+/// The chart's accounts as the ledger projector last loaded them.
+final class AccountsSeen: Sendable {
+    private let seen = Mutex<LedgerAccounts?>(nil)
+
+    var value: LedgerAccounts? {
+        get { seen.withLock { $0 } }
+        set { seen.withLock { $0 = newValue } }
+    }
+}
+
 /// The chart's accounts by role and each warehouse's inventory account.
-struct LedgerAccounts {
+struct LedgerAccounts: Sendable, Equatable {
     var byRole: [String: Int64] = [:]
     var byWarehouse: [Int64: Int64] = [:]
 
